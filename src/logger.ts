@@ -1,0 +1,30 @@
+/**
+ * rushnet's own structured logger (pino), named `rushnet`. Warnings go to stderr.
+ * The level comes from `RUSHNET_LOG_LEVEL` (default `warn`).
+ */
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+const envLevel = process.env.RUSHNET_LOG_LEVEL;
+
+const stderr = pino.destination({ fd: 2, sync: true });
+
+/** The `rushnet` logger. */
+export const logger: Logger = pino(
+  { name: 'rushnet', level: envLevel && LEVELS.has(envLevel) ? envLevel : 'warn' },
+  stderr,
+);
+
+const named = new Map<string, Logger>([['rushnet', logger]]);
+
+/** A logger of the given name (level `info` unless set), writing to stderr like `rushnet`. */
+export function getLogger(name: string): Logger {
+  let found = named.get(name);
+  if (!found) {
+    found = pino({ name, level: 'info' }, stderr);
+    named.set(name, found);
+  }
+  return found;
+}

@@ -1,0 +1,952 @@
+/**
+ * `Rush`: a participant of a rush network. The manager is a `Rush`; every worker is a
+ * `RushWorker`, which extends it. Both create, pop, finish and read tasks through the same
+ * methods, each of which costs one round trip to Redis where that is possible.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { closeConnection, openConnection } from './connection.js';
+import { type RedisConfig, type ResolvedRedisConfig, configToUrl, resolveConfig } from './config.js';
+import { describeValue, RushError, RushInputError, RushTimeoutError } from './errors.js';
+import { FinishedCache } from './finished-cache.js';
+import { RushKeys } from './keys.js';
+import { encodeWithinLimit, type LargeObjectPolicy } from './large-objects.js';
+import { getLogger, type Logger, logger } from './logger.js';
+import { rushConfig } from './plan.js';
+import { defineScripts, queueScript, runScript, type ScriptArg, type ScriptName } from './scripts/index.js';
+import { TaskEvents } from './task-events.js';
+import {
+  buildRecord,
+  buildRow,
+  decodeField,
+  decodeTasks,
+  type RawReply,
+} from './task-rows.js';
+import type {
+  Condition,
+  EmptyQueueOptions,
+  FailTasksOptions,
+  FetchNewTasksOptions,
+  FetchOptions,
+  FetchWithStateOptions,
+  FinishTasksOptions,
+  PoppedTask,
+  PopTaskOptions,
+  PushFailedTasksOptions,
+  PushFinishedTasksOptions,
+  PushTasksOptions,
+  ReadHashesOptions,
+  ResetOptions,
+  TaskRow,
+  TaskState,
+  TaskValues,
+  WaitForTasksOptions,
+  WorkerInfo,
+  WriteHashesOptions,
+} from './types.js';
+import {
+  checkBoolean,
+  checkCompanion,
+  checkFields,
+  checkKeys,
+  checkNetworkId,
+  checkObjectArray,
+  checkOptions,
+  checkSeconds,
+  checkStates,
+  isPlainObject,
+  TASK_STATES,
+} from './validate.js';
+
+export interface RushOptions {
+  /** Identifies the network; manager and workers use the same id. @default a new UUID */
+  networkId?: string;
+  /** Redis to use. @default the plan's config, else `REDIS_URL`, else redis://127.0.0.1:6379 */
+  config?: RedisConfig;
+}
+
+/** Tasks per script call when writing many: keeps every call short for other clients. */
+const WRITE_CHUNK = 2000;
+/** Finished tasks per script call when reading the cache's backlog. */
+const READ_CHUNK = 10000;
+/** Longest single wait between checks while blocking on events (a safety net, not a poll). */
+const MAX_EVENT_WAIT_MS = 1000;
+/** Fallback for the size limit of one value when the server will not tell. */
+const DEFAULT_MAX_BULK = 512 * 1024 * 1024;
+
+const FETCH_DEFAULT_FIELDS = ['xs', 'ys', 'xs_extra', 'worker_id', 'ys_extra', 'condition'];
+const FINISHED_DEFAULT_FIELDS = ['worker_id', 'xs', 'ys', 'xs_extra', 'ys_extra', 'condition'];
+
+const warnedDeprecations = new Set<string>();
+
+/**
+ * The manager of a rush network, and the base of {@link RushWorker}.
+ * @typeParam XS - the shape of task inputs
+ * @typeParam YS - the shape of task outputs
+ */
+export class Rush<XS extends object = TaskValues, YS extends object = TaskValues> {
+  /** The network's id. */
+  readonly networkId: string;
+  /** The Redis settings in use (the password is not enumerable, so it does not print). */
+  readonly config: Readonly<ResolvedRedisConfig>;
+  /** The `rushnet` logger; `getLogger(name)` gives one of another name. */
+  readonly logger: Logger = logger;
+  /** Redis keys of this network. */
+  protected readonly keys: RushKeys;
+  /** Owner id of this participant's pending list (the worker id, on a worker). */
+  protected popperId: string;
+
+  #client: Redis | undefined;
+  #blocking: Redis | undefined;
+  #events: TaskEvents;
+  #cache = new FinishedCache();
+  #cacheLock: Promise<unknown> = Promise.resolve();
+  #largeObjects: LargeObjectPolicy;
+  #popperRegistered = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(options?: RushOptions) {
+    const o = checkOptions('options', options, ['networkId', 'config']);
+    this.networkId = o.networkId === undefined ? randomUUID() : checkNetworkId('networkId', o.networkId);
+    const plan = rushConfig();
+    this.config = hidePassword(resolveConfig(o.config, plan.config));
+    this.keys = new RushKeys(this.networkId);
+    this.popperId = `manager-${randomUUID()}`;
+    this.#largeObjects = { maxObjectSize: plan.maxObjectSize ?? DEFAULT_MAX_BULK, path: plan.largeObjectsPath };
+    this.#events = new TaskEvents(() => this.#open('events'), this.keys.events);
+  }
+
+  /** Connects to Redis and checks that it answers. @throws RushConfigError within seconds when it does not. */
+  async connect(): Promise<this> {
+    if (this.#client) return this;
+    const client = await this.#open('main');
+    if (rushConfig().maxObjectSize === undefined) {
+      this.#largeObjects.maxObjectSize = await readMaxBulkLength(client);
+    }
+    this.#client = client;
+    return this;
+  }
+
+  async #open(role: string): Promise<Redis> {
+    const client = await openConnection(this.config, `rushnet:${this.networkId}:${role}`);
+    defineScripts(client);
+    return client;
+  }
+
+  /** The Redis client in use. */
+  get connector(): Redis {
+    if (!this.#client) throw new RushError(`${this} is not connected: call connect() first`);
+    return this.#client;
+  }
+
+  /** Ends every connection of this instance. Safe to call more than once. */
+  close(): Promise<void> {
+    this.#closing ??= this.closeConnections();
+    return this.#closing;
+  }
+
+  /** Closes the connections; subclasses stop their own machinery first. */
+  protected async closeConnections(): Promise<void> {
+    await this.#events.close();
+    const clients = [this.#blocking, this.#client].filter((c): c is Redis => c !== undefined);
+    this.#blocking = undefined;
+    await Promise.all(clients.map(closeConnection));
+  }
+
+  /** A logger of the given name. */
+  getLogger(name: string): Logger {
+    return getLogger(name);
+  }
+
+  /** The worker id stored with tasks this participant creates or runs ('' for a manager). */
+  protected get taskWorkerId(): string {
+    return '';
+  }
+
+  // ---------------------------------------------------------------- counts and ids
+
+  async nWorkers(): Promise<number> {
+    return this.connector.zcard(this.keys.workers);
+  }
+  async nRunningWorkers(): Promise<number> {
+    return this.connector.scard(this.keys.runningWorkers);
+  }
+  async nTerminatedWorkers(): Promise<number> {
+    return this.connector.scard(this.keys.terminatedWorkers);
+  }
+  /** Ids of all registered workers, in registration order. */
+  async workerIds(): Promise<string[]> {
+    return this.connector.zrange(this.keys.workers, 0, -1);
+  }
+  async runningWorkerIds(): Promise<string[]> {
+    return this.connector.smembers(this.keys.runningWorkers);
+  }
+  async terminatedWorkerIds(): Promise<string[]> {
+    return this.connector.smembers(this.keys.terminatedWorkers);
+  }
+  /** Keys of all tasks in creation order. */
+  async tasks(): Promise<string[]> {
+    return this.connector.lrange(this.keys.tasks, 0, -1);
+  }
+  /** Keys of queued tasks in the order they will be popped. */
+  async queuedTasks(): Promise<string[]> {
+    return this.connector.lrange(this.keys.queued, 0, -1);
+  }
+  async runningTasks(): Promise<string[]> {
+    return this.connector.smembers(this.keys.running);
+  }
+  /** Keys of finished tasks in finish order. */
+  async finishedTasks(): Promise<string[]> {
+    return this.connector.lrange(this.keys.finished, 0, -1);
+  }
+  async failedTasks(): Promise<string[]> {
+    return this.connector.smembers(this.keys.failed);
+  }
+  async nTasks(): Promise<number> {
+    return this.connector.llen(this.keys.tasks);
+  }
+  async nQueuedTasks(): Promise<number> {
+    return this.connector.llen(this.keys.queued);
+  }
+  async nRunningTasks(): Promise<number> {
+    return this.connector.scard(this.keys.running);
+  }
+  async nFinishedTasks(): Promise<number> {
+    return this.connector.llen(this.keys.finished);
+  }
+  async nFailedTasks(): Promise<number> {
+    return this.connector.scard(this.keys.failed);
+  }
+
+  /** One row per registered worker, in registration order. */
+  async workerInfo(): Promise<WorkerInfo[]> {
+    const reply = await runScript<(string | number | null)[]>(
+      this.connector,
+      'worker_info',
+      [this.keys.workers, this.keys.runningWorkers],
+      [this.keys.prefix],
+    );
+    const rows: WorkerInfo[] = [];
+    for (let i = 0; i < reply.length; i += 5) {
+      rows.push({
+        worker_id: String(reply[i]),
+        pid: Number(reply[i + 2]),
+        hostname: String(reply[i + 3] ?? ''),
+        heartbeat: reply[i + 4] === '1',
+        state: reply[i + 1] === 1 ? 'running' : 'terminated',
+      });
+    }
+    return rows;
+  }
+
+  /** Running workers and task counts in one consistent read. */
+  async #counts(): Promise<{ workers: number; queued: number; running: number; finished: number; failed: number }> {
+    const k = this.keys;
+    const replies = await this.connector
+      .multi()
+      .scard(k.runningWorkers)
+      .llen(k.queued)
+      .scard(k.running)
+      .llen(k.finished)
+      .scard(k.failed)
+      .exec();
+    const [workers, queued, running, finished, failed] = unwrap(replies) as number[];
+    return { workers: workers!, queued: queued!, running: running!, finished: finished!, failed: failed! };
+  }
+
+  /** A short summary: class, network, running workers and task counts. */
+  async format(): Promise<string> {
+    const c = await this.#counts();
+    return [
+      `<${this.constructor.name}> network '${this.networkId}'`,
+      `* Running workers: ${c.workers}`,
+      `* Queued tasks: ${c.queued}`,
+      `* Running tasks: ${c.running}`,
+      `* Finished tasks: ${c.finished}`,
+      `* Failed tasks: ${c.failed}`,
+    ].join('\n');
+  }
+
+  /** Writes {@link format} to stdout. */
+  async print(): Promise<void> {
+    process.stdout.write(`${await this.format()}\n`);
+  }
+
+  toString(): string {
+    return `<${this.constructor.name}> network '${this.networkId}'`;
+  }
+
+  // ---------------------------------------------------------------- creating tasks
+
+  /** Creates queued tasks; they are popped in the order pushed. Returns their keys. */
+  pushTasks(xss: XS[], options?: PushTasksOptions): Promise<string[]> {
+    const o = checkOptions('options', options, ['xssExtra']);
+    const n = checkObjectArray('xss', xss).length;
+    return this.#push('queued', '', n, [
+      ['xs', xss, 'xss'],
+      ['xs_extra', checkCompanion('xssExtra', o.xssExtra, n), 'xssExtra'],
+    ]);
+  }
+
+  /** Creates running tasks owned by this participant. Returns their keys. */
+  pushRunningTasks(xss: XS[], options?: PushTasksOptions): Promise<string[]> {
+    const o = checkOptions('options', options, ['xssExtra']);
+    const n = checkObjectArray('xss', xss).length;
+    return this.#push('running', this.taskWorkerId, n, [
+      ['xs', xss, 'xss'],
+      ['xs_extra', checkCompanion('xssExtra', o.xssExtra, n), 'xssExtra'],
+    ]);
+  }
+
+  /** Creates finished tasks. Returns their keys. */
+  pushFinishedTasks(xss: XS[], yss: YS[], options?: PushFinishedTasksOptions): Promise<string[]> {
+    const o = checkOptions('options', options, ['xssExtra', 'yssExtra']);
+    const n = checkObjectArray('xss', xss).length;
+    return this.#push('finished', this.taskWorkerId, n, [
+      ['xs', xss, 'xss'],
+      ['ys', checkCompanion('yss', yss, n) ?? missing('yss'), 'yss'],
+      ['xs_extra', checkCompanion('xssExtra', o.xssExtra, n), 'xssExtra'],
+      ['ys_extra', checkCompanion('yssExtra', o.yssExtra, n), 'yssExtra'],
+    ]);
+  }
+
+  /** Creates failed tasks. Returns their keys. */
+  pushFailedTasks(xss: XS[], options?: PushFailedTasksOptions): Promise<string[]> {
+    const o = checkOptions('options', options, ['xssExtra', 'conditions']);
+    const n = checkObjectArray('xss', xss).length;
+    return this.#push('failed', this.taskWorkerId, n, [
+      ['xs', xss, 'xss'],
+      ['xs_extra', checkCompanion('xssExtra', o.xssExtra, n), 'xssExtra'],
+      ['condition', checkConditions('conditions', o.conditions, n) ?? [{ message: 'Task failed' }], 'conditions'],
+    ]);
+  }
+
+  /** Encodes every value first (so bad input writes nothing), then creates the tasks. */
+  async #push(
+    state: TaskState,
+    workerId: string,
+    n: number,
+    columns: [field: string, values: readonly object[] | undefined, argument: string][],
+  ): Promise<string[]> {
+    if (n === 0) return [];
+    const present = columns.filter((c): c is [string, readonly object[], string] => c[1] !== undefined);
+    const encoded = present.map(([, values, argument]) => this.#encodeColumn(values, argument, n));
+    const keys = Array.from({ length: n }, () => randomUUID());
+    const fieldNames = present.map(([field]) => field);
+    await this.#writeChunked(n, 'push_tasks', [this.keys.tasks, this.keys[state]], (from, to) => {
+      const args: ScriptArg[] = [this.keys.taskPrefix, state, workerId, this.keys.events, fieldNames.length, ...fieldNames];
+      for (let i = from; i < to; i++) {
+        args.push(keys[i]!);
+        for (const column of encoded) args.push(column[i]!);
+      }
+      return args;
+    });
+    return keys;
+  }
+
+  /** Encodes one value per task; a column of length 1 is encoded once and shared. */
+  #encodeColumn(values: readonly unknown[], argument: string, n: number): Buffer[] {
+    if (values.length === 1 && n > 1) {
+      const one = encodeWithinLimit(values[0], `${argument}[0]`, this.#largeObjects);
+      return new Array<Buffer>(n).fill(one);
+    }
+    return values.map((v, i) => encodeWithinLimit(v, `${argument}[${i}]`, this.#largeObjects));
+  }
+
+  /**
+   * Runs a writing script for chunks of `n` items (`args` builds a chunk's arguments): one
+   * call when one chunk suffices, else all chunks in one pipeline (one round trip).
+   * Returns the replies in order.
+   */
+  async #writeChunked<T>(
+    n: number,
+    script: ScriptName,
+    keys: readonly string[],
+    args: (from: number, to: number) => ScriptArg[],
+  ): Promise<T[]> {
+    if (n <= WRITE_CHUNK) return [await runScript<T>(this.connector, script, keys, args(0, n))];
+    const pipeline = this.connector.pipeline();
+    for (let from = 0; from < n; from += WRITE_CHUNK) {
+      queueScript(pipeline, script, keys, args(from, Math.min(n, from + WRITE_CHUNK)));
+    }
+    return unwrap(await pipeline.exec()) as T[];
+  }
+
+  // ---------------------------------------------------------------- changing state
+
+  /**
+   * Takes the next queued task and marks it running, waiting up to `timeout` seconds for one.
+   * Atomic: each task goes to exactly one caller. Returns `null` when none came.
+   */
+  async popTask(options?: PopTaskOptions): Promise<PoppedTask<XS> | null> {
+    const o = checkOptions('options', options, ['timeout', 'fields']);
+    const timeout = checkSeconds('timeout', o.timeout ?? 1, { infinite: true });
+    const fields = checkFields('fields', o.fields ?? ['xs']);
+    const pending = this.keys.pending(this.popperId);
+    const reply = await runScript<RawReply | null>(
+      this.connector,
+      'pop_task',
+      [pending, this.keys.queued, this.keys.running],
+      [this.keys.taskPrefix, this.taskWorkerId, ...fields],
+      true,
+    );
+    if (reply) return poppedTask<XS>(reply, fields);
+    if (timeout === 0) return null;
+
+    // Block on a connection of its own, moving the task into this caller's pending list so
+    // that a crash before it is marked running leaves it where lost-worker detection looks.
+    const blocking = await this.#blockingClient();
+    const deadline = Date.now() + timeout * 1000;
+    for (;;) {
+      const remaining = (deadline - Date.now()) / 1000;
+      if (remaining <= 0) return null;
+      const key = await blocking.blmove(this.keys.queued, pending, 'LEFT', 'RIGHT', Number.isFinite(remaining) ? Math.max(remaining, 0.01) : 0);
+      if (key === null) return null;
+      const claimed = await runScript<RawReply | null>(
+        this.connector,
+        'claim_pending',
+        [pending, this.keys.running],
+        [this.keys.taskPrefix, this.taskWorkerId, key, ...fields],
+        true,
+      );
+      // null: another actor failed the task while it was pending; wait for the next one.
+      if (claimed) return poppedTask<XS>(claimed, fields);
+    }
+  }
+
+  async #blockingClient(): Promise<Redis> {
+    if (!this.#popperRegistered) {
+      await this.connector.sadd(this.keys.poppers, this.popperId);
+      this.#popperRegistered = true;
+    }
+    this.#blocking ??= await this.#open('blocking');
+    return this.#blocking;
+  }
+
+  /**
+   * Moves running tasks to finished with their results. First writer wins: tasks no longer
+   * running are left as they are, with a warning. Returns the keys that moved.
+   */
+  async finishTasks(keys: string[], yss: YS[], options?: FinishTasksOptions): Promise<string[]> {
+    const o = checkOptions('options', options, ['yssExtra']);
+    const n = checkKeys('keys', keys).length;
+    const columns: [string, readonly object[], string][] = [['ys', checkCompanion('yss', yss, n) ?? missing('yss'), 'yss']];
+    const extra = checkCompanion('yssExtra', o.yssExtra, n);
+    if (extra) columns.push(['ys_extra', extra, 'yssExtra']);
+    if (n === 0) return [];
+    const encoded = columns.map(([, values, argument]) => this.#encodeColumn(values, argument, n));
+    const fieldNames = columns.map(([field]) => field);
+    const replies = await this.#writeChunked<string[]>(n, 'finish_tasks', [this.keys.running, this.keys.finished], (from, to) => {
+      const args: ScriptArg[] = [this.keys.taskPrefix, this.keys.events, fieldNames.length, ...fieldNames];
+      for (let i = from; i < to; i++) {
+        args.push(keys[i]!);
+        for (const column of encoded) args.push(column[i]!);
+      }
+      return args;
+    });
+    return this.#reportDiscarded('finishTasks', keys, replies.flat());
+  }
+
+  /**
+   * Moves running or queued tasks to failed with their conditions. First writer wins.
+   * Returns the keys that moved.
+   */
+  async failTasks(keys: string[], options?: FailTasksOptions): Promise<string[]> {
+    const o = checkOptions('options', options, ['conditions']);
+    const n = checkKeys('keys', keys).length;
+    const conditions = checkConditions('conditions', o.conditions, n) ?? [{ message: 'Task failed' }];
+    if (n === 0) return [];
+    const encoded = this.#encodeColumn(conditions, 'conditions', n);
+    const failKeys = [this.keys.running, this.keys.queued, this.keys.failed];
+    const replies = await this.#writeChunked<string[]>(n, 'fail_tasks', failKeys, (from, to) => {
+      const args: ScriptArg[] = [this.keys.taskPrefix, this.keys.events];
+      for (let i = from; i < to; i++) args.push(keys[i]!, encoded[i]!);
+      return args;
+    });
+    return this.#reportDiscarded('failTasks', keys, replies.flat());
+  }
+
+  #reportDiscarded(method: string, keys: readonly string[], moved: string[]): string[] {
+    if (moved.length < keys.length) {
+      const movedSet = new Set(moved);
+      const discarded = keys.filter((k) => !movedSet.has(k));
+      this.logger.warn(
+        { network: this.networkId, method, keys: discarded.slice(0, 20), count: discarded.length },
+        `${method}: ${discarded.length} task(s) discarded: no longer in a state they can move from (first writer wins)`,
+      );
+    }
+    return moved;
+  }
+
+  /** Moves queued tasks (all by default) to failed. Returns the keys that moved. */
+  async emptyQueue(options?: EmptyQueueOptions): Promise<string[]> {
+    const o = checkOptions('options', options, ['keys', 'conditions']);
+    const keys = o.keys === undefined ? undefined : checkKeys('keys', o.keys);
+    const conditions = checkConditions('conditions', o.conditions, keys?.length ?? 1) ?? [{ message: 'Removed from queue' }];
+    if (keys?.length === 0) return [];
+    const encoded = this.#encodeColumn(conditions, 'conditions', keys?.length ?? 1);
+    const args: ScriptArg[] = [this.keys.taskPrefix, this.keys.events, encoded[0]!];
+    keys?.forEach((key, i) => args.push(key, encoded[i]!));
+    return runScript<string[]>(this.connector, 'empty_queue', [this.keys.queued, this.keys.failed], args);
+  }
+
+  // ---------------------------------------------------------------- reading tasks
+
+  /** All tasks, in creation order. */
+  fetchTasks(options?: FetchOptions): Promise<TaskRow<XS, YS>[]> {
+    const fields = this.#fetchFields(options, FETCH_DEFAULT_FIELDS);
+    return this.#fetchCollection(this.keys.tasks, 'list', fields);
+  }
+
+  /** Queued tasks, in pop order. */
+  fetchQueuedTasks(options?: FetchOptions): Promise<TaskRow<XS, YS>[]> {
+    const fields = this.#fetchFields(options, ['xs', 'xs_extra']);
+    return this.#fetchCollection(this.keys.queued, 'list', fields);
+  }
+
+  fetchRunningTasks(options?: FetchOptions): Promise<TaskRow<XS, YS>[]> {
+    const fields = this.#fetchFields(options, ['xs', 'xs_extra', 'worker_id']);
+    return this.#fetchCollection(this.keys.running, 'set', fields);
+  }
+
+  fetchFailedTasks(options?: FetchOptions): Promise<TaskRow<XS, YS>[]> {
+    const fields = this.#fetchFields(options, ['xs', 'xs_extra', 'worker_id', 'condition']);
+    return this.#fetchCollection(this.keys.failed, 'set', fields);
+  }
+
+  /**
+   * Finished tasks in finish order. Cached: each call reads from Redis only the tasks that
+   * finished since the previous call. The rows are shared with the cache: do not modify them.
+   */
+  async fetchFinishedTasks(options?: FetchOptions): Promise<TaskRow<XS, YS>[]> {
+    const fields = this.#fetchFields(options, FINISHED_DEFAULT_FIELDS);
+    return this.#withCacheLock(async () => {
+      await this.#syncFinished(fields);
+      return this.#cache.rows<XS, YS>(fields);
+    });
+  }
+
+  /**
+   * Finished tasks not returned by an earlier call of this method. With `timeout` (seconds),
+   * waits until at least one task finishes or the time is up.
+   */
+  async fetchNewTasks(options?: FetchNewTasksOptions): Promise<TaskRow<XS, YS>[]> {
+    const o = checkOptions('options', options, ['fields', 'timeout']);
+    const fields = checkFields('fields', o.fields ?? FETCH_DEFAULT_FIELDS);
+    const timeout = checkSeconds('timeout', o.timeout ?? 0, { infinite: true });
+    const deadline = Date.now() + timeout * 1000;
+    let generation = timeout > 0 ? await this.#events.ready() : 0;
+    for (;;) {
+      const rows = await this.#withCacheLock(async () => {
+        await this.#syncFinished(fields);
+        const cache = this.#cache;
+        if (cache.tasks.length === cache.delivered) return undefined;
+        const fresh = cache.rows<XS, YS>(fields, cache.delivered);
+        cache.delivered = cache.tasks.length;
+        return fresh;
+      });
+      if (rows) return rows;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return [];
+      await this.#events.wait(generation, Math.min(remaining, MAX_EVENT_WAIT_MS));
+      generation = this.#events.generation;
+    }
+  }
+
+  /**
+   * Tasks of the given states, each with a `state` property. One consistent snapshot: a task
+   * appears once even when it changes state during the call. Finished tasks come from the cache.
+   */
+  async fetchTasksWithState(options?: FetchWithStateOptions): Promise<TaskRow<XS, YS>[]> {
+    const o = checkOptions('options', options, ['fields', 'states']);
+    const fields = checkFields('fields', o.fields ?? FINISHED_DEFAULT_FIELDS);
+    const states = checkStates('states', o.states ?? [...TASK_STATES]);
+    const others = (['queued', 'running', 'failed'] as const).filter((s) => states.includes(s));
+    const withFinished = states.includes('finished');
+    return this.#withCacheLock(async () => {
+      const cache = this.#cache;
+      if (withFinished && !cache.covers(fields)) cache.widen(fields);
+      const from = cache.consumed;
+      const multi = this.connector.multi();
+      for (const state of others) {
+        const kind = state === 'queued' ? 'list' : 'set';
+        queueScript(multi, 'read_collection', [this.keys[state]], [kind, this.keys.taskPrefix, 0, -1, ...fields], true);
+      }
+      if (withFinished) {
+        const args = ['list', this.keys.taskPrefix, from, from + READ_CHUNK - 1, ...cache.fields];
+        queueScript(multi, 'read_collection', [this.keys.finished], args, true);
+      }
+      const replies = unwrap(await multi.exec()) as RawReply[];
+      const missing: string[] = [];
+      const rows: TaskRow<XS, YS>[] = [];
+      others.forEach((state, i) => {
+        for (const task of decodeTasks(replies[i]!, 1, fields, (key) => missing.push(key))) {
+          const row = buildRow<XS, YS>(task.key, fields, task.values);
+          row.state = state;
+          rows.push(row);
+        }
+      });
+      this.#warnMissing(missing);
+      if (withFinished) {
+        await this.#absorbFinished(replies[others.length]!, from);
+        for (const row of cache.rows<XS, YS>(fields)) rows.push({ ...row, state: 'finished' });
+      }
+      return rows;
+    });
+  }
+
+  /** Empties the finished-task cache; the next fetch reads every finished task again. */
+  resetCache(): void {
+    this.#cache.reset();
+  }
+
+  #fetchFields(options: FetchOptions | undefined, defaults: string[]): string[] {
+    const o = checkOptions('options', options, ['fields']);
+    return checkFields('fields', o.fields ?? defaults);
+  }
+
+  async #fetchCollection(collection: string, kind: 'list' | 'set', fields: string[]): Promise<TaskRow<XS, YS>[]> {
+    const reply = await runScript<RawReply>(
+      this.connector,
+      'read_collection',
+      [collection],
+      [kind, this.keys.taskPrefix, 0, -1, ...fields],
+      true,
+    );
+    const missing: string[] = [];
+    const tasks = decodeTasks(reply, 1, fields, (key) => missing.push(key));
+    this.#warnMissing(missing);
+    return tasks.map((t) => buildRow<XS, YS>(t.key, fields, t.values));
+  }
+
+  /** Serializes updates of the cache, so concurrent calls never read the same tasks twice. */
+  #withCacheLock<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#cacheLock.then(work, work);
+    this.#cacheLock = run.catch(() => {});
+    return run;
+  }
+
+  /** Reads the finished tasks the cache lacks (call under the cache lock). */
+  async #syncFinished(fields: readonly string[]): Promise<void> {
+    const cache = this.#cache;
+    if (!cache.covers(fields)) cache.widen(fields);
+    const from = cache.consumed;
+    const reply = await runScript<RawReply>(
+      this.connector,
+      'read_collection',
+      [this.keys.finished],
+      ['list', this.keys.taskPrefix, from, from + READ_CHUNK - 1, ...cache.fields],
+      true,
+    );
+    await this.#absorbFinished(reply, from);
+  }
+
+  /**
+   * Adds a read of the finished list starting at `from` to the cache, then reads the rest of
+   * the list as it was at that read, in chunks sent in one pipeline.
+   */
+  async #absorbFinished(reply: RawReply, from: number): Promise<void> {
+    const cache = this.#cache;
+    const size = Number(reply[0]);
+    if (size < from) {
+      // The list is shorter than what was cached: the network was reset. Start over.
+      cache.reset();
+      return this.#syncFinished(cache.fields);
+    }
+    const missing: string[] = [];
+    const stride = cache.fields.length + 2;
+    cache.append(decodeTasks(reply, 1, cache.fields, (k) => missing.push(k)), from + (reply.length - 1) / stride);
+    if (cache.consumed < size) {
+      const pipeline = this.connector.pipeline();
+      const starts: number[] = [];
+      for (let start = cache.consumed; start < size; start += READ_CHUNK) {
+        starts.push(start);
+        const last = Math.min(start + READ_CHUNK, size) - 1;
+        queueScript(pipeline, 'read_collection', [this.keys.finished], ['list', this.keys.taskPrefix, start, last, ...cache.fields], true);
+      }
+      const replies = unwrap(await pipeline.exec()) as RawReply[];
+      replies.forEach((chunk, i) => {
+        const consumed = starts[i]! + (chunk.length - 1) / stride;
+        cache.append(decodeTasks(chunk, 1, cache.fields, (k) => missing.push(k)), consumed);
+      });
+    }
+    this.#warnMissing(missing);
+  }
+
+  #warnMissing(keys: string[]): void {
+    if (keys.length === 0) return;
+    this.logger.warn(
+      { network: this.networkId, keys: keys.slice(0, 20), count: keys.length },
+      `${keys.length} task(s) have no data in Redis (evicted or deleted) and were dropped from the result`,
+    );
+  }
+
+  // ---------------------------------------------------------------- waiting
+
+  /**
+   * Resolves when every task in `keys` is finished or failed, or when no worker is running.
+   * @throws RushTimeoutError when `timeout` seconds pass first.
+   */
+  async waitForTasks(keys: string[], options?: WaitForTasksOptions): Promise<void> {
+    const o = checkOptions('options', options, ['detectLostWorkers', 'timeout']);
+    checkKeys('keys', keys);
+    const detect = checkBoolean('detectLostWorkers', o.detectLostWorkers ?? false);
+    const timeout = checkSeconds('timeout', o.timeout ?? Number.POSITIVE_INFINITY, { infinite: true });
+    if (keys.length === 0) return;
+    const deadline = Date.now() + timeout * 1000;
+    let generation = await this.#events.ready();
+    for (;;) {
+      if (detect) await this.detectLostWorkers();
+      const [open, runningWorkers] = await runScript<[number, number]>(
+        this.connector,
+        'wait_status',
+        [this.keys.runningWorkers],
+        [this.keys.taskPrefix, ...keys],
+      );
+      if (open === 0 || runningWorkers === 0) return;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new RushTimeoutError(`waitForTasks: ${open} of ${keys.length} task(s) still open after ${timeout} s`);
+      }
+      await this.#events.wait(generation, Math.min(remaining, MAX_EVENT_WAIT_MS));
+      generation = this.#events.generation;
+    }
+  }
+
+  /**
+   * Finds workers that are gone without terminating. The base implementation knows no
+   * workers to check; the worker machinery extends it.
+   */
+  async detectLostWorkers(): Promise<string[]> {
+    return [];
+  }
+
+  // ---------------------------------------------------------------- low-level access
+
+  /**
+   * Writes one hash per index: `values` maps a field to one value per hash (length-1 arrays
+   * are used for every hash). Returns the keys written (new keys unless `keys` is given).
+   */
+  async writeHashes(values: Record<string, unknown[]>, options?: WriteHashesOptions): Promise<string[]> {
+    const o = checkOptions('options', options, ['keys']);
+    if (!isPlainObject(values)) {
+      throw new RushInputError('values', `must be an object of field → array of values, got ${describeValue(values)}`);
+    }
+    const keys = o.keys === undefined ? undefined : checkKeys('keys', o.keys);
+    const fields = Object.keys(values);
+    checkFields('values', fields);
+    let n = keys?.length;
+    for (const field of fields) {
+      const column = values[field];
+      if (!Array.isArray(column)) {
+        throw new RushInputError(`values.${field}`, `must be an array, got ${describeValue(column)}`);
+      }
+      if (column.length === 1) continue;
+      if (n === undefined || n === 1) n = column.length;
+      if (column.length !== n) {
+        throw new RushInputError(`values.${field}`, `must have length ${n} or 1, got length ${column.length}`);
+      }
+    }
+    n ??= fields.length > 0 ? 1 : 0;
+    if (n === 0 || fields.length === 0) return keys ?? [];
+    const count = n;
+    const encoded = fields.map((field) => this.#encodeField(field, values[field]!, count));
+    const targets = keys ?? Array.from({ length: count }, () => randomUUID());
+    await this.#writeChunked(count, 'write_hashes', [this.keys.extraHashes], (from, to) => {
+      const args: ScriptArg[] = [this.keys.taskPrefix, fields.length, ...fields];
+      for (let i = from; i < to; i++) {
+        args.push(targets[i]!);
+        for (const column of encoded) args.push(column[i]!);
+      }
+      return args;
+    });
+    return targets;
+  }
+
+  #encodeField(field: string, column: readonly unknown[], n: number): (Buffer | string)[] {
+    if (field !== 'worker_id' && field !== 'state') return this.#encodeColumn(column, `values.${field}`, n);
+    column.forEach((v, i) => {
+      if (typeof v !== 'string') throw new RushInputError(`values.${field}[${i}]`, `must be a string, got ${describeValue(v)}`);
+    });
+    return column.length === 1 ? new Array<string>(n).fill(column[0] as string) : (column as string[]);
+  }
+
+  /**
+   * Reads fields of tasks (or hashes written with `writeHashes`). Rows are flattened like the
+   * fetch methods' unless `flatten` is false; keys without data are dropped with a warning.
+   */
+  async readHashes(keys: string[], fields: string[], options?: ReadHashesOptions): Promise<Record<string, unknown>[]> {
+    const o = checkOptions('options', options, ['flatten']);
+    checkKeys('keys', keys);
+    checkFields('fields', fields);
+    const flatten = checkBoolean('flatten', o.flatten ?? true);
+    if (keys.length === 0 || fields.length === 0) return [];
+    const reply = await runScript<RawReply>(
+      this.connector,
+      'read_hashes',
+      [],
+      [this.keys.taskPrefix, fields.length, ...fields, ...keys],
+      true,
+    );
+    const stride = fields.length + 1;
+    const missing: string[] = [];
+    const rows: Record<string, unknown>[] = [];
+    keys.forEach((key, i) => {
+      const at = i * stride;
+      if (reply[at] === 0) {
+        missing.push(key);
+        return;
+      }
+      const values = fields.map((field, j) => decodeField(field, reply[at + 1 + j] as Buffer | null));
+      rows.push(flatten ? buildRow(key, fields, values) : buildRecord(key, fields, values));
+    });
+    this.#warnMissing(missing);
+    return rows;
+  }
+
+  /** Reads fields of one task: `{ key, field: value, ... }`, or `null` when it has no data. */
+  async readHash(key: string, fields: string[]): Promise<Record<string, unknown> | null> {
+    checkKeys('key', [key]);
+    const [row] = await this.readHashes([key], fields, { flatten: false });
+    return row ?? null;
+  }
+
+  /** For each key, whether the task is running. */
+  async isRunningTask(keys: string[]): Promise<boolean[]> {
+    checkKeys('keys', keys);
+    if (keys.length === 0) return [];
+    return (await this.connector.smismember(this.keys.running, ...keys)).map((v) => v === 1);
+  }
+
+  /** For each key, whether the task failed. */
+  async isFailedTask(keys: string[]): Promise<boolean[]> {
+    checkKeys('keys', keys);
+    if (keys.length === 0) return [];
+    return (await this.connector.smismember(this.keys.failed, ...keys)).map((v) => v === 1);
+  }
+
+  /** Keys by state, for the given states, in one consistent read. */
+  async tasksWithState(states: TaskState[]): Promise<Partial<Record<TaskState, string[]>>> {
+    checkStates('states', states);
+    const multi = this.connector.multi();
+    for (const state of states) {
+      if (state === 'queued' || state === 'finished') multi.lrange(this.keys[state], 0, -1);
+      else multi.smembers(this.keys[state]);
+    }
+    const replies = unwrap(await multi.exec()) as string[][];
+    const out: Partial<Record<TaskState, string[]>> = {};
+    states.forEach((state, i) => {
+      out[state] = replies[i]!;
+    });
+    return out;
+  }
+
+  // ---------------------------------------------------------------- reset
+
+  /**
+   * Removes the network's data. With `workers` (default) stops the workers and removes every
+   * key of the network; without, removes only the tasks. One atomic step for other readers.
+   */
+  async reset(options?: ResetOptions): Promise<void> {
+    const o = checkOptions('options', options, ['workers']);
+    const workers = checkBoolean('workers', o.workers ?? true);
+    if (workers) await this.stopWorkersForReset();
+    const k = this.keys;
+    await runScript(
+      this.connector,
+      'reset',
+      [
+        k.tasks, k.queued, k.running, k.finished, k.failed, k.extraHashes, k.workers, k.poppers,
+        k.runningWorkers, k.terminatedWorkers, k.terminateAll, k.workerConfig,
+      ],
+      [k.prefix, workers ? '1' : '0', ...RushKeys.perWorkerKinds],
+    );
+    this.#cache.reset();
+    this.#popperRegistered = false;
+  }
+
+  /** Stops every worker before `reset({ workers: true })`; the worker machinery extends it. */
+  protected async stopWorkersForReset(): Promise<void> {}
+
+  // ---------------------------------------------------------------- deprecated aliases
+
+  /** @deprecated Use {@link finishTasks}. */
+  pushResults(keys: string[], yss: YS[], options?: FinishTasksOptions): Promise<string[]> {
+    deprecated('pushResults', 'finishTasks');
+    return this.finishTasks(keys, yss, options);
+  }
+
+  /** @deprecated Use {@link failTasks}. */
+  pushFailed(keys: string[], options?: FailTasksOptions): Promise<string[]> {
+    deprecated('pushFailed', 'failTasks');
+    return this.failTasks(keys, options);
+  }
+
+  /** Redacted URL of the server, for messages. */
+  protected get redactedUrl(): string {
+    return configToUrl(this.config, { redact: true });
+  }
+}
+
+/** Creates a manager and checks that Redis answers. */
+export async function rsh<XS extends object = TaskValues, YS extends object = TaskValues>(
+  options?: RushOptions,
+): Promise<Rush<XS, YS>> {
+  return new Rush<XS, YS>(options).connect();
+}
+
+function deprecated(name: string, replacement: string): void {
+  if (warnedDeprecations.has(name)) return;
+  warnedDeprecations.add(name);
+  logger.warn(`${name}() is deprecated: use ${replacement}()`);
+}
+
+function missing(argument: string): never {
+  throw new RushInputError(argument, 'is required');
+}
+
+function checkConditions(name: string, value: unknown, n: number): Condition[] | undefined {
+  const conditions = checkCompanion(name, value, n);
+  conditions?.forEach((c, i) => {
+    if (typeof c.message !== 'string') {
+      throw new RushInputError(`${name}[${i}].message`, `must be a string, got ${describeValue(c.message)}`);
+    }
+  });
+  return conditions as Condition[] | undefined;
+}
+
+function poppedTask<XS extends object>(reply: RawReply, fields: readonly string[]): PoppedTask<XS> {
+  const task: Record<string, unknown> = { key: String(reply[0]) };
+  fields.forEach((field, i) => {
+    const value = decodeField(field, reply[i + 1] as Buffer | null);
+    if (value !== undefined) task[field] = value;
+  });
+  return task as PoppedTask<XS>;
+}
+
+/** Results of a pipeline or transaction, throwing the first error. */
+function unwrap(results: [Error | null, unknown][] | null): unknown[] {
+  if (!results) throw new RushError('a Redis transaction was aborted');
+  return results.map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+}
+
+async function readMaxBulkLength(client: Redis): Promise<number> {
+  try {
+    const reply = (await client.config('GET', 'proto-max-bulk-len')) as string[];
+    const value = Number(reply[1]);
+    return Number.isFinite(value) && value > 0 ? value : DEFAULT_MAX_BULK;
+  } catch {
+    return DEFAULT_MAX_BULK; // CONFIG may be disabled on managed servers
+  }
+}
+
+function hidePassword(config: ResolvedRedisConfig): Readonly<ResolvedRedisConfig> {
+  const { password, ...rest } = config;
+  const out = { ...rest } as ResolvedRedisConfig;
+  Object.defineProperty(out, 'password', { value: password, enumerable: false });
+  return Object.freeze(out);
+}
+

@@ -1,0 +1,30 @@
+--[[
+  Moves queued tasks to failed: the whole queue, or the given tasks that are still queued.
+  Input:  KEYS[1] queued (list)  KEYS[2] failed (set)
+          ARGV[1] task hash prefix  ARGV[2] events channel  ARGV[3] encoded condition for the
+          whole queue  ARGV[4 ..] pairs of task key and encoded condition (none: whole queue)
+  Output: the keys that moved.
+]]
+local prefix = ARGV[1]
+local moved = {}
+local function fail(key, condition)
+  redis.call('HSET', prefix .. key, 'state', 'failed', 'condition', condition)
+  redis.call('SADD', KEYS[2], key)
+  moved[#moved + 1] = key
+end
+if #ARGV < 4 then
+  for _, key in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+    fail(key, ARGV[3])
+  end
+  redis.call('DEL', KEYS[1])
+else
+  for i = 4, #ARGV, 2 do
+    if redis.call('LREM', KEYS[1], 1, ARGV[i]) == 1 then
+      fail(ARGV[i], ARGV[i + 1])
+    end
+  end
+end
+if #moved > 0 then
+  redis.call('PUBLISH', ARGV[2], 'failed')
+end
+return moved

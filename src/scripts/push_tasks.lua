@@ -1,0 +1,41 @@
+--[[
+  Creates tasks in one state.
+  Input:  KEYS[1] all tasks (list)  KEYS[2] the collection of the state (list or set)
+          ARGV[1] task hash prefix  ARGV[2] state  ARGV[3] worker id ('' for none)
+          ARGV[4] events channel    ARGV[5] n, the number of fields
+          ARGV[6 .. 5+n] field names, then per task: its key and its n encoded values
+  Output: the number of tasks created.
+  Idempotent: a task whose hash exists already is skipped, so a command sent again after a
+  reconnect never makes a second task.
+]]
+local prefix, state, worker_id, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local n = tonumber(ARGV[5])
+local ordered = state == 'queued' or state == 'finished'
+local created = 0
+for i = 6 + n, #ARGV, n + 1 do
+  local key = ARGV[i]
+  local hash = prefix .. key
+  if redis.call('EXISTS', hash) == 0 then
+    local args = { 'state', state }
+    for j = 1, n do
+      args[#args + 1] = ARGV[5 + j]
+      args[#args + 1] = ARGV[i + j]
+    end
+    if worker_id ~= '' then
+      args[#args + 1] = 'worker_id'
+      args[#args + 1] = worker_id
+    end
+    redis.call('HSET', hash, unpack(args))
+    redis.call('RPUSH', KEYS[1], key)
+    if ordered then
+      redis.call('RPUSH', KEYS[2], key)
+    else
+      redis.call('SADD', KEYS[2], key)
+    end
+    created = created + 1
+  end
+end
+if created > 0 and (state == 'finished' or state == 'failed') then
+  redis.call('PUBLISH', channel, state)
+end
+return created

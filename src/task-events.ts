@@ -1,0 +1,71 @@
+/**
+ * Waking waiters when tasks finish or fail, without polling Redis: the state-changing scripts
+ * PUBLISH on the network's events channel and a lazily opened subscriber connection listens.
+ * A generation counter closes the race between checking Redis and starting to wait.
+ */
+import type { Redis } from 'ioredis';
+import { closeConnection } from './connection.js';
+
+export class TaskEvents {
+  #subscriber: Redis | undefined;
+  #ready: Promise<void> | undefined;
+  #generation = 0;
+  #waiters = new Set<() => void>();
+
+  constructor(
+    private readonly open: () => Promise<Redis>,
+    private readonly channel: string,
+  ) {}
+
+  /** Counts the events seen so far. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Subscribes (once). Call before reading the state that a wait depends on. */
+  async ready(): Promise<number> {
+    this.#ready ??= (async () => {
+      const subscriber = await this.open();
+      subscriber.on('message', () => {
+        this.#generation++;
+        for (const wake of this.#waiters) wake();
+        this.#waiters.clear();
+      });
+      await subscriber.subscribe(this.channel);
+      this.#subscriber = subscriber;
+    })().catch((error) => {
+      this.#ready = undefined;
+      throw error;
+    });
+    await this.#ready;
+    return this.#generation;
+  }
+
+  /**
+   * Resolves when an event arrives after `generation` was read, or after `ms` milliseconds.
+   * Returns whether an event arrived.
+   */
+  wait(generation: number, ms: number): Promise<boolean> {
+    if (this.#generation !== generation) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(wake);
+        resolve(false);
+      }, ms);
+      this.#waiters.add(wake);
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const wake of this.#waiters) wake();
+    this.#waiters.clear();
+    const subscriber = this.#subscriber;
+    this.#subscriber = undefined;
+    this.#ready = undefined;
+    if (subscriber) await closeConnection(subscriber);
+  }
+}

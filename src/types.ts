@@ -1,0 +1,129 @@
+/**
+ * Public types of tasks, rows and the options of the task API.
+ */
+
+/** The state of a task. Each task is in exactly one. */
+export type TaskState = 'queued' | 'running' | 'finished' | 'failed';
+
+/** The state of a worker. */
+export type WorkerState = 'running' | 'terminated';
+
+/** Why a task failed. */
+export interface Condition {
+  message: string;
+  [detail: string]: unknown;
+}
+
+/** The stored fields of a task. Custom fields written with `writeHashes` may sit beside them. */
+export type TaskField = 'xs' | 'ys' | 'xs_extra' | 'ys_extra' | 'condition' | 'worker_id';
+
+/** Plain data: what xs, ys and extras are made of. */
+export type TaskValues = Record<string, unknown>;
+
+/**
+ * One task as a row of a table: `key`, the properties of its input `xs` and output `ys` (and
+ * of the extras), plus `worker_id`, `condition` and `state` where requested.
+ * Rows returned from the finished-task cache are shared with it: treat them as read-only.
+ */
+export type TaskRow<XS extends object = TaskValues, YS extends object = TaskValues> = {
+  key: string;
+  worker_id?: string;
+  condition?: Condition;
+  state?: TaskState;
+} & Partial<XS> &
+  Partial<YS> & { [column: string]: unknown };
+
+/** A task taken from the queue by `popTask`, with the requested fields. */
+export interface PoppedTask<XS extends object = TaskValues> {
+  key: string;
+  xs: XS;
+  xs_extra?: TaskValues;
+  worker_id?: string;
+  [field: string]: unknown;
+}
+
+/** A worker as listed by `workerInfo()`. */
+export interface WorkerInfo {
+  worker_id: string;
+  pid: number;
+  hostname: string;
+  /** Whether the worker keeps a heartbeat. */
+  heartbeat: boolean;
+  state: WorkerState;
+}
+
+export interface PushTasksOptions {
+  /** Metadata stored with each task: one object per task, or one for all. */
+  xssExtra?: TaskValues[];
+}
+
+export interface PushFinishedTasksOptions extends PushTasksOptions {
+  /** Metadata stored with each result: one object per task, or one for all. */
+  yssExtra?: TaskValues[];
+}
+
+export interface PushFailedTasksOptions extends PushTasksOptions {
+  /** One condition per task, or one for all. @default [{ message: 'Task failed' }] */
+  conditions?: Condition[];
+}
+
+export interface PopTaskOptions {
+  /** Seconds to wait for a task when the queue is empty. @default 1 */
+  timeout?: number;
+  /** Fields to return with the task. @default ['xs'] */
+  fields?: string[];
+}
+
+export interface FinishTasksOptions {
+  /** Metadata stored with each result: one object per task, or one for all. */
+  yssExtra?: TaskValues[];
+}
+
+export interface FailTasksOptions {
+  /** One condition per task, or one for all. @default [{ message: 'Task failed' }] */
+  conditions?: Condition[];
+}
+
+export interface EmptyQueueOptions {
+  /** Keys of queued tasks to move. @default all queued tasks */
+  keys?: string[];
+  /** The condition stored with them (the first is used). @default [{ message: 'Removed from queue' }] */
+  conditions?: Condition[];
+}
+
+export interface FetchOptions {
+  /** Fields to read; see each method for its default. */
+  fields?: string[];
+}
+
+export interface FetchWithStateOptions extends FetchOptions {
+  /** @default ['queued', 'running', 'finished', 'failed'] */
+  states?: TaskState[];
+}
+
+export interface FetchNewTasksOptions extends FetchOptions {
+  /** Seconds to wait for at least one newly finished task. @default 0 */
+  timeout?: number;
+}
+
+export interface WaitForTasksOptions {
+  /** Run `detectLostWorkers()` while waiting. @default false */
+  detectLostWorkers?: boolean;
+  /** Seconds. @default Infinity */
+  timeout?: number;
+}
+
+export interface WriteHashesOptions {
+  /** Task keys to write to. @default new keys */
+  keys?: string[];
+}
+
+export interface ReadHashesOptions {
+  /** Spread object fields into the row. @default true */
+  flatten?: boolean;
+}
+
+export interface ResetOptions {
+  /** Kill the workers and remove every key of the network; `false` removes only task data. @default true */
+  workers?: boolean;
+}

@@ -1,0 +1,128 @@
+/**
+ * Argument checks shared by the public methods. Each throws {@link RushInputError} naming the
+ * argument, and runs before anything touches Redis.
+ */
+import { describeValue, RushInputError } from './errors.js';
+
+export const TASK_STATES = ['queued', 'running', 'finished', 'failed'] as const;
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** An options argument: `undefined` or a plain object with only the known keys. */
+export function checkOptions<T extends object>(
+  name: string,
+  options: T | undefined,
+  known: readonly (keyof T & string)[],
+): Partial<T> {
+  if (options === undefined) return {};
+  if (!isPlainObject(options)) {
+    throw new RushInputError(name, `must be an options object, got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!(known as readonly string[]).includes(key)) {
+      throw new RushInputError(`${name}.${key}`, `is not a known option (known: ${known.join(', ')})`);
+    }
+  }
+  return options;
+}
+
+/** An array of plain objects, e.g. `xss`. */
+export function checkObjectArray(name: string, value: unknown): Record<string, unknown>[] {
+  if (!Array.isArray(value)) {
+    throw new RushInputError(name, `must be an array of objects, got ${describeValue(value)}`);
+  }
+  for (let i = 0; i < value.length; i++) {
+    if (!isPlainObject(value[i])) {
+      throw new RushInputError(`${name}[${i}]`, `must be a plain object, got ${describeValue(value[i])}`);
+    }
+  }
+  return value;
+}
+
+/**
+ * An array of objects that goes with `n` tasks: absent, or of length `n`, or of length 1
+ * (used for every task).
+ */
+export function checkCompanion(name: string, value: unknown, n: number): Record<string, unknown>[] | undefined {
+  if (value === undefined) return undefined;
+  const array = checkObjectArray(name, value);
+  if (array.length !== n && array.length !== 1) {
+    throw new RushInputError(name, `must have length ${n} (one per task) or 1, got length ${array.length}`);
+  }
+  return array;
+}
+
+/** A list of task keys. */
+export function checkKeys(name: string, value: unknown): string[] {
+  if (!Array.isArray(value)) {
+    throw new RushInputError(name, `must be an array of task keys, got ${describeValue(value)}`);
+  }
+  for (let i = 0; i < value.length; i++) {
+    if (typeof value[i] !== 'string' || value[i] === '') {
+      throw new RushInputError(`${name}[${i}]`, `must be a non-empty string, got ${describeValue(value[i])}`);
+    }
+  }
+  return value;
+}
+
+/** A list of field names. */
+export function checkFields(name: string, value: unknown): string[] {
+  if (!Array.isArray(value)) {
+    throw new RushInputError(name, `must be an array of field names, got ${describeValue(value)}`);
+  }
+  for (let i = 0; i < value.length; i++) {
+    const field = value[i];
+    if (typeof field !== 'string' || field === '') {
+      throw new RushInputError(`${name}[${i}]`, `must be a non-empty string, got ${describeValue(field)}`);
+    }
+    if (field === 'key') throw new RushInputError(`${name}[${i}]`, 'cannot be "key": every row has its key');
+  }
+  return value;
+}
+
+/** A time in seconds: a non-negative number, `Infinity` only where allowed. */
+export function checkSeconds(name: string, value: unknown, { infinite = false } = {}): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!infinite && !Number.isFinite(value))) {
+    const what = infinite ? 'a non-negative number of seconds (or Infinity)' : 'a finite non-negative number of seconds';
+    throw new RushInputError(name, `must be ${what}, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** A positive integer, e.g. a count. */
+export function checkPositiveInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new RushInputError(name, `must be a positive integer, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+export function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new RushInputError(name, `must be true or false, got ${describeValue(value)}`);
+  return value;
+}
+
+/** A list of task states. */
+export function checkStates(name: string, value: unknown): (typeof TASK_STATES)[number][] {
+  if (!Array.isArray(value)) {
+    throw new RushInputError(name, `must be an array of states, got ${describeValue(value)}`);
+  }
+  for (let i = 0; i < value.length; i++) {
+    if (!(TASK_STATES as readonly unknown[]).includes(value[i])) {
+      throw new RushInputError(`${name}[${i}]`, `must be one of ${TASK_STATES.join(', ')}, got ${describeValue(value[i])}`);
+    }
+  }
+  return value;
+}
+
+/** A network id: non-empty, and free of braces, which would break the Redis Cluster hash tag. */
+export function checkNetworkId(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '' || /[{}\s]/.test(value)) {
+    throw new RushInputError(name, `must be a non-empty string without braces or white space, got ${describeValue(value)}`);
+  }
+  return value;
+}
