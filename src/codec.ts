@@ -88,7 +88,9 @@ function rewrite(value: unknown): unknown {
     return out;
   }
   if (ctor === Map) {
-    return new MapEntries(Array.from(value as Map<unknown, unknown>, ([k, v]) => [rewrite(k), rewrite(v)]));
+    return new MapEntries(
+      Array.from(value as Map<unknown, unknown>, ([k, v]) => [rewrite(k), rewrite(v)]),
+    );
   }
   if (ctor === Set) return new Set(Array.from(value as Set<unknown>, rewrite));
   return value;

@@ -39,25 +39,43 @@ export interface ResolvedRedisConfig {
 export function normalizeConfig(config: RedisConfig, argument = 'config'): ResolvedRedisConfig {
   if (typeof config === 'string') return parseUrl(config, argument);
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new RushInputError(argument, `must be a Redis URL or an options object, got ${describeValue(config)}`);
+    throw new RushInputError(
+      argument,
+      `must be a Redis URL or an options object, got ${describeValue(config)}`,
+    );
   }
   const { host = '127.0.0.1', port = 6379, username, password, db = 0, tls = false } = config;
   if (typeof host !== 'string' || host === '') {
-    throw new RushInputError(`${argument}.host`, `must be a non-empty string, got ${describeValue(host)}`);
+    throw new RushInputError(
+      `${argument}.host`,
+      `must be a non-empty string, got ${describeValue(host)}`,
+    );
   }
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new RushInputError(`${argument}.port`, `must be an integer from 1 to 65535, got ${describeValue(port)}`);
+    throw new RushInputError(
+      `${argument}.port`,
+      `must be an integer from 1 to 65535, got ${describeValue(port)}`,
+    );
   }
   if (!Number.isInteger(db) || db < 0) {
-    throw new RushInputError(`${argument}.db`, `must be a non-negative integer, got ${describeValue(db)}`);
+    throw new RushInputError(
+      `${argument}.db`,
+      `must be a non-negative integer, got ${describeValue(db)}`,
+    );
   }
-  for (const [name, v] of [['username', username], ['password', password]] as const) {
+  for (const [name, v] of [
+    ['username', username],
+    ['password', password],
+  ] as const) {
     if (v !== undefined && typeof v !== 'string') {
       throw new RushInputError(`${argument}.${name}`, 'must be a string');
     }
   }
   if (typeof tls !== 'boolean' && (typeof tls !== 'object' || tls === null)) {
-    throw new RushInputError(`${argument}.tls`, `must be a boolean or an options object, got ${describeValue(tls)}`);
+    throw new RushInputError(
+      `${argument}.tls`,
+      `must be a boolean or an options object, got ${describeValue(tls)}`,
+    );
   }
   return { host, port, username, password, db, tls };
 }
@@ -68,16 +86,25 @@ function parseUrl(text: string, argument: string): ResolvedRedisConfig {
     url = new URL(text);
   } catch {
     // The text may hold a password: never echo it.
-    throw new RushInputError(argument, 'is not a valid URL (expected redis://host:port or rediss://host:port)');
+    throw new RushInputError(
+      argument,
+      'is not a valid URL (expected redis://host:port or rediss://host:port)',
+    );
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new RushInputError(argument, `must use the redis:// or rediss:// scheme, got ${url.protocol}//`);
+    throw new RushInputError(
+      argument,
+      `must use the redis:// or rediss:// scheme, got ${url.protocol}//`,
+    );
   }
   const port = url.port === '' ? 6379 : Number(url.port);
   const dbText = url.pathname.replace(/^\//, '');
   const db = dbText === '' ? 0 : Number(dbText);
   if (!Number.isInteger(db) || db < 0) {
-    throw new RushInputError(argument, `has a bad database number ${JSON.stringify(dbText)} in its path`);
+    throw new RushInputError(
+      argument,
+      `has a bad database number ${JSON.stringify(dbText)} in its path`,
+    );
   }
   return {
     host: url.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
@@ -90,7 +117,10 @@ function parseUrl(text: string, argument: string): ResolvedRedisConfig {
 }
 
 /** The config to use: the explicit one, else the plan's, else `REDIS_URL`, else the default. */
-export function resolveConfig(explicit: RedisConfig | undefined, planned: RedisConfig | undefined): ResolvedRedisConfig {
+export function resolveConfig(
+  explicit: RedisConfig | undefined,
+  planned: RedisConfig | undefined,
+): ResolvedRedisConfig {
   if (explicit !== undefined) return normalizeConfig(explicit);
   if (planned !== undefined) return normalizeConfig(planned);
   const fromEnv = process.env.REDIS_URL;

@@ -3,7 +3,7 @@
  * reconnect with backoff for the life of the client (SPEC §10).
  */
 import { Redis } from 'ioredis';
-import { type ResolvedRedisConfig, configToUrl, toClientOptions } from './config.js';
+import { configToUrl, type ResolvedRedisConfig, toClientOptions } from './config.js';
 import { RushConfigError } from './errors.js';
 import { logger } from './logger.js';
 
@@ -42,7 +42,8 @@ function describeConnectError(error: unknown, lastError: unknown): string {
   if (e?.code === 'ECONNREFUSED') return 'connection refused (is redis-server running?)';
   if (e?.code === 'ENOTFOUND') return 'host not found';
   const message = e?.message ?? String(e);
-  if (/WRONGPASS|NOAUTH|invalid password/i.test(message)) return 'authentication failed (check the username and password)';
+  if (/WRONGPASS|NOAUTH|invalid password/i.test(message))
+    return 'authentication failed (check the username and password)';
   return message === 'no answer' ? `no answer within ${CONNECT_TIMEOUT_MS / 1000} s` : message;
 }
 

@@ -50,7 +50,11 @@ export class FinishedCache {
   }
 
   /** Rows of cached tasks `[from, to)` with the given fields. */
-  rows<XS extends object, YS extends object>(fields: readonly string[], from = 0, to = this.tasks.length): TaskRow<XS, YS>[] {
+  rows<XS extends object, YS extends object>(
+    fields: readonly string[],
+    from = 0,
+    to = this.tasks.length,
+  ): TaskRow<XS, YS>[] {
     const view = this.#view(fields);
     const rows = view.rows;
     for (let i = rows.length; i < this.tasks.length; i++) {

@@ -24,7 +24,10 @@ export function storeLargeObject(value: unknown, path: string): LargeObjectRef {
 
 function assertDirectory(path: string, argument: string): void {
   if (!existsSync(path) || !statSync(path).isDirectory()) {
-    throw new RushInputError(argument, `must name an existing directory, got ${JSON.stringify(path)}`);
+    throw new RushInputError(
+      argument,
+      `must name an existing directory, got ${JSON.stringify(path)}`,
+    );
   }
 }
 
@@ -48,7 +51,7 @@ export function encodeWithinLimit(
   if (policy.path === undefined) {
     throw new RushConfigError(
       `\`${argument}\` is ${encoded.length} bytes encoded, over the limit of ${policy.maxObjectSize} bytes ` +
-        '(`maxObjectSize`, by default the Redis server\'s proto-max-bulk-len). ' +
+        "(`maxObjectSize`, by default the Redis server's proto-max-bulk-len). " +
         'Set `largeObjectsPath` with rushPlan() to store large values in files.',
     );
   }

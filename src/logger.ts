@@ -2,7 +2,7 @@
  * rushnet's own structured logger (pino), named `rushnet`. Warnings go to stderr.
  * The level comes from `RUSHNET_LOG_LEVEL` (default `warn`).
  */
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 

@@ -1,8 +1,9 @@
 /**
  * The plan (SPEC §3): process-wide defaults for managers and the workers they start.
  */
-import { closeConnection, openConnection } from './connection.js';
+
 import { DEFAULT_REDIS_URL, normalizeConfig, type RedisConfig, resolveConfig } from './config.js';
+import { closeConnection, openConnection } from './connection.js';
 import { describeValue, RushInputError } from './errors.js';
 import { checkOptions, checkPositiveInteger, checkSeconds, isPlainObject } from './validate.js';
 
@@ -48,11 +49,17 @@ const PLAN_KEYS = [
 
 export function checkLogThresholds(name: string, value: unknown): LogThresholds {
   if (!isPlainObject(value)) {
-    throw new RushInputError(name, `must be an object of logger name → level, got ${describeValue(value)}`);
+    throw new RushInputError(
+      name,
+      `must be an object of logger name → level, got ${describeValue(value)}`,
+    );
   }
   for (const [logger, level] of Object.entries(value)) {
     if (!(LOG_LEVELS as readonly unknown[]).includes(level)) {
-      throw new RushInputError(`${name}.${logger}`, `must be one of ${LOG_LEVELS.join(', ')}, got ${describeValue(level)}`);
+      throw new RushInputError(
+        `${name}.${logger}`,
+        `must be one of ${LOG_LEVELS.join(', ')}, got ${describeValue(level)}`,
+      );
     }
   }
   return value as LogThresholds;
@@ -66,17 +73,33 @@ export async function rushPlan(options?: RushPlanOptions): Promise<RushPlan> {
   const o = checkOptions('options', options, PLAN_KEYS);
   if (o.nWorkers !== undefined) checkPositiveInteger('nWorkers', o.nWorkers);
   if (o.logThresholds !== undefined) checkLogThresholds('logThresholds', o.logThresholds);
-  if (o.logBufferSize !== undefined && (!Number.isInteger(o.logBufferSize) || o.logBufferSize < 0)) {
-    throw new RushInputError('logBufferSize', `must be a non-negative integer, got ${describeValue(o.logBufferSize)}`);
+  if (
+    o.logBufferSize !== undefined &&
+    (!Number.isInteger(o.logBufferSize) || o.logBufferSize < 0)
+  ) {
+    throw new RushInputError(
+      'logBufferSize',
+      `must be a non-negative integer, got ${describeValue(o.logBufferSize)}`,
+    );
   }
-  if (o.largeObjectsPath !== undefined && (typeof o.largeObjectsPath !== 'string' || o.largeObjectsPath === '')) {
-    throw new RushInputError('largeObjectsPath', `must be a directory path, got ${describeValue(o.largeObjectsPath)}`);
+  if (
+    o.largeObjectsPath !== undefined &&
+    (typeof o.largeObjectsPath !== 'string' || o.largeObjectsPath === '')
+  ) {
+    throw new RushInputError(
+      'largeObjectsPath',
+      `must be a directory path, got ${describeValue(o.largeObjectsPath)}`,
+    );
   }
   if (o.maxObjectSize !== undefined) checkPositiveInteger('maxObjectSize', o.maxObjectSize);
   if (o.workerType !== undefined && (typeof o.workerType !== 'string' || o.workerType === '')) {
-    throw new RushInputError('workerType', `must be 'local', 'script' or a launcher name, got ${describeValue(o.workerType)}`);
+    throw new RushInputError(
+      'workerType',
+      `must be 'local', 'script' or a launcher name, got ${describeValue(o.workerType)}`,
+    );
   }
-  if (o.startWorkerTimeout !== undefined) checkSeconds('startWorkerTimeout', o.startWorkerTimeout, { infinite: true });
+  if (o.startWorkerTimeout !== undefined)
+    checkSeconds('startWorkerTimeout', o.startWorkerTimeout, { infinite: true });
   if (o.config !== undefined) normalizeConfig(o.config);
 
   const resolved = resolveConfig(o.config, undefined);

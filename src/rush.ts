@@ -5,23 +5,28 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import {
+  configToUrl,
+  type RedisConfig,
+  type ResolvedRedisConfig,
+  resolveConfig,
+} from './config.js';
 import { closeConnection, openConnection } from './connection.js';
-import { type RedisConfig, type ResolvedRedisConfig, configToUrl, resolveConfig } from './config.js';
 import { describeValue, RushError, RushInputError, RushTimeoutError } from './errors.js';
 import { FinishedCache } from './finished-cache.js';
 import { RushKeys } from './keys.js';
 import { encodeWithinLimit, type LargeObjectPolicy } from './large-objects.js';
 import { getLogger, type Logger, logger } from './logger.js';
 import { rushConfig } from './plan.js';
-import { defineScripts, queueScript, runScript, type ScriptArg, type ScriptName } from './scripts/index.js';
-import { TaskEvents } from './task-events.js';
 import {
-  buildRecord,
-  buildRow,
-  decodeField,
-  decodeTasks,
-  type RawReply,
-} from './task-rows.js';
+  defineScripts,
+  queueScript,
+  runScript,
+  type ScriptArg,
+  type ScriptName,
+} from './scripts/index.js';
+import { TaskEvents } from './task-events.js';
+import { buildRecord, buildRow, decodeField, decodeTasks, type RawReply } from './task-rows.js';
 import type {
   Condition,
   EmptyQueueOptions,
@@ -107,12 +112,16 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
 
   constructor(options?: RushOptions) {
     const o = checkOptions('options', options, ['networkId', 'config']);
-    this.networkId = o.networkId === undefined ? randomUUID() : checkNetworkId('networkId', o.networkId);
+    this.networkId =
+      o.networkId === undefined ? randomUUID() : checkNetworkId('networkId', o.networkId);
     const plan = rushConfig();
     this.config = hidePassword(resolveConfig(o.config, plan.config));
     this.keys = new RushKeys(this.networkId);
     this.popperId = `manager-${randomUUID()}`;
-    this.#largeObjects = { maxObjectSize: plan.maxObjectSize ?? DEFAULT_MAX_BULK, path: plan.largeObjectsPath };
+    this.#largeObjects = {
+      maxObjectSize: plan.maxObjectSize ?? DEFAULT_MAX_BULK,
+      path: plan.largeObjectsPath,
+    };
     this.#events = new TaskEvents(() => this.#open('events'), this.keys.events);
   }
 
@@ -240,7 +249,13 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
   }
 
   /** Running workers and task counts in one consistent read. */
-  async #counts(): Promise<{ workers: number; queued: number; running: number; finished: number; failed: number }> {
+  async #counts(): Promise<{
+    workers: number;
+    queued: number;
+    running: number;
+    finished: number;
+    failed: number;
+  }> {
     const k = this.keys;
     const replies = await this.connector
       .multi()
@@ -251,7 +266,13 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
       .scard(k.failed)
       .exec();
     const [workers, queued, running, finished, failed] = unwrap(replies) as number[];
-    return { workers: workers!, queued: queued!, running: running!, finished: finished!, failed: failed! };
+    return {
+      workers: workers!,
+      queued: queued!,
+      running: running!,
+      finished: finished!,
+      failed: failed!,
+    };
   }
 
   /** A short summary: class, network, running workers and task counts. */
@@ -279,7 +300,7 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
   // ---------------------------------------------------------------- creating tasks
 
   /** Creates queued tasks; they are popped in the order pushed. Returns their keys. */
-  pushTasks(xss: XS[], options?: PushTasksOptions): Promise<string[]> {
+  async pushTasks(xss: XS[], options?: PushTasksOptions): Promise<string[]> {
     const o = checkOptions('options', options, ['xssExtra']);
     const n = checkObjectArray('xss', xss).length;
     return this.#push('queued', '', n, [
@@ -289,7 +310,7 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
   }
 
   /** Creates running tasks owned by this participant. Returns their keys. */
-  pushRunningTasks(xss: XS[], options?: PushTasksOptions): Promise<string[]> {
+  async pushRunningTasks(xss: XS[], options?: PushTasksOptions): Promise<string[]> {
     const o = checkOptions('options', options, ['xssExtra']);
     const n = checkObjectArray('xss', xss).length;
     return this.#push('running', this.taskWorkerId, n, [
@@ -299,7 +320,11 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
   }
 
   /** Creates finished tasks. Returns their keys. */
-  pushFinishedTasks(xss: XS[], yss: YS[], options?: PushFinishedTasksOptions): Promise<string[]> {
+  async pushFinishedTasks(
+    xss: XS[],
+    yss: YS[],
+    options?: PushFinishedTasksOptions,
+  ): Promise<string[]> {
     const o = checkOptions('options', options, ['xssExtra', 'yssExtra']);
     const n = checkObjectArray('xss', xss).length;
     return this.#push('finished', this.taskWorkerId, n, [
@@ -311,13 +336,17 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
   }
 
   /** Creates failed tasks. Returns their keys. */
-  pushFailedTasks(xss: XS[], options?: PushFailedTasksOptions): Promise<string[]> {
+  async pushFailedTasks(xss: XS[], options?: PushFailedTasksOptions): Promise<string[]> {
     const o = checkOptions('options', options, ['xssExtra', 'conditions']);
     const n = checkObjectArray('xss', xss).length;
     return this.#push('failed', this.taskWorkerId, n, [
       ['xs', xss, 'xss'],
       ['xs_extra', checkCompanion('xssExtra', o.xssExtra, n), 'xssExtra'],
-      ['condition', checkConditions('conditions', o.conditions, n) ?? [{ message: 'Task failed' }], 'conditions'],
+      [
+        'condition',
+        checkConditions('conditions', o.conditions, n) ?? [{ message: 'Task failed' }],
+        'conditions',
+      ],
     ]);
   }
 
@@ -329,12 +358,21 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
     columns: [field: string, values: readonly object[] | undefined, argument: string][],
   ): Promise<string[]> {
     if (n === 0) return [];
-    const present = columns.filter((c): c is [string, readonly object[], string] => c[1] !== undefined);
+    const present = columns.filter(
+      (c): c is [string, readonly object[], string] => c[1] !== undefined,
+    );
     const encoded = present.map(([, values, argument]) => this.#encodeColumn(values, argument, n));
     const keys = Array.from({ length: n }, () => randomUUID());
     const fieldNames = present.map(([field]) => field);
     await this.#writeChunked(n, 'push_tasks', [this.keys.tasks, this.keys[state]], (from, to) => {
-      const args: ScriptArg[] = [this.keys.taskPrefix, state, workerId, this.keys.events, fieldNames.length, ...fieldNames];
+      const args: ScriptArg[] = [
+        this.keys.taskPrefix,
+        state,
+        workerId,
+        this.keys.events,
+        fieldNames.length,
+        ...fieldNames,
+      ];
       for (let i = from; i < to; i++) {
         args.push(keys[i]!);
         for (const column of encoded) args.push(column[i]!);
@@ -400,7 +438,13 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
     for (;;) {
       const remaining = (deadline - Date.now()) / 1000;
       if (remaining <= 0) return null;
-      const key = await blocking.blmove(this.keys.queued, pending, 'LEFT', 'RIGHT', Number.isFinite(remaining) ? Math.max(remaining, 0.01) : 0);
+      const key = await blocking.blmove(
+        this.keys.queued,
+        pending,
+        'LEFT',
+        'RIGHT',
+        Number.isFinite(remaining) ? Math.max(remaining, 0.01) : 0,
+      );
       if (key === null) return null;
       const claimed = await runScript<RawReply | null>(
         this.connector,
@@ -430,20 +474,32 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
   async finishTasks(keys: string[], yss: YS[], options?: FinishTasksOptions): Promise<string[]> {
     const o = checkOptions('options', options, ['yssExtra']);
     const n = checkKeys('keys', keys).length;
-    const columns: [string, readonly object[], string][] = [['ys', checkCompanion('yss', yss, n) ?? missing('yss'), 'yss']];
+    const columns: [string, readonly object[], string][] = [
+      ['ys', checkCompanion('yss', yss, n) ?? missing('yss'), 'yss'],
+    ];
     const extra = checkCompanion('yssExtra', o.yssExtra, n);
     if (extra) columns.push(['ys_extra', extra, 'yssExtra']);
     if (n === 0) return [];
     const encoded = columns.map(([, values, argument]) => this.#encodeColumn(values, argument, n));
     const fieldNames = columns.map(([field]) => field);
-    const replies = await this.#writeChunked<string[]>(n, 'finish_tasks', [this.keys.running, this.keys.finished], (from, to) => {
-      const args: ScriptArg[] = [this.keys.taskPrefix, this.keys.events, fieldNames.length, ...fieldNames];
-      for (let i = from; i < to; i++) {
-        args.push(keys[i]!);
-        for (const column of encoded) args.push(column[i]!);
-      }
-      return args;
-    });
+    const replies = await this.#writeChunked<string[]>(
+      n,
+      'finish_tasks',
+      [this.keys.running, this.keys.finished],
+      (from, to) => {
+        const args: ScriptArg[] = [
+          this.keys.taskPrefix,
+          this.keys.events,
+          fieldNames.length,
+          ...fieldNames,
+        ];
+        for (let i = from; i < to; i++) {
+          args.push(keys[i]!);
+          for (const column of encoded) args.push(column[i]!);
+        }
+        return args;
+      },
+    );
     return this.#reportDiscarded('finishTasks', keys, replies.flat());
   }
 
@@ -454,7 +510,9 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
   async failTasks(keys: string[], options?: FailTasksOptions): Promise<string[]> {
     const o = checkOptions('options', options, ['conditions']);
     const n = checkKeys('keys', keys).length;
-    const conditions = checkConditions('conditions', o.conditions, n) ?? [{ message: 'Task failed' }];
+    const conditions = checkConditions('conditions', o.conditions, n) ?? [
+      { message: 'Task failed' },
+    ];
     if (n === 0) return [];
     const encoded = this.#encodeColumn(conditions, 'conditions', n);
     const failKeys = [this.keys.running, this.keys.queued, this.keys.failed];
@@ -482,34 +540,43 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
   async emptyQueue(options?: EmptyQueueOptions): Promise<string[]> {
     const o = checkOptions('options', options, ['keys', 'conditions']);
     const keys = o.keys === undefined ? undefined : checkKeys('keys', o.keys);
-    const conditions = checkConditions('conditions', o.conditions, keys?.length ?? 1) ?? [{ message: 'Removed from queue' }];
+    const conditions = checkConditions('conditions', o.conditions, keys?.length ?? 1) ?? [
+      { message: 'Removed from queue' },
+    ];
     if (keys?.length === 0) return [];
     const encoded = this.#encodeColumn(conditions, 'conditions', keys?.length ?? 1);
     const args: ScriptArg[] = [this.keys.taskPrefix, this.keys.events, encoded[0]!];
-    keys?.forEach((key, i) => args.push(key, encoded[i]!));
-    return runScript<string[]>(this.connector, 'empty_queue', [this.keys.queued, this.keys.failed], args);
+    keys?.forEach((key, i) => {
+      args.push(key, encoded[i]!);
+    });
+    return runScript<string[]>(
+      this.connector,
+      'empty_queue',
+      [this.keys.queued, this.keys.failed],
+      args,
+    );
   }
 
   // ---------------------------------------------------------------- reading tasks
 
   /** All tasks, in creation order. */
-  fetchTasks(options?: FetchOptions): Promise<TaskRow<XS, YS>[]> {
+  async fetchTasks(options?: FetchOptions): Promise<TaskRow<XS, YS>[]> {
     const fields = this.#fetchFields(options, FETCH_DEFAULT_FIELDS);
     return this.#fetchCollection(this.keys.tasks, 'list', fields);
   }
 
   /** Queued tasks, in pop order. */
-  fetchQueuedTasks(options?: FetchOptions): Promise<TaskRow<XS, YS>[]> {
+  async fetchQueuedTasks(options?: FetchOptions): Promise<TaskRow<XS, YS>[]> {
     const fields = this.#fetchFields(options, ['xs', 'xs_extra']);
     return this.#fetchCollection(this.keys.queued, 'list', fields);
   }
 
-  fetchRunningTasks(options?: FetchOptions): Promise<TaskRow<XS, YS>[]> {
+  async fetchRunningTasks(options?: FetchOptions): Promise<TaskRow<XS, YS>[]> {
     const fields = this.#fetchFields(options, ['xs', 'xs_extra', 'worker_id']);
     return this.#fetchCollection(this.keys.running, 'set', fields);
   }
 
-  fetchFailedTasks(options?: FetchOptions): Promise<TaskRow<XS, YS>[]> {
+  async fetchFailedTasks(options?: FetchOptions): Promise<TaskRow<XS, YS>[]> {
     const fields = this.#fetchFields(options, ['xs', 'xs_extra', 'worker_id', 'condition']);
     return this.#fetchCollection(this.keys.failed, 'set', fields);
   }
@@ -570,7 +637,13 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
       const multi = this.connector.multi();
       for (const state of others) {
         const kind = state === 'queued' ? 'list' : 'set';
-        queueScript(multi, 'read_collection', [this.keys[state]], [kind, this.keys.taskPrefix, 0, -1, ...fields], true);
+        queueScript(
+          multi,
+          'read_collection',
+          [this.keys[state]],
+          [kind, this.keys.taskPrefix, 0, -1, ...fields],
+          true,
+        );
       }
       if (withFinished) {
         const args = ['list', this.keys.taskPrefix, from, from + READ_CHUNK - 1, ...cache.fields];
@@ -605,7 +678,11 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
     return checkFields('fields', o.fields ?? defaults);
   }
 
-  async #fetchCollection(collection: string, kind: 'list' | 'set', fields: string[]): Promise<TaskRow<XS, YS>[]> {
+  async #fetchCollection(
+    collection: string,
+    kind: 'list' | 'set',
+    fields: string[],
+  ): Promise<TaskRow<XS, YS>[]> {
     const reply = await runScript<RawReply>(
       this.connector,
       'read_collection',
@@ -655,19 +732,31 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
     }
     const missing: string[] = [];
     const stride = cache.fields.length + 2;
-    cache.append(decodeTasks(reply, 1, cache.fields, (k) => missing.push(k)), from + (reply.length - 1) / stride);
+    cache.append(
+      decodeTasks(reply, 1, cache.fields, (k) => missing.push(k)),
+      from + (reply.length - 1) / stride,
+    );
     if (cache.consumed < size) {
       const pipeline = this.connector.pipeline();
       const starts: number[] = [];
       for (let start = cache.consumed; start < size; start += READ_CHUNK) {
         starts.push(start);
         const last = Math.min(start + READ_CHUNK, size) - 1;
-        queueScript(pipeline, 'read_collection', [this.keys.finished], ['list', this.keys.taskPrefix, start, last, ...cache.fields], true);
+        queueScript(
+          pipeline,
+          'read_collection',
+          [this.keys.finished],
+          ['list', this.keys.taskPrefix, start, last, ...cache.fields],
+          true,
+        );
       }
       const replies = unwrap(await pipeline.exec()) as RawReply[];
       replies.forEach((chunk, i) => {
         const consumed = starts[i]! + (chunk.length - 1) / stride;
-        cache.append(decodeTasks(chunk, 1, cache.fields, (k) => missing.push(k)), consumed);
+        cache.append(
+          decodeTasks(chunk, 1, cache.fields, (k) => missing.push(k)),
+          consumed,
+        );
       });
     }
     this.#warnMissing(missing);
@@ -691,7 +780,9 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
     const o = checkOptions('options', options, ['detectLostWorkers', 'timeout']);
     checkKeys('keys', keys);
     const detect = checkBoolean('detectLostWorkers', o.detectLostWorkers ?? false);
-    const timeout = checkSeconds('timeout', o.timeout ?? Number.POSITIVE_INFINITY, { infinite: true });
+    const timeout = checkSeconds('timeout', o.timeout ?? Number.POSITIVE_INFINITY, {
+      infinite: true,
+    });
     if (keys.length === 0) return;
     const deadline = Date.now() + timeout * 1000;
     let generation = await this.#events.ready();
@@ -706,7 +797,9 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
       if (open === 0 || runningWorkers === 0) return;
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
-        throw new RushTimeoutError(`waitForTasks: ${open} of ${keys.length} task(s) still open after ${timeout} s`);
+        throw new RushTimeoutError(
+          `waitForTasks: ${open} of ${keys.length} task(s) still open after ${timeout} s`,
+        );
       }
       await this.#events.wait(generation, Math.min(remaining, MAX_EVENT_WAIT_MS));
       generation = this.#events.generation;
@@ -727,10 +820,16 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
    * Writes one hash per index: `values` maps a field to one value per hash (length-1 arrays
    * are used for every hash). Returns the keys written (new keys unless `keys` is given).
    */
-  async writeHashes(values: Record<string, unknown[]>, options?: WriteHashesOptions): Promise<string[]> {
+  async writeHashes(
+    values: Record<string, unknown[]>,
+    options?: WriteHashesOptions,
+  ): Promise<string[]> {
     const o = checkOptions('options', options, ['keys']);
     if (!isPlainObject(values)) {
-      throw new RushInputError('values', `must be an object of field → array of values, got ${describeValue(values)}`);
+      throw new RushInputError(
+        'values',
+        `must be an object of field → array of values, got ${describeValue(values)}`,
+      );
     }
     const keys = o.keys === undefined ? undefined : checkKeys('keys', o.keys);
     const fields = Object.keys(values);
@@ -739,12 +838,18 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
     for (const field of fields) {
       const column = values[field];
       if (!Array.isArray(column)) {
-        throw new RushInputError(`values.${field}`, `must be an array, got ${describeValue(column)}`);
+        throw new RushInputError(
+          `values.${field}`,
+          `must be an array, got ${describeValue(column)}`,
+        );
       }
       if (column.length === 1) continue;
       if (n === undefined || n === 1) n = column.length;
       if (column.length !== n) {
-        throw new RushInputError(`values.${field}`, `must have length ${n} or 1, got length ${column.length}`);
+        throw new RushInputError(
+          `values.${field}`,
+          `must have length ${n} or 1, got length ${column.length}`,
+        );
       }
     }
     n ??= fields.length > 0 ? 1 : 0;
@@ -764,18 +869,29 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
   }
 
   #encodeField(field: string, column: readonly unknown[], n: number): (Buffer | string)[] {
-    if (field !== 'worker_id' && field !== 'state') return this.#encodeColumn(column, `values.${field}`, n);
+    if (field !== 'worker_id' && field !== 'state')
+      return this.#encodeColumn(column, `values.${field}`, n);
     column.forEach((v, i) => {
-      if (typeof v !== 'string') throw new RushInputError(`values.${field}[${i}]`, `must be a string, got ${describeValue(v)}`);
+      if (typeof v !== 'string')
+        throw new RushInputError(
+          `values.${field}[${i}]`,
+          `must be a string, got ${describeValue(v)}`,
+        );
     });
-    return column.length === 1 ? new Array<string>(n).fill(column[0] as string) : (column as string[]);
+    return column.length === 1
+      ? new Array<string>(n).fill(column[0] as string)
+      : (column as string[]);
   }
 
   /**
    * Reads fields of tasks (or hashes written with `writeHashes`). Rows are flattened like the
    * fetch methods' unless `flatten` is false; keys without data are dropped with a warning.
    */
-  async readHashes(keys: string[], fields: string[], options?: ReadHashesOptions): Promise<Record<string, unknown>[]> {
+  async readHashes(
+    keys: string[],
+    fields: string[],
+    options?: ReadHashesOptions,
+  ): Promise<Record<string, unknown>[]> {
     const o = checkOptions('options', options, ['flatten']);
     checkKeys('keys', keys);
     checkFields('fields', fields);
@@ -797,7 +913,9 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
         missing.push(key);
         return;
       }
-      const values = fields.map((field, j) => decodeField(field, reply[at + 1 + j] as Buffer | null));
+      const values = fields.map((field, j) =>
+        decodeField(field, reply[at + 1 + j] as Buffer | null),
+      );
       rows.push(flatten ? buildRow(key, fields, values) : buildRecord(key, fields, values));
     });
     this.#warnMissing(missing);
@@ -856,8 +974,18 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
       this.connector,
       'reset',
       [
-        k.tasks, k.queued, k.running, k.finished, k.failed, k.extraHashes, k.workers, k.poppers,
-        k.runningWorkers, k.terminatedWorkers, k.terminateAll, k.workerConfig,
+        k.tasks,
+        k.queued,
+        k.running,
+        k.finished,
+        k.failed,
+        k.extraHashes,
+        k.workers,
+        k.poppers,
+        k.runningWorkers,
+        k.terminatedWorkers,
+        k.terminateAll,
+        k.workerConfig,
       ],
       [k.prefix, workers ? '1' : '0', ...RushKeys.perWorkerKinds],
     );
@@ -871,13 +999,13 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
   // ---------------------------------------------------------------- deprecated aliases
 
   /** @deprecated Use {@link finishTasks}. */
-  pushResults(keys: string[], yss: YS[], options?: FinishTasksOptions): Promise<string[]> {
+  async pushResults(keys: string[], yss: YS[], options?: FinishTasksOptions): Promise<string[]> {
     deprecated('pushResults', 'finishTasks');
     return this.finishTasks(keys, yss, options);
   }
 
   /** @deprecated Use {@link failTasks}. */
-  pushFailed(keys: string[], options?: FailTasksOptions): Promise<string[]> {
+  async pushFailed(keys: string[], options?: FailTasksOptions): Promise<string[]> {
     deprecated('pushFailed', 'failTasks');
     return this.failTasks(keys, options);
   }
@@ -909,7 +1037,10 @@ function checkConditions(name: string, value: unknown, n: number): Condition[] |
   const conditions = checkCompanion(name, value, n);
   conditions?.forEach((c, i) => {
     if (typeof c.message !== 'string') {
-      throw new RushInputError(`${name}[${i}].message`, `must be a string, got ${describeValue(c.message)}`);
+      throw new RushInputError(
+        `${name}[${i}].message`,
+        `must be a string, got ${describeValue(c.message)}`,
+      );
     }
   });
   return conditions as Condition[] | undefined;
@@ -949,4 +1080,3 @@ function hidePassword(config: ResolvedRedisConfig): Readonly<ResolvedRedisConfig
   Object.defineProperty(out, 'password', { value: password, enumerable: false });
   return Object.freeze(out);
 }
-

@@ -65,7 +65,12 @@ export function buildRow<XS extends object, YS extends object>(
     const value = values[indices ? indices[j]! : j];
     if (value === undefined) continue;
     const field = fields[j]!;
-    if (!WHOLE_FIELDS.has(field) && typeof value === 'object' && value !== null && isRecord(value)) {
+    if (
+      !WHOLE_FIELDS.has(field) &&
+      typeof value === 'object' &&
+      value !== null &&
+      isRecord(value)
+    ) {
       for (const name in value) row[name] = (value as Record<string, unknown>)[name];
     } else {
       row[field] = value;
@@ -81,8 +86,13 @@ function isRecord(value: object): boolean {
 }
 
 /** The record form of a task (`flatten: false`): each field under its own name. */
-export function buildRecord(key: string, fields: readonly string[], values: readonly unknown[]): Record<string, unknown> {
+export function buildRecord(
+  key: string,
+  fields: readonly string[],
+  values: readonly unknown[],
+): Record<string, unknown> {
   const record: Record<string, unknown> = { key };
-  for (let j = 0; j < fields.length; j++) if (values[j] !== undefined) record[fields[j]!] = values[j];
+  for (let j = 0; j < fields.length; j++)
+    if (values[j] !== undefined) record[fields[j]!] = values[j];
   return record;
 }

@@ -24,7 +24,10 @@ export function checkOptions<T extends object>(
   }
   for (const key of Object.keys(options)) {
     if (!(known as readonly string[]).includes(key)) {
-      throw new RushInputError(`${name}.${key}`, `is not a known option (known: ${known.join(', ')})`);
+      throw new RushInputError(
+        `${name}.${key}`,
+        `is not a known option (known: ${known.join(', ')})`,
+      );
     }
   }
   return options;
@@ -37,7 +40,10 @@ export function checkObjectArray(name: string, value: unknown): Record<string, u
   }
   for (let i = 0; i < value.length; i++) {
     if (!isPlainObject(value[i])) {
-      throw new RushInputError(`${name}[${i}]`, `must be a plain object, got ${describeValue(value[i])}`);
+      throw new RushInputError(
+        `${name}[${i}]`,
+        `must be a plain object, got ${describeValue(value[i])}`,
+      );
     }
   }
   return value;
@@ -47,11 +53,18 @@ export function checkObjectArray(name: string, value: unknown): Record<string, u
  * An array of objects that goes with `n` tasks: absent, or of length `n`, or of length 1
  * (used for every task).
  */
-export function checkCompanion(name: string, value: unknown, n: number): Record<string, unknown>[] | undefined {
+export function checkCompanion(
+  name: string,
+  value: unknown,
+  n: number,
+): Record<string, unknown>[] | undefined {
   if (value === undefined) return undefined;
   const array = checkObjectArray(name, value);
   if (array.length !== n && array.length !== 1) {
-    throw new RushInputError(name, `must have length ${n} (one per task) or 1, got length ${array.length}`);
+    throw new RushInputError(
+      name,
+      `must have length ${n} (one per task) or 1, got length ${array.length}`,
+    );
   }
   return array;
 }
@@ -63,7 +76,10 @@ export function checkKeys(name: string, value: unknown): string[] {
   }
   for (let i = 0; i < value.length; i++) {
     if (typeof value[i] !== 'string' || value[i] === '') {
-      throw new RushInputError(`${name}[${i}]`, `must be a non-empty string, got ${describeValue(value[i])}`);
+      throw new RushInputError(
+        `${name}[${i}]`,
+        `must be a non-empty string, got ${describeValue(value[i])}`,
+      );
     }
   }
   return value;
@@ -77,17 +93,28 @@ export function checkFields(name: string, value: unknown): string[] {
   for (let i = 0; i < value.length; i++) {
     const field = value[i];
     if (typeof field !== 'string' || field === '') {
-      throw new RushInputError(`${name}[${i}]`, `must be a non-empty string, got ${describeValue(field)}`);
+      throw new RushInputError(
+        `${name}[${i}]`,
+        `must be a non-empty string, got ${describeValue(field)}`,
+      );
     }
-    if (field === 'key') throw new RushInputError(`${name}[${i}]`, 'cannot be "key": every row has its key');
+    if (field === 'key')
+      throw new RushInputError(`${name}[${i}]`, 'cannot be "key": every row has its key');
   }
   return value;
 }
 
 /** A time in seconds: a non-negative number, `Infinity` only where allowed. */
 export function checkSeconds(name: string, value: unknown, { infinite = false } = {}): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!infinite && !Number.isFinite(value))) {
-    const what = infinite ? 'a non-negative number of seconds (or Infinity)' : 'a finite non-negative number of seconds';
+  if (
+    typeof value !== 'number' ||
+    Number.isNaN(value) ||
+    value < 0 ||
+    (!infinite && !Number.isFinite(value))
+  ) {
+    const what = infinite
+      ? 'a non-negative number of seconds (or Infinity)'
+      : 'a finite non-negative number of seconds';
     throw new RushInputError(name, `must be ${what}, got ${describeValue(value)}`);
   }
   return value;
@@ -102,7 +129,8 @@ export function checkPositiveInteger(name: string, value: unknown): number {
 }
 
 export function checkBoolean(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new RushInputError(name, `must be true or false, got ${describeValue(value)}`);
+  if (typeof value !== 'boolean')
+    throw new RushInputError(name, `must be true or false, got ${describeValue(value)}`);
   return value;
 }
 
@@ -113,7 +141,10 @@ export function checkStates(name: string, value: unknown): (typeof TASK_STATES)[
   }
   for (let i = 0; i < value.length; i++) {
     if (!(TASK_STATES as readonly unknown[]).includes(value[i])) {
-      throw new RushInputError(`${name}[${i}]`, `must be one of ${TASK_STATES.join(', ')}, got ${describeValue(value[i])}`);
+      throw new RushInputError(
+        `${name}[${i}]`,
+        `must be one of ${TASK_STATES.join(', ')}, got ${describeValue(value[i])}`,
+      );
     }
   }
   return value;
@@ -122,7 +153,10 @@ export function checkStates(name: string, value: unknown): (typeof TASK_STATES)[
 /** A network id: non-empty, and free of braces, which would break the Redis Cluster hash tag. */
 export function checkNetworkId(name: string, value: unknown): string {
   if (typeof value !== 'string' || value === '' || /[{}\s]/.test(value)) {
-    throw new RushInputError(name, `must be a non-empty string without braces or white space, got ${describeValue(value)}`);
+    throw new RushInputError(
+      name,
+      `must be a non-empty string without braces or white space, got ${describeValue(value)}`,
+    );
   }
   return value;
 }

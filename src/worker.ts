@@ -24,7 +24,10 @@ export interface RushWorkerOptions extends RushOptions {
 /** How often the worker checks whether it was asked to terminate. */
 const TERMINATE_CHECK_MS = 250;
 
-export class RushWorker<XS extends object = TaskValues, YS extends object = TaskValues> extends Rush<XS, YS> {
+export class RushWorker<
+  XS extends object = TaskValues,
+  YS extends object = TaskValues,
+> extends Rush<XS, YS> {
   readonly workerId: string;
   readonly hostname: string = hostname();
   readonly heartbeatPeriod: number | undefined;
@@ -33,10 +36,19 @@ export class RushWorker<XS extends object = TaskValues, YS extends object = Task
   #terminateWatch: NodeJS.Timeout | undefined;
 
   constructor(options: RushWorkerOptions) {
-    const o = checkOptions('options', options, ['networkId', 'config', 'workerId', 'heartbeatPeriod', 'heartbeatExpire']);
+    const o = checkOptions('options', options, [
+      'networkId',
+      'config',
+      'workerId',
+      'heartbeatPeriod',
+      'heartbeatExpire',
+    ]);
     super({ networkId: checkNetworkId('networkId', o.networkId), config: o.config });
     this.workerId = o.workerId === undefined ? randomUUID() : checkWorkerId(o.workerId);
-    [this.heartbeatPeriod, this.heartbeatExpire] = checkHeartbeat(o.heartbeatPeriod, o.heartbeatExpire);
+    [this.heartbeatPeriod, this.heartbeatExpire] = checkHeartbeat(
+      o.heartbeatPeriod,
+      o.heartbeatExpire,
+    );
     this.popperId = this.workerId;
   }
 
@@ -55,7 +67,16 @@ export class RushWorker<XS extends object = TaskValues, YS extends object = Task
       this.connector,
       'register_worker',
       [k.workers, k.runningWorkers, k.terminatedWorkers, k.worker(this.workerId), k.poppers],
-      [this.workerId, Date.now(), 'pid', process.pid, 'hostname', this.hostname, 'heartbeat', this.heartbeatPeriod ? '1' : '0'],
+      [
+        this.workerId,
+        Date.now(),
+        'pid',
+        process.pid,
+        'hostname',
+        this.hostname,
+        'heartbeat',
+        this.heartbeatPeriod ? '1' : '0',
+      ],
     );
     this.#watchTermination();
     return this;
@@ -78,13 +99,20 @@ export class RushWorker<XS extends object = TaskValues, YS extends object = Task
     this.#terminated = true;
     this.#stopWatch();
     const k = this.keys;
-    await this.connector.multi().srem(k.runningWorkers, this.workerId).sadd(k.terminatedWorkers, this.workerId).exec();
+    await this.connector
+      .multi()
+      .srem(k.runningWorkers, this.workerId)
+      .sadd(k.terminatedWorkers, this.workerId)
+      .exec();
   }
 
   #watchTermination(): void {
     const check = async () => {
       try {
-        const flags = await this.connector.mget(this.keys.terminateAll, this.keys.terminate(this.workerId));
+        const flags = await this.connector.mget(
+          this.keys.terminateAll,
+          this.keys.terminate(this.workerId),
+        );
         if (flags.some((f) => f !== null)) {
           this.#terminated = true;
           this.#stopWatch();
@@ -93,7 +121,8 @@ export class RushWorker<XS extends object = TaskValues, YS extends object = Task
       } catch {
         // Redis unreachable for now: try again at the next tick.
       }
-      if (this.#terminateWatch) this.#terminateWatch = setTimeout(check, TERMINATE_CHECK_MS).unref();
+      if (this.#terminateWatch)
+        this.#terminateWatch = setTimeout(check, TERMINATE_CHECK_MS).unref();
     };
     this.#terminateWatch = setTimeout(check, TERMINATE_CHECK_MS).unref();
   }
@@ -111,23 +140,36 @@ export class RushWorker<XS extends object = TaskValues, YS extends object = Task
 
 function checkWorkerId(value: unknown): string {
   if (typeof value !== 'string' || value === '' || /[\s:{}]/.test(value)) {
-    throw new RushInputError('workerId', `must be a non-empty string without white space, ':' or braces, got ${describeValue(value)}`);
+    throw new RushInputError(
+      'workerId',
+      `must be a non-empty string without white space, ':' or braces, got ${describeValue(value)}`,
+    );
   }
   return value;
 }
 
 /** Checks heartbeat settings; returns [period, expire] (both undefined without heartbeat). */
-export function checkHeartbeat(period: unknown, expire: unknown): [number | undefined, number | undefined] {
+export function checkHeartbeat(
+  period: unknown,
+  expire: unknown,
+): [number | undefined, number | undefined] {
   if (period === undefined) {
-    if (expire !== undefined) throw new RushInputError('heartbeatExpire', 'needs `heartbeatPeriod` to be set');
+    if (expire !== undefined)
+      throw new RushInputError('heartbeatExpire', 'needs `heartbeatPeriod` to be set');
     return [undefined, undefined];
   }
   if (typeof period !== 'number' || !Number.isInteger(period) || period < 1) {
-    throw new RushInputError('heartbeatPeriod', `must be an integer number of seconds >= 1, got ${describeValue(period)}`);
+    throw new RushInputError(
+      'heartbeatPeriod',
+      `must be an integer number of seconds >= 1, got ${describeValue(period)}`,
+    );
   }
   if (expire === undefined) return [period, 3 * period];
   if (typeof expire !== 'number' || !Number.isInteger(expire) || expire < period) {
-    throw new RushInputError('heartbeatExpire', `must be an integer number of seconds >= heartbeatPeriod (${period}), got ${describeValue(expire)}`);
+    throw new RushInputError(
+      'heartbeatExpire',
+      `must be an integer number of seconds >= heartbeatPeriod (${period}), got ${describeValue(expire)}`,
+    );
   }
   return [period, expire];
 }

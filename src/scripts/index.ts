@@ -34,7 +34,10 @@ for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
 /** Registers every script on a connection; call once per connection. */
 export function defineScripts(client: Redis): void {
   for (const [name, keys] of Object.entries(SCRIPTS) as [ScriptName, number][]) {
-    client.defineCommand(name, { lua: sources.get(name)!, ...(keys >= 0 ? { numberOfKeys: keys } : {}) });
+    client.defineCommand(name, {
+      lua: sources.get(name)!,
+      ...(keys >= 0 ? { numberOfKeys: keys } : {}),
+    });
   }
 }
 
@@ -47,7 +50,11 @@ function scriptMethod(target: object, name: ScriptName, buffers: boolean): Scrip
 }
 
 /** Arguments in the order the command takes them; variable-key scripts get the key count first. */
-function commandArgs(name: ScriptName, keys: readonly string[], args: readonly ScriptArg[]): ScriptArg[] {
+function commandArgs(
+  name: ScriptName,
+  keys: readonly string[],
+  args: readonly ScriptArg[],
+): ScriptArg[] {
   return SCRIPTS[name] < 0 ? [keys.length, ...keys, ...args] : [...keys, ...args];
 }
 
@@ -59,7 +66,10 @@ export function runScript<T>(
   args: readonly ScriptArg[],
   buffers = false,
 ): Promise<T> {
-  return scriptMethod(client, name, buffers).apply(client, commandArgs(name, keys, args)) as Promise<T>;
+  return scriptMethod(client, name, buffers).apply(
+    client,
+    commandArgs(name, keys, args),
+  ) as Promise<T>;
 }
 
 /** Queues a script on a pipeline or transaction; its reply comes with `exec()`. */

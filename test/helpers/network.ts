@@ -24,7 +24,10 @@ export async function manager(networkId = newNetworkId()): Promise<Rush> {
 }
 
 /** A registered worker of the network. */
-export async function worker(networkId: string, options: Partial<RushWorkerOptions> = {}): Promise<RushWorker> {
+export async function worker(
+  networkId: string,
+  options: Partial<RushWorkerOptions> = {},
+): Promise<RushWorker> {
   const w = await RushWorker.create({ networkId, config: redisUrl(), ...options });
   open.push(w);
   return w;
@@ -50,7 +53,10 @@ export async function scanNetworkKeys(client: Redis, networkId: string): Promise
 }
 
 /** Polls `check` until it returns a truthy value or the deadline passes. */
-export async function waitUntil<T>(check: () => Promise<T> | T, { timeoutMs = 10_000, intervalMs = 25, what = 'condition' } = {}): Promise<T> {
+export async function waitUntil<T>(
+  check: () => Promise<T> | T,
+  { timeoutMs = 10_000, intervalMs = 25, what = 'condition' } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -23,7 +23,11 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -52,7 +56,19 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
     const port = await freePort();
     const child: ChildProcess = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        ...extraArgs,
+      ],
       { stdio: 'ignore' },
     );
     let exited = false;
@@ -62,7 +78,12 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
     const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
     const deadline = Date.now() + 10_000;
     while (!exited && Date.now() < deadline) {
-      const ready = await Promise.race([answersPing(port), spawnError.then((e) => { throw e; })]);
+      const ready = await Promise.race([
+        answersPing(port),
+        spawnError.then((e) => {
+          throw e;
+        }),
+      ]);
       if (ready) {
         return {
           port,

@@ -9,7 +9,8 @@ describe('creating and moving tasks', () => {
     expect(await rush.queuedTasks()).toEqual(keys);
     expect(await rush.tasks()).toEqual(keys);
     const popped = [];
-    for (let i = 0; i < 3; i++) popped.push(await rush.popTask({ timeout: 0, fields: ['xs', 'xs_extra'] }));
+    for (let i = 0; i < 3; i++)
+      popped.push(await rush.popTask({ timeout: 0, fields: ['xs', 'xs_extra'] }));
     expect(popped.map((t) => t?.key)).toEqual(keys);
     expect(popped.map((t) => t?.xs)).toEqual([{ x: 1 }, { x: 2 }, { x: 3 }]);
     expect(popped[0]?.xs_extra).toEqual({ tag: 'a' });
@@ -42,7 +43,12 @@ describe('creating and moving tasks', () => {
     expect(rows).toHaveLength(3);
     expect(rows[0]).toEqual({ key: running, x: 1, worker_id: w.workerId });
     expect(rows[1]).toEqual({ key: finished, x: 2, y: 4, t: 1, worker_id: w.workerId });
-    expect(rows[2]).toEqual({ key: failed, x: 3, worker_id: w.workerId, condition: { message: 'Task failed' } });
+    expect(rows[2]).toEqual({
+      key: failed,
+      x: 3,
+      worker_id: w.workerId,
+      condition: { message: 'Task failed' },
+    });
   });
 
   it('finishes running tasks once: first writer wins both ways', async () => {

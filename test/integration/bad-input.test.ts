@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { type Rush, RushInputError, RushWorker } from '../../src/index.js';
+import { manager, redisUrl } from '../helpers/network.js';
+
+type Call = [name: string, call: (rush: Rush) => Promise<unknown>, argument: RegExp];
+
+const circular: Record<string, unknown> = {};
+circular.self = circular;
+
+const calls: Call[] = [
+  ['pushTasks: not an array', (r) => r.pushTasks({ x: 1 } as never), /`xss`/],
+  ['pushTasks: a non-object element', (r) => r.pushTasks([{ x: 1 }, 5 as never]), /`xss\[1\]`/],
+  ['pushTasks: null element', (r) => r.pushTasks([null as never]), /`xss\[0\]`/],
+  ['pushTasks: array element', (r) => r.pushTasks([[1] as never]), /`xss\[0\]`/],
+  [
+    'pushTasks: a function value',
+    (r) => r.pushTasks([{ x: 1 }, { f: () => 1 }]),
+    /`xss\[1\]`.*function/,
+  ],
+  ['pushTasks: circular value', (r) => r.pushTasks([circular]), /`xss\[0\]`.*circular/],
+  [
+    'pushTasks: xssExtra of wrong length',
+    (r) => r.pushTasks([{ x: 1 }, { x: 2 }, { x: 3 }], { xssExtra: [{}, {}] }),
+    /`xssExtra`.*length 3/,
+  ],
+  [
+    'pushTasks: unknown option',
+    (r) => r.pushTasks([{ x: 1 }], { extra: [] } as never),
+    /`options.extra`/,
+  ],
+  [
+    'pushFinishedTasks: yss of wrong length',
+    (r) => r.pushFinishedTasks([{ x: 1 }, { x: 2 }, { x: 3 }], [{ y: 1 }, { y: 2 }]),
+    /`yss`/,
+  ],
+  [
+    'pushFinishedTasks: yss missing',
+    (r) => r.pushFinishedTasks([{ x: 1 }], undefined as never),
+    /`yss`/,
+  ],
+  [
+    'pushFinishedTasks: bad yssExtra element',
+    (r) => r.pushFinishedTasks([{ x: 1 }], [{ y: 1 }], { yssExtra: ['a' as never] }),
+    /`yssExtra\[0\]`/,
+  ],
+  [
+    'pushFailedTasks: condition without message',
+    (r) => r.pushFailedTasks([{ x: 1 }], { conditions: [{ m: 1 } as never] }),
+    /`conditions\[0\].message`/,
+  ],
+  [
+    'pushRunningTasks: symbol value',
+    (r) => r.pushRunningTasks([{ s: Symbol('s') }]),
+    /`xss\[0\]`.*symbol/,
+  ],
+  ['popTask: negative timeout', (r) => r.popTask({ timeout: -1 }), /`timeout`/],
+  ['popTask: fields not an array', (r) => r.popTask({ fields: 'xs' as never }), /`fields`/],
+  ['finishTasks: keys not an array', (r) => r.finishTasks('k' as never, [{ y: 1 }]), /`keys`/],
+  ['finishTasks: empty key', (r) => r.finishTasks([''], [{ y: 1 }]), /`keys\[0\]`/],
+  [
+    'finishTasks: yss of wrong length',
+    (r) => r.finishTasks(['a', 'b', 'c'], [{ y: 1 }, { y: 2 }]),
+    /`yss`/,
+  ],
+  ['finishTasks: unencodable ys', (r) => r.finishTasks(['a'], [{ y: () => 1 }]), /`yss\[0\]`/],
+  [
+    'failTasks: bad conditions',
+    (r) => r.failTasks(['a'], { conditions: 'x' as never }),
+    /`conditions`/,
+  ],
+  ['emptyQueue: bad keys', (r) => r.emptyQueue({ keys: [1 as never] }), /`keys\[0\]`/],
+  ['fetchTasks: fields of numbers', (r) => r.fetchTasks({ fields: [1 as never] }), /`fields\[0\]`/],
+  [
+    'fetchFinishedTasks: fields not an array',
+    (r) => r.fetchFinishedTasks({ fields: 'ys' as never }),
+    /`fields`/,
+  ],
+  ['fetchNewTasks: NaN timeout', (r) => r.fetchNewTasks({ timeout: Number.NaN }), /`timeout`/],
+  [
+    'fetchTasksWithState: unknown state',
+    (r) => r.fetchTasksWithState({ states: ['done' as never] }),
+    /`states\[0\]`/,
+  ],
+  ['waitForTasks: keys not an array', (r) => r.waitForTasks(undefined as never), /`keys`/],
+  [
+    'waitForTasks: bad timeout',
+    (r) => r.waitForTasks(['a'], { timeout: 'soon' as never }),
+    /`timeout`/,
+  ],
+  ['writeHashes: values not an object', (r) => r.writeHashes([1] as never), /`values`/],
+  [
+    'writeHashes: mismatched lengths',
+    (r) => r.writeHashes({ a: [1, 2], b: [1, 2, 3] }),
+    /`values.b`/,
+  ],
+  [
+    'writeHashes: keys and values disagree',
+    (r) => r.writeHashes({ a: [1, 2] }, { keys: ['k1', 'k2', 'k3'] }),
+    /`values.a`/,
+  ],
+  ['readHashes: bad fields', (r) => r.readHashes(['a'], 'xs' as never), /`fields`/],
+  ['isRunningTask: bad keys', (r) => r.isRunningTask([null as never]), /`keys\[0\]`/],
+  ['tasksWithState: bad state', (r) => r.tasksWithState(['x' as never]), /`states\[0\]`/],
+  ['reset: bad option', (r) => r.reset({ workers: 'yes' as never }), /`workers`/],
+];
+
+describe('bad input', () => {
+  it.each(calls)(
+    '%s → RushInputError naming the argument, nothing written',
+    async (_, call, argument) => {
+      const rush = await manager();
+      await rush.pushTasks([{ x: 0 }]);
+      const before = await rush.fetchTasksWithState();
+      const error = await call(rush).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(RushInputError);
+      expect((error as Error).message).toMatch(argument);
+      expect(await rush.fetchTasksWithState()).toEqual(before);
+    },
+  );
+
+  it('rejects bad constructor options', () => {
+    expect(() => new RushWorker({ networkId: 'n', heartbeatPeriod: 0 })).toThrow(
+      /`heartbeatPeriod`/,
+    );
+    expect(
+      () => new RushWorker({ networkId: 'n', heartbeatPeriod: 2, heartbeatExpire: 1 }),
+    ).toThrow(/`heartbeatExpire`/);
+    expect(() => new RushWorker({ networkId: 'n', heartbeatPeriod: 1.5 })).toThrow(RushInputError);
+    expect(() => new RushWorker({ networkId: '', config: redisUrl() })).toThrow(/`networkId`/);
+    expect(() => new RushWorker({ networkId: 'a{b}', config: redisUrl() })).toThrow(/`networkId`/);
+    expect(() => new RushWorker({ networkId: 'n', workerId: 'has space' })).toThrow(/`workerId`/);
+  });
+});

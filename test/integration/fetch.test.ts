@@ -1,0 +1,173 @@
+import { describe, expect, it, vi } from 'vitest';
+import { manager, newNetworkId, rawClient, waitUntil, worker } from '../helpers/network.js';
+
+describe('reading tasks', () => {
+  it('fetchFinishedTasks reads only tasks finished since the last call', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const first = await rush.pushFinishedTasks([{ x: 1 }, { x: 2 }], [{ y: 1 }, { y: 2 }]);
+    expect((await rush.fetchFinishedTasks()).map((r) => r.key)).toEqual(first);
+    // Delete a cached task behind the cache's back: a cached read does not look at it again.
+    await rawClient().del(`rush:{${id}}:task:${first[0]}`);
+    const [third] = await rush.pushFinishedTasks([{ x: 3 }], [{ y: 3 }]);
+    const rows = await rush.fetchFinishedTasks();
+    expect(rows.map((r) => r.key)).toEqual([...first, third]);
+    expect(rows[0]).toEqual({ key: first[0], x: 1, y: 1 });
+    // After resetCache the deleted task is read again, found missing, and dropped.
+    rush.resetCache();
+    const warn = vi.spyOn(rush.logger, 'warn');
+    expect((await rush.fetchFinishedTasks()).map((r) => r.key)).toEqual([first[1], third]);
+    expect(warn).toHaveBeenCalledWith(
+      expect.objectContaining({ keys: [first[0]] }),
+      expect.stringMatching(/no data/),
+    );
+    warn.mockRestore();
+  });
+
+  it('fetchFinishedTasks keeps finish order and the requested fields', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const w = await worker(id);
+    const keys = await w.pushRunningTasks([{ x: 1 }, { x: 2 }, { x: 3 }]);
+    await w.finishTasks([keys[2]!], [{ y: 30 }], { yssExtra: [{ note: 'c' }] });
+    await w.finishTasks([keys[0]!], [{ y: 10 }]);
+    const rows = await rush.fetchFinishedTasks({ fields: ['xs', 'ys', 'ys_extra'] });
+    expect(rows).toEqual([
+      { key: keys[2], x: 3, y: 30, note: 'c' },
+      { key: keys[0], x: 1, y: 10 },
+    ]);
+    const withWorker = await rush.fetchFinishedTasks();
+    expect(withWorker.map((r) => r.worker_id)).toEqual([w.workerId, w.workerId]);
+    // Asking for a field the cache does not hold reads everything again, once.
+    await rush.writeHashes({ score: [5] }, { keys: [keys[2]!] });
+    const scored = await rush.fetchFinishedTasks({ fields: ['ys', 'score'] });
+    expect(scored).toEqual([
+      { key: keys[2], y: 30, score: 5 },
+      { key: keys[0], y: 10 },
+    ]);
+  });
+
+  it('fetchNewTasks returns each finished task exactly once across calls', async () => {
+    const rush = await manager();
+    expect(await rush.fetchNewTasks()).toEqual([]);
+    const a = await rush.pushFinishedTasks([{ x: 1 }, { x: 2 }], [{ y: 1 }]);
+    expect((await rush.fetchNewTasks()).map((r) => r.key)).toEqual(a);
+    expect(await rush.fetchNewTasks()).toEqual([]);
+    const b = await rush.pushFinishedTasks([{ x: 3 }], [{ y: 3 }]);
+    // fetchFinishedTasks updates the cache but does not consume what fetchNewTasks returns.
+    expect((await rush.fetchFinishedTasks()).map((r) => r.key)).toEqual([...a, ...b]);
+    expect((await rush.fetchNewTasks()).map((r) => r.key)).toEqual(b);
+    expect(await rush.fetchNewTasks()).toEqual([]);
+  });
+
+  it('fetchNewTasks with a timeout wakes when a task finishes', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const w = await worker(id);
+    const [key] = await w.pushRunningTasks([{ x: 1 }]);
+    const waiting = rush.fetchNewTasks({ timeout: 20 });
+    const raw = rawClient();
+    await waitUntil(
+      async () => Number((await raw.pubsub('NUMSUB', `rush:{${id}}:events`))[1]) > 0,
+      { what: 'the subscription' },
+    );
+    await w.finishTasks([key!], [{ y: 2 }]);
+    const rows = await waiting;
+    expect(rows.map((r) => r.key)).toEqual([key]);
+  });
+
+  it('fetchNewTasks with a timeout returns [] when nothing finishes', async () => {
+    const rush = await manager();
+    expect(await rush.fetchNewTasks({ timeout: 0.2 })).toEqual([]);
+  });
+
+  it('fetchTasksWithState lists every task once with its state', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const w = await worker(id);
+    const queued = await rush.pushTasks([{ x: 1 }, { x: 2 }]);
+    const running = await w.pushRunningTasks([{ x: 3 }]);
+    const finished = await w.pushFinishedTasks([{ x: 4 }], [{ y: 4 }]);
+    const failed = await rush.pushFailedTasks([{ x: 5 }], { conditions: [{ message: 'no' }] });
+    const rows = await rush.fetchTasksWithState();
+    const states = Object.fromEntries(rows.map((r) => [r.key, r.state]));
+    expect(rows).toHaveLength(5);
+    expect(states).toEqual({
+      [queued[0]!]: 'queued',
+      [queued[1]!]: 'queued',
+      [running[0]!]: 'running',
+      [finished[0]!]: 'finished',
+      [failed[0]!]: 'failed',
+    });
+    expect(rows.find((r) => r.key === finished[0])).toMatchObject({
+      x: 4,
+      y: 4,
+      state: 'finished',
+    });
+    const some = await rush.fetchTasksWithState({ states: ['failed', 'running'], fields: ['xs'] });
+    expect(some.map((r) => r.state).sort()).toEqual(['failed', 'running']);
+  });
+
+  it('fetchTasksWithState never shows a task twice while workers move tasks', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const w = await worker(id);
+    const keys = await rush.pushTasks(Array.from({ length: 300 }, (_, i) => ({ i })));
+    let done = false;
+    const moving = (async () => {
+      for (;;) {
+        const task = await w.popTask({ timeout: 0 });
+        if (!task) break;
+        await w.finishTasks([task.key], [{ y: 1 }]);
+      }
+      done = true;
+    })();
+    let snapshots = 0;
+    while (!done) {
+      const rows = await rush.fetchTasksWithState({ fields: ['xs'] });
+      const seen = rows.map((r) => r.key);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(seen.length).toBeLessThanOrEqual(keys.length);
+      snapshots++;
+    }
+    await moving;
+    expect(snapshots).toBeGreaterThan(0);
+    const final = await rush.fetchTasksWithState();
+    expect(final.map((r) => r.key).sort()).toEqual([...keys].sort());
+    expect(final.every((r) => r.state === 'finished')).toBe(true);
+  });
+
+  it('drops tasks whose data vanished, with a warning, keeping rows aligned', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const keys = await rush.pushTasks([{ x: 1 }, { x: 2 }, { x: 3 }]);
+    await rawClient().del(`rush:{${id}}:task:${keys[1]}`);
+    const warn = vi.spyOn(rush.logger, 'warn');
+    const rows = await rush.fetchQueuedTasks();
+    expect(rows).toEqual([
+      { key: keys[0], x: 1 },
+      { key: keys[2], x: 3 },
+    ]);
+    expect(await rush.fetchTasks({ fields: ['xs'] })).toHaveLength(2);
+    expect(await rush.readHashes(keys, ['xs'])).toEqual([
+      { key: keys[0], x: 1 },
+      { key: keys[2], x: 3 },
+    ]);
+    expect(warn).toHaveBeenCalledTimes(3);
+    warn.mockRestore();
+  });
+
+  it('reads a large finished archive in chunks and then only what is new', async () => {
+    const rush = await manager();
+    const n = 25_000;
+    const xss = Array.from({ length: n }, (_, i) => ({ i }));
+    await rush.pushFinishedTasks(xss, [{ y: 0 }]);
+    const rows = await rush.fetchFinishedTasks({ fields: ['xs'] });
+    expect(rows).toHaveLength(n);
+    expect(rows.map((r) => r.i)).toEqual(xss.map((x) => x.i));
+    await rush.pushFinishedTasks([{ i: n }], [{ y: 0 }]);
+    const again = await rush.fetchFinishedTasks({ fields: ['xs'] });
+    expect(again).toHaveLength(n + 1);
+    expect(again[n]).toEqual({ key: expect.any(String), i: n });
+  });
+});

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { manager, newNetworkId, rawClient, waitUntil, worker } from '../helpers/network.js';
+
+describe('the queue', () => {
+  it('gives each task to exactly one of two workers popping concurrently', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const keys = await rush.pushTasks(Array.from({ length: 400 }, (_, i) => ({ i })));
+    const workers = [await worker(id), await worker(id)];
+    const drain = async (w: (typeof workers)[number]) => {
+      const got: string[] = [];
+      for (;;) {
+        const task = await w.popTask({ timeout: 0 });
+        if (!task) return got;
+        got.push(task.key);
+        await w.finishTasks([task.key], [{ y: (task.xs.i as number) * 2 }]);
+      }
+    };
+    const [a, b] = await Promise.all(workers.map(drain));
+    expect(a!.length).toBeGreaterThan(0);
+    expect(b!.length).toBeGreaterThan(0);
+    const overlap = a!.filter((k) => new Set(b).has(k));
+    expect(overlap).toEqual([]);
+    expect(new Set([...a!, ...b!])).toEqual(new Set(keys));
+    expect(await rush.nFinishedTasks()).toBe(400);
+    const rows = await rush.fetchFinishedTasks();
+    const byWorker = new Set(rows.map((r) => r.worker_id));
+    expect(byWorker).toEqual(new Set(workers.map((w) => w.workerId)));
+  });
+
+  it('a blocking pop wakes when a task is pushed', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const w = await worker(id);
+    const popping = w.popTask({ timeout: 10 });
+    const raw = rawClient();
+    await waitUntil(async () => String(await raw.client('LIST')).includes('cmd=blmove'), {
+      what: 'a blocked pop',
+    });
+    const [key] = await rush.pushTasks([{ x: 7 }]);
+    const task = await popping;
+    expect(task?.key).toBe(key);
+    expect(task?.xs).toEqual({ x: 7 });
+    expect(await rush.isRunningTask([key!])).toEqual([true]);
+    const [row] = await rush.fetchRunningTasks();
+    expect(row).toMatchObject({ key, x: 7, worker_id: w.workerId });
+  });
+
+  it('a blocking pop returns null when the time is up', async () => {
+    const w = await worker(newNetworkId());
+    const started = Date.now();
+    expect(await w.popTask({ timeout: 0.2 })).toBeNull();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+  });
+
+  it('picks up a task left in its pending list by a lost reply before the queue', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const w = await worker(id);
+    const [first, second] = await rush.pushTasks([{ x: 1 }, { x: 2 }]);
+    const raw = rawClient();
+    // As if a blocking pop moved `second` but its reply never arrived.
+    await raw.lrem(`rush:{${id}}:queued`, 1, second!);
+    await raw.rpush(`rush:{${id}}:pending:${w.workerId}`, second!);
+    expect((await w.popTask({ timeout: 0 }))?.key).toBe(second);
+    expect((await w.popTask({ timeout: 0 }))?.key).toBe(first);
+    expect(await rush.nRunningTasks()).toBe(2);
+  });
+
+  it('empties the queue into failed tasks', async () => {
+    const rush = await manager();
+    const keys = await rush.pushTasks([{ x: 1 }, { x: 2 }, { x: 3 }]);
+    expect(
+      await rush.emptyQueue({ keys: [keys[1]!], conditions: [{ message: 'not this one' }] }),
+    ).toEqual([keys[1]]);
+    expect(await rush.queuedTasks()).toEqual([keys[0], keys[2]]);
+    expect(new Set(await rush.emptyQueue())).toEqual(new Set([keys[0], keys[2]]));
+    expect(await rush.nQueuedTasks()).toBe(0);
+    const failed = await rush.fetchFailedTasks();
+    const conditions = Object.fromEntries(failed.map((r) => [r.key, r.condition?.message]));
+    expect(conditions).toEqual({
+      [keys[0]!]: 'Removed from queue',
+      [keys[1]!]: 'not this one',
+      [keys[2]!]: 'Removed from queue',
+    });
+  });
+
+  it('fails queued tasks with failTasks', async () => {
+    const rush = await manager();
+    const [key] = await rush.pushTasks([{ x: 1 }]);
+    expect(await rush.failTasks([key!])).toEqual([key]);
+    expect(await rush.nQueuedTasks()).toBe(0);
+    expect(await rush.popTask({ timeout: 0 })).toBeNull();
+  });
+});

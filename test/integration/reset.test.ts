@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { manager, newNetworkId, rawClient, scanNetworkKeys, worker } from '../helpers/network.js';
+
+async function populate(networkId: string) {
+  const rush = await manager(networkId);
+  const w = await worker(networkId);
+  await rush.pushTasks([{ x: 1 }, { x: 2 }]);
+  const task = await w.popTask({ timeout: 0 });
+  await w.finishTasks([task!.key], [{ y: 1 }]);
+  await w.pushFailedTasks([{ x: 9 }]);
+  await rush.writeHashes({ note: ['free-standing hash'] });
+  // A blocking pop on an empty queue leaves a pending list owner behind.
+  await rush.emptyQueue();
+  await rush.popTask({ timeout: 0.05 });
+  return { rush, w };
+}
+
+describe('reset', () => {
+  it('removes every key of the network and leaves other networks alone', async () => {
+    const id = newNetworkId();
+    const other = newNetworkId();
+    const { rush } = await populate(id);
+    await populate(other);
+    const raw = rawClient();
+    expect((await scanNetworkKeys(raw, id)).length).toBeGreaterThan(5);
+    const otherKeys = (await scanNetworkKeys(raw, other)).sort();
+
+    await rush.reset();
+    expect(await scanNetworkKeys(raw, id)).toEqual([]);
+    expect((await scanNetworkKeys(raw, other)).sort()).toEqual(otherKeys);
+    expect(await rush.nTasks()).toBe(0);
+    expect(await rush.fetchFinishedTasks()).toEqual([]);
+    expect(await rush.nWorkers()).toBe(0);
+  });
+
+  it('with workers: false removes only task data', async () => {
+    const id = newNetworkId();
+    const { rush, w } = await populate(id);
+    expect(await rush.fetchFinishedTasks()).toHaveLength(1);
+    await rush.reset({ workers: false });
+    expect(await rush.nTasks()).toBe(0);
+    expect(await rush.fetchFinishedTasks()).toEqual([]);
+    expect(await rush.workerIds()).toEqual([w.workerId]);
+    const left = await scanNetworkKeys(rawClient(), id);
+    expect(left.every((k) => /:(workers|running_workers|poppers|worker:.*)$/.test(k))).toBe(true);
+    // The network keeps working after a reset.
+    await rush.pushFinishedTasks([{ x: 5 }], [{ y: 5 }]);
+    expect((await rush.fetchFinishedTasks()).map((r) => r.x)).toEqual([5]);
+  });
+
+  it("another manager's cache notices the reset", async () => {
+    const id = newNetworkId();
+    const a = await manager(id);
+    const b = await manager(id);
+    await a.pushFinishedTasks([{ x: 1 }, { x: 2 }], [{ y: 0 }]);
+    expect(await b.fetchFinishedTasks()).toHaveLength(2);
+    await a.reset({ workers: false });
+    await a.pushFinishedTasks([{ x: 3 }], [{ y: 0 }]);
+    expect((await b.fetchFinishedTasks()).map((r) => r.x)).toEqual([3]);
+  });
+});
