@@ -7,6 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
     // rushnet's warnings are asserted through spies; keep the run's output readable.
     env: { RUSHNET_LOG_LEVEL: 'error' },
   },
