@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis';
 import { configToUrl, type ResolvedRedisConfig, toClientOptions } from './config.js';
 import { RushConfigError } from './errors.js';
-import { logger } from './logger.js';
+import { logger } from './logging/logger.js';
 
 /** How long the first connection may take before rushnet gives up. */
 export const CONNECT_TIMEOUT_MS = 5000;

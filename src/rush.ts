@@ -3,6 +3,7 @@
  * `RushWorker`, which extends it. Both create, pop, finish and read tasks through the same
  * methods, each of which costs one round trip to Redis where that is possible.
  */
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
@@ -16,7 +17,8 @@ import { describeValue, RushError, RushInputError, RushTimeoutError } from './er
 import { FinishedCache } from './finished-cache.js';
 import { RushKeys } from './keys.js';
 import { encodeWithinLimit, type LargeObjectPolicy } from './large-objects.js';
-import { getLogger, type Logger, logger } from './logger.js';
+import { getLogger, type Logger, logger } from './logging/logger.js';
+import type { LogRecord } from './logging/redis-log.js';
 import { rushConfig } from './plan.js';
 import {
   defineScripts,
@@ -62,6 +64,16 @@ import {
   isPlainObject,
   TASK_STATES,
 } from './validate.js';
+import type { WorkerLoop } from './workers/worker-config.js';
+import {
+  type ReadLogOptions,
+  type StartLocalWorkersOptions,
+  type StartWorkersOptions,
+  type StopWorkersOptions,
+  type WaitForWorkersOptions,
+  WorkerManager,
+  type WorkerScriptOptions,
+} from './workers/worker-manager.js';
 
 export interface RushOptions {
   /** Identifies the network; manager and workers use the same id. @default a new UUID */
@@ -94,8 +106,6 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
   readonly networkId: string;
   /** The Redis settings in use (the password is not enumerable, so it does not print). */
   readonly config: Readonly<ResolvedRedisConfig>;
-  /** The `rushnet` logger; `getLogger(name)` gives one of another name. */
-  readonly logger: Logger = logger;
   /** Redis keys of this network. */
   protected readonly keys: RushKeys;
   /** Owner id of this participant's pending list (the worker id, on a worker). */
@@ -109,6 +119,7 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
   #largeObjects: LargeObjectPolicy;
   #popperRegistered = false;
   #closing: Promise<void> | undefined;
+  #workers: WorkerManager;
 
   constructor(options?: RushOptions) {
     const o = checkOptions('options', options, ['networkId', 'config']);
@@ -123,6 +134,18 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
       path: plan.largeObjectsPath,
     };
     this.#events = new TaskEvents(() => this.#open('events'), this.keys.events);
+    const self = this;
+    this.#workers = new WorkerManager({
+      networkId: this.networkId,
+      keys: this.keys,
+      config: this.config,
+      events: this.#events,
+      get logger() {
+        return self.logger;
+      },
+      client: () => this.connector,
+      encode: (value, argument) => encodeWithinLimit(value, argument, this.#largeObjects),
+    });
   }
 
   /** Connects to Redis and checks that it answers. @throws RushConfigError within seconds when it does not. */
@@ -162,9 +185,18 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
     await Promise.all(clients.map(closeConnection));
   }
 
-  /** A logger of the given name. */
+  /** The `rushnet` logger (on a worker, its records also go to Redis). */
+  get logger(): Logger {
+    return this.loggerFor('rushnet');
+  }
+
+  /** A logger of the given name, e.g. for a worker loop's own messages. */
   getLogger(name: string): Logger {
-    return getLogger(name);
+    return this.loggerFor(name);
+  }
+
+  protected loggerFor(name: string): Logger {
+    return name === 'rushnet' ? logger : getLogger(name);
   }
 
   /** The worker id stored with tasks this participant creates or runs ('' for a manager). */
@@ -806,14 +838,6 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
     }
   }
 
-  /**
-   * Finds workers that are gone without terminating. The base implementation knows no
-   * workers to check; the worker machinery extends it.
-   */
-  async detectLostWorkers(): Promise<string[]> {
-    return [];
-  }
-
   // ---------------------------------------------------------------- low-level access
 
   /**
@@ -968,7 +992,7 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
   async reset(options?: ResetOptions): Promise<void> {
     const o = checkOptions('options', options, ['workers']);
     const workers = checkBoolean('workers', o.workers ?? true);
-    if (workers) await this.stopWorkersForReset();
+    if (workers) await this.#workers.stop({ type: 'kill' }, true);
     const k = this.keys;
     await runScript(
       this.connector,
@@ -990,11 +1014,74 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
       [k.prefix, workers ? '1' : '0', ...RushKeys.perWorkerKinds],
     );
     this.#cache.reset();
+    this.#workers.resetLogPositions();
     this.#popperRegistered = false;
   }
 
-  /** Stops every worker before `reset({ workers: true })`; the worker machinery extends it. */
-  protected async stopWorkersForReset(): Promise<void> {}
+  // ---------------------------------------------------------------- workers
+
+  /** Local worker processes started by this manager, by worker id. */
+  get processes(): ReadonlyMap<string, ChildProcess> {
+    return this.#workers.processes;
+  }
+
+  /**
+   * Starts workers as child processes of this process, each running `workerLoop`.
+   * Returns their ids; use {@link waitForWorkers} to wait until they are registered.
+   */
+  startLocalWorkers(workerLoop: WorkerLoop, options?: StartLocalWorkersOptions): Promise<string[]> {
+    return this.#workers.start(workerLoop, options, false);
+  }
+
+  /** Starts workers through a launcher (by default local processes). Returns their ids. */
+  startWorkers(workerLoop: WorkerLoop, options?: StartWorkersOptions): Promise<string[]> {
+    return this.#workers.start(workerLoop, options, true);
+  }
+
+  /**
+   * A shell command that starts one worker of this network each time it runs, on any machine
+   * that reaches Redis and has rushnet installed. Every value in it is shell-quoted; the copy
+   * that is logged has the password redacted.
+   */
+  workerScript(workerLoop: WorkerLoop, options?: WorkerScriptOptions): Promise<string> {
+    return this.#workers.script(workerLoop, options);
+  }
+
+  /**
+   * Resolves when `n` workers (or all of `workerIds`) are registered.
+   * @throws RushTimeoutError when the time is up.
+   */
+  waitForWorkers(options: WaitForWorkersOptions): Promise<void> {
+    return this.#workers.waitFor(options);
+  }
+
+  /**
+   * `kill` stops workers at once (through their launcher, or their heartbeat) and fails their
+   * running and pending tasks; `terminate` asks their loops to finish (`terminated` turns true).
+   * Returns the ids acted on; ids that are not running are skipped with a warning.
+   */
+  stopWorkers(options?: StopWorkersOptions): Promise<string[]> {
+    return this.#workers.stop(options);
+  }
+
+  /**
+   * Finds workers lost since the last call: local processes that exited without terminating,
+   * and workers whose heartbeat expired. Moves them to terminated and fails their running and
+   * pending tasks with `{ message: 'Worker has crashed or was killed' }`.
+   */
+  detectLostWorkers(): Promise<string[]> {
+    return this.#workers.detectLost();
+  }
+
+  /** Log records of the workers, sorted by time. */
+  readLog(options?: ReadLogOptions): Promise<LogRecord[]> {
+    return this.#workers.readLog(options);
+  }
+
+  /** Prints the worker log records not printed before. */
+  printLog(): Promise<void> {
+    return this.#workers.printLog();
+  }
 
   // ---------------------------------------------------------------- deprecated aliases
 
@@ -1008,6 +1095,15 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
   async pushFailed(keys: string[], options?: FailTasksOptions): Promise<string[]> {
     deprecated('pushFailed', 'failTasks');
     return this.failTasks(keys, options);
+  }
+
+  /** @deprecated Use {@link startWorkers}. */
+  async startRemoteWorkers(
+    workerLoop: WorkerLoop,
+    options?: StartWorkersOptions,
+  ): Promise<string[]> {
+    deprecated('startRemoteWorkers', 'startWorkers');
+    return this.startWorkers(workerLoop, options);
   }
 
   /** Redacted URL of the server, for messages. */

@@ -160,3 +160,29 @@ export function checkNetworkId(name: string, value: unknown): string {
   }
   return value;
 }
+
+/** Checks heartbeat settings; returns [period, expire] (both undefined without heartbeat). */
+export function checkHeartbeat(
+  period: unknown,
+  expire: unknown,
+): [number | undefined, number | undefined] {
+  if (period === undefined) {
+    if (expire !== undefined)
+      throw new RushInputError('heartbeatExpire', 'needs `heartbeatPeriod` to be set');
+    return [undefined, undefined];
+  }
+  if (typeof period !== 'number' || !Number.isInteger(period) || period < 1) {
+    throw new RushInputError(
+      'heartbeatPeriod',
+      `must be an integer number of seconds >= 1, got ${describeValue(period)}`,
+    );
+  }
+  if (expire === undefined) return [period, 3 * period];
+  if (typeof expire !== 'number' || !Number.isInteger(expire) || expire < period) {
+    throw new RushInputError(
+      'heartbeatExpire',
+      `must be an integer number of seconds >= heartbeatPeriod (${period}), got ${describeValue(expire)}`,
+    );
+  }
+  return [period, expire];
+}

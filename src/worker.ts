@@ -1,14 +1,22 @@
 /**
  * `RushWorker`: a registered participant that runs tasks. It has every method of `Rush`, and
- * a worker id that it stores with the tasks it creates and runs.
+ * a worker id that it stores with the tasks it creates and runs. A sentinel thread keeps its
+ * heartbeat and watches for terminate and kill requests, even while the loop keeps the main
+ * thread busy.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { encodeValue } from './codec.js';
+import { toClientOptions } from './config.js';
 import { describeValue, RushInputError } from './errors.js';
+import type { Logger } from './logging/logger.js';
+import { DEFAULT_MAX_LOG_ENTRIES, RedisLogSink, WorkerLoggers } from './logging/redis-log.js';
+import { checkLogThresholds, type LogThresholds } from './plan.js';
 import { Rush, type RushOptions } from './rush.js';
 import { runScript } from './scripts/index.js';
-import type { TaskValues } from './types.js';
-import { checkNetworkId, checkOptions } from './validate.js';
+import type { Condition, TaskValues } from './types.js';
+import { checkHeartbeat, checkNetworkId, checkOptions } from './validate.js';
+import { Sentinel } from './workers/sentinel.js';
 
 export interface RushWorkerOptions extends RushOptions {
   /** The network to join. */
@@ -19,10 +27,27 @@ export interface RushWorkerOptions extends RushOptions {
   heartbeatPeriod?: number;
   /** Seconds a heartbeat lives (>= period). @default 3 × heartbeatPeriod */
   heartbeatExpire?: number;
+  /**
+   * Store log records at or above these levels in Redis, by logger name
+   * (e.g. `{ rushnet: 'info', myapp: 'debug' }`). @default records are not stored
+   */
+  logThresholds?: LogThresholds;
+  /** Records buffered before they are written to Redis. @default 0 */
+  logBufferSize?: number;
+  /** Newest records kept in Redis for this worker. @default 10000 */
+  maxLogEntries?: number;
 }
 
-/** How often the worker checks whether it was asked to terminate. */
-const TERMINATE_CHECK_MS = 250;
+const OPTION_NAMES = [
+  'networkId',
+  'config',
+  'workerId',
+  'heartbeatPeriod',
+  'heartbeatExpire',
+  'logThresholds',
+  'logBufferSize',
+  'maxLogEntries',
+] as const;
 
 export class RushWorker<
   XS extends object = TaskValues,
@@ -32,23 +57,26 @@ export class RushWorker<
   readonly hostname: string = hostname();
   readonly heartbeatPeriod: number | undefined;
   readonly heartbeatExpire: number | undefined;
+  #logSettings: { thresholds: LogThresholds; bufferSize: number; maxEntries: number } | undefined;
+  #loggers: WorkerLoggers | undefined;
   #terminated = false;
-  #terminateWatch: NodeJS.Timeout | undefined;
+  #sentinel: Sentinel | undefined;
 
   constructor(options: RushWorkerOptions) {
-    const o = checkOptions('options', options, [
-      'networkId',
-      'config',
-      'workerId',
-      'heartbeatPeriod',
-      'heartbeatExpire',
-    ]);
+    const o = checkOptions('options', options, OPTION_NAMES);
     super({ networkId: checkNetworkId('networkId', o.networkId), config: o.config });
     this.workerId = o.workerId === undefined ? randomUUID() : checkWorkerId(o.workerId);
     [this.heartbeatPeriod, this.heartbeatExpire] = checkHeartbeat(
       o.heartbeatPeriod,
       o.heartbeatExpire,
     );
+    if (o.logThresholds !== undefined) {
+      this.#logSettings = {
+        thresholds: checkLogThresholds('logThresholds', o.logThresholds),
+        bufferSize: checkCount('logBufferSize', o.logBufferSize ?? 0),
+        maxEntries: checkCount('maxLogEntries', o.maxLogEntries ?? DEFAULT_MAX_LOG_ENTRIES, 1),
+      };
+    }
     this.popperId = this.workerId;
   }
 
@@ -59,17 +87,32 @@ export class RushWorker<
     return new RushWorker<XS, YS>(options).connect();
   }
 
-  /** Connects and registers the worker as running. */
+  /** Connects, registers the worker as running, and starts its sentinel thread. */
   override async connect(): Promise<this> {
+    if (this.#sentinel) return this;
     await super.connect();
     const k = this.keys;
+    if (this.#logSettings) {
+      const { thresholds, bufferSize, maxEntries } = this.#logSettings;
+      const sink = new RedisLogSink(this.connector, k.log(this.workerId), bufferSize, maxEntries);
+      this.#loggers = new WorkerLoggers(sink, thresholds, this.workerId);
+    }
     await runScript(
       this.connector,
       'register_worker',
-      [k.workers, k.runningWorkers, k.terminatedWorkers, k.worker(this.workerId), k.poppers],
+      [
+        k.workers,
+        k.runningWorkers,
+        k.terminatedWorkers,
+        k.worker(this.workerId),
+        k.poppers,
+        k.heartbeat(this.workerId),
+      ],
       [
         this.workerId,
         Date.now(),
+        this.heartbeatExpire ?? '',
+        k.events,
         'pid',
         process.pid,
         'hostname',
@@ -78,7 +121,21 @@ export class RushWorker<
         this.heartbeatPeriod ? '1' : '0',
       ],
     );
-    this.#watchTermination();
+    const supervisor = Number(process.env.RUSHNET_SUPERVISOR_PID);
+    this.#sentinel = new Sentinel({
+      clientOptions: toClientOptions(this.config),
+      terminateAllKey: k.terminateAll,
+      terminateKey: k.terminate(this.workerId),
+      killKey: k.kill(this.workerId),
+      heartbeat: this.heartbeatPeriod
+        ? {
+            key: k.heartbeat(this.workerId),
+            period: this.heartbeatPeriod,
+            expire: this.heartbeatExpire!,
+          }
+        : undefined,
+      supervisorPid: Number.isInteger(supervisor) && supervisor > 0 ? supervisor : undefined,
+    });
     return this;
   }
 
@@ -86,54 +143,49 @@ export class RushWorker<
     return this.workerId;
   }
 
-  /**
-   * True once `stopWorkers({ type: 'terminate' })` asked this worker (or all) to stop.
-   * Reading it costs no round trip.
-   */
-  get terminated(): boolean {
-    return this.#terminated;
+  protected override loggerFor(name: string): Logger {
+    return this.#loggers ? this.#loggers.get(name) : super.loggerFor(name);
   }
 
-  /** Marks the worker terminated in the network. */
+  /**
+   * True once `stopWorkers({ type: 'terminate' })` asked this worker (or all) to stop.
+   * Reading it costs no round trip; it turns true within half a second of the request.
+   */
+  get terminated(): boolean {
+    return this.#terminated || (this.#sentinel?.terminateRequested ?? false);
+  }
+
+  /** Marks the worker terminated in the network (the runtime calls it when the loop returns). */
   async setTerminated(): Promise<void> {
     this.#terminated = true;
-    this.#stopWatch();
     const k = this.keys;
     await this.connector
       .multi()
       .srem(k.runningWorkers, this.workerId)
       .sadd(k.terminatedWorkers, this.workerId)
       .exec();
+    await this.#loggers?.flush();
   }
 
-  #watchTermination(): void {
-    const check = async () => {
-      try {
-        const flags = await this.connector.mget(
-          this.keys.terminateAll,
-          this.keys.terminate(this.workerId),
-        );
-        if (flags.some((f) => f !== null)) {
-          this.#terminated = true;
-          this.#stopWatch();
-          return;
-        }
-      } catch {
-        // Redis unreachable for now: try again at the next tick.
-      }
-      if (this.#terminateWatch)
-        this.#terminateWatch = setTimeout(check, TERMINATE_CHECK_MS).unref();
-    };
-    this.#terminateWatch = setTimeout(check, TERMINATE_CHECK_MS).unref();
-  }
-
-  #stopWatch(): void {
-    clearTimeout(this.#terminateWatch);
-    this.#terminateWatch = undefined;
+  /**
+   * Gives up: fails this worker's running and pending tasks with `condition` and marks it
+   * terminated (the runtime calls it when the loop throws).
+   */
+  async failAndTerminate(condition: Condition): Promise<void> {
+    this.#terminated = true;
+    const k = this.keys;
+    await runScript(
+      this.connector,
+      'lose_workers',
+      [k.runningWorkers, k.terminatedWorkers, k.running, k.failed],
+      [k.prefix, k.events, encodeValue(condition, 'condition'), '0', this.workerId],
+    );
+    await this.#loggers?.flush();
   }
 
   protected override async closeConnections(): Promise<void> {
-    this.#stopWatch();
+    await this.#sentinel?.stop();
+    await this.#loggers?.flush();
     await super.closeConnections();
   }
 }
@@ -148,28 +200,9 @@ function checkWorkerId(value: unknown): string {
   return value;
 }
 
-/** Checks heartbeat settings; returns [period, expire] (both undefined without heartbeat). */
-export function checkHeartbeat(
-  period: unknown,
-  expire: unknown,
-): [number | undefined, number | undefined] {
-  if (period === undefined) {
-    if (expire !== undefined)
-      throw new RushInputError('heartbeatExpire', 'needs `heartbeatPeriod` to be set');
-    return [undefined, undefined];
+function checkCount(name: string, value: unknown, min = 0): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new RushInputError(name, `must be an integer >= ${min}, got ${describeValue(value)}`);
   }
-  if (typeof period !== 'number' || !Number.isInteger(period) || period < 1) {
-    throw new RushInputError(
-      'heartbeatPeriod',
-      `must be an integer number of seconds >= 1, got ${describeValue(period)}`,
-    );
-  }
-  if (expire === undefined) return [period, 3 * period];
-  if (typeof expire !== 'number' || !Number.isInteger(expire) || expire < period) {
-    throw new RushInputError(
-      'heartbeatExpire',
-      `must be an integer number of seconds >= heartbeatPeriod (${period}), got ${describeValue(expire)}`,
-    );
-  }
-  return [period, expire];
+  return value;
 }

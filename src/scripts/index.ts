@@ -18,7 +18,8 @@ const SCRIPTS = {
   read_hashes: 0,
   write_hashes: 1,
   wait_status: 1,
-  register_worker: 5,
+  register_worker: 6,
+  lose_workers: 4,
   worker_info: 2,
   reset: -1,
 } as const;

@@ -1,0 +1,127 @@
+/**
+ * Log records of workers, kept in Redis: one capped list per worker (newest entries kept),
+ * written through pino, read back by the manager with `readLog` / `printLog`.
+ */
+import type { Redis } from 'ioredis';
+import { type DestinationStream, type LevelWithSilent, type Logger, pino } from 'pino';
+import type { LogThresholds } from '../plan.js';
+
+/** How many records each worker keeps in Redis unless configured. */
+export const DEFAULT_MAX_LOG_ENTRIES = 10_000;
+/** Threshold of a logger that `logThresholds` does not name. */
+const DEFAULT_THRESHOLD = 'info';
+
+/** Collects pino's JSON lines and appends them to the worker's list in Redis. */
+export class RedisLogSink implements DestinationStream {
+  #buffer: string[] = [];
+  #pending: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly client: Redis,
+    private readonly key: string,
+    private readonly bufferSize: number,
+    private readonly maxEntries: number,
+  ) {}
+
+  write(line: string): void {
+    this.#buffer.push(line.endsWith('\n') ? line.slice(0, -1) : line);
+    if (this.#buffer.length > this.bufferSize) void this.flush();
+  }
+
+  /** Writes what is buffered; resolves when Redis has it (errors are swallowed: logging never throws). */
+  flush(): Promise<void> {
+    if (this.#buffer.length > 0) {
+      const lines = this.#buffer;
+      this.#buffer = [];
+      this.#pending = this.client
+        .multi()
+        .rpush(this.key, ...lines)
+        .ltrim(this.key, -this.maxEntries, -1)
+        .exec()
+        .catch(() => {});
+    }
+    return this.#pending.then(() => {});
+  }
+}
+
+/** The loggers of one worker: each writes to stderr and, at or above its threshold, to Redis. */
+export class WorkerLoggers {
+  readonly #loggers = new Map<string, Logger>();
+  readonly #streams: pino.StreamEntry[];
+  #seq = 0;
+
+  constructor(
+    private readonly sink: RedisLogSink,
+    private readonly thresholds: LogThresholds,
+    private readonly workerId: string,
+  ) {
+    this.#streams = [
+      { stream: pino.destination({ fd: 2, sync: true }), level: 'trace' },
+      { stream: sink, level: 'trace' },
+    ];
+  }
+
+  get(name: string): Logger {
+    let logger = this.#loggers.get(name);
+    if (!logger) {
+      const level = (this.thresholds[name] ?? DEFAULT_THRESHOLD) as LevelWithSilent;
+      logger = pino(
+        {
+          name,
+          level,
+          base: { worker_id: this.workerId },
+          // A per-worker sequence number lets printLog resume where it stopped.
+          mixin: () => ({ seq: ++this.#seq }),
+        },
+        pino.multistream(this.#streams),
+      );
+      this.#loggers.set(name, logger);
+    }
+    return logger;
+  }
+
+  flush(): Promise<void> {
+    return this.sink.flush();
+  }
+}
+
+/** One log record as `readLog` returns it. */
+export interface LogRecord {
+  worker_id: string;
+  level: string;
+  timestamp: Date;
+  logger: string;
+  caller?: string;
+  msg: string;
+  /** Seconds since the previous record (with `timeDifference`). */
+  time_difference?: number;
+  /** The record's other properties. */
+  [property: string]: unknown;
+}
+
+const LABELS: Record<number, string> = pino.levels.labels;
+const OMITTED = new Set(['level', 'time', 'name', 'msg', 'worker_id', 'pid', 'hostname', 'seq']);
+
+/** Parses stored lines of one worker; `seq` is kept for resuming prints. */
+export function parseLogLines(workerId: string, lines: string[]): (LogRecord & { seq: number })[] {
+  const records: (LogRecord & { seq: number })[] = [];
+  for (const line of lines) {
+    let raw: Record<string, unknown>;
+    try {
+      raw = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const record: LogRecord & { seq: number } = {
+      worker_id: workerId,
+      level: LABELS[raw.level as number] ?? String(raw.level),
+      timestamp: new Date(raw.time as number),
+      logger: String(raw.name ?? ''),
+      msg: String(raw.msg ?? ''),
+      seq: Number(raw.seq ?? 0),
+    };
+    for (const [k, v] of Object.entries(raw)) if (!OMITTED.has(k)) record[k] = v;
+    records.push(record);
+  }
+  return records;
+}

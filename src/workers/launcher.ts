@@ -1,0 +1,99 @@
+/**
+ * Launchers start worker processes. The manager hands a launcher one spec per worker (the
+ * arguments of `rushnet worker …` and the environment); the launcher decides where and how the
+ * process runs: here (LocalLauncher), over SSH, or through a cluster scheduler.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { superviseChild } from './supervision.js';
+
+/** One worker to start. */
+export interface WorkerSpec {
+  workerId: string;
+  /** Arguments of the `rushnet` command line, starting with `worker`. */
+  args: string[];
+  /** Environment to add (holds the Redis URL: keep it out of logs and command lines). */
+  env: Record<string, string>;
+  /** Directory for `message_<workerId>.log` (stderr). */
+  messageLog?: string;
+  /** Directory for `output_<workerId>.log` (stdout). */
+  outputLog?: string;
+  /** The worker should die with this process. */
+  supervise: boolean;
+}
+
+/**
+ * Starts, kills and watches workers. Implement it to run workers elsewhere; the manager calls
+ * nothing else.
+ */
+export interface WorkerLauncher {
+  readonly name: string;
+  /** Starts one process per spec. Resolves once they are started (not yet registered). */
+  start(specs: readonly WorkerSpec[]): Promise<void>;
+  /** Stops a worker at once. Resolves to whether the launcher reached it. */
+  kill(workerId: string): Promise<boolean>;
+  /**
+   * Whether the worker's process is alive: `false` once it exited (evidence for lost-worker
+   * detection), `undefined` when the launcher cannot tell.
+   */
+  isAlive(workerId: string): Promise<boolean | undefined>;
+}
+
+const fromSources = import.meta.url.endsWith('.ts');
+
+/** How to run this package's own CLI with the running Node. */
+export function cliCommand(): { program: string; args: string[] } {
+  const entry = fileURLToPath(new URL(`../cli/main.${fromSources ? 'ts' : 'js'}`, import.meta.url));
+  return { program: process.execPath, args: fromSources ? ['--import', 'tsx', entry] : [entry] };
+}
+
+/** Runs workers as child processes of this process. */
+export class LocalLauncher implements WorkerLauncher {
+  readonly name = 'local';
+
+  /** @param processes where started children are recorded, by worker id */
+  constructor(readonly processes: Map<string, ChildProcess> = new Map()) {}
+
+  async start(specs: readonly WorkerSpec[]): Promise<void> {
+    const { program, args } = cliCommand();
+    for (const spec of specs) {
+      // Output goes to files or nowhere, never to a pipe that could fill up and block.
+      const out = spec.outputLog
+        ? openSync(join(spec.outputLog, `output_${spec.workerId}.log`), 'a')
+        : 'ignore';
+      const err = spec.messageLog
+        ? openSync(join(spec.messageLog, `message_${spec.workerId}.log`), 'a')
+        : 'ignore';
+      try {
+        const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env };
+        if (spec.supervise) env.RUSHNET_SUPERVISOR_PID = String(process.pid);
+        else delete env.RUSHNET_SUPERVISOR_PID;
+        const child = spawn(program, [...args, ...spec.args], { stdio: ['ignore', out, err], env });
+        child.on('error', () => {
+          // Reported through isAlive(): a child that failed to spawn has exited.
+        });
+        if (spec.supervise) superviseChild(child);
+        else child.unref();
+        this.processes.set(spec.workerId, child);
+      } finally {
+        if (typeof out === 'number') closeSync(out);
+        if (typeof err === 'number') closeSync(err);
+      }
+    }
+  }
+
+  async kill(workerId: string): Promise<boolean> {
+    const child = this.processes.get(workerId);
+    if (!child) return false;
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    return true;
+  }
+
+  async isAlive(workerId: string): Promise<boolean | undefined> {
+    const child = this.processes.get(workerId);
+    if (!child) return undefined;
+    return child.exitCode === null && child.signalCode === null && child.pid !== undefined;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The worker runtime (`rushnet worker`): reads the network's worker configuration, imports the
+ * packages, registers a RushWorker, runs the loop, and reports how it ended.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, openSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { type RedisConfig, resolveConfig } from '../config.js';
+import { closeConnection, openConnection } from '../connection.js';
+import { RushConfigError, RushInputError } from '../errors.js';
+import { RushKeys } from '../keys.js';
+import { rushConfig } from '../plan.js';
+import { checkNetworkId } from '../validate.js';
+import { RushWorker } from '../worker.js';
+import { importPackages } from './packages.js';
+import { decodeWorkerConfig, loadLoop, type WorkerConfig } from './worker-config.js';
+
+export interface StartWorkerOptions {
+  networkId: string;
+  /** @default the plan's config, else `REDIS_URL`, else redis://127.0.0.1:6379 */
+  config?: RedisConfig;
+  /** @default a new UUID */
+  workerId?: string;
+  /** Overrides the stored configuration's heartbeat. */
+  heartbeatPeriod?: number;
+  heartbeatExpire?: number;
+  /** Directory that receives `message_<workerId>.log` (stderr and log messages). */
+  messageLog?: string;
+  /** Directory that receives `output_<workerId>.log` (stdout). */
+  outputLog?: string;
+}
+
+/**
+ * Runs one worker to the end. Resolves to the exit code: 0 when the loop returned, 1 when it
+ * threw (its tasks are then failed with the error message and the error is logged).
+ * @throws RushConfigError when Redis cannot be reached or the network has no worker configuration.
+ */
+export async function startWorker(options: StartWorkerOptions): Promise<number> {
+  const networkId = checkNetworkId('networkId', options.networkId);
+  const workerId = options.workerId ?? randomUUID();
+  for (const [name, dir] of [
+    ['messageLog', options.messageLog],
+    ['outputLog', options.outputLog],
+  ] as const) {
+    if (dir !== undefined && !(existsSync(dir) && statSync(dir).isDirectory())) {
+      throw new RushInputError(name, `must name an existing directory, got ${JSON.stringify(dir)}`);
+    }
+  }
+  if (options.messageLog)
+    redirect(process.stderr, join(options.messageLog, `message_${workerId}.log`));
+  if (options.outputLog)
+    redirect(process.stdout, join(options.outputLog, `output_${workerId}.log`));
+
+  const stored = await readWorkerConfig(networkId, options.config);
+  await importPackages(stored.packages);
+  const loop = await loadLoop(stored.loop);
+  const worker = new RushWorker({
+    networkId,
+    config: options.config,
+    workerId,
+    heartbeatPeriod: options.heartbeatPeriod ?? stored.heartbeatPeriod,
+    heartbeatExpire:
+      options.heartbeatExpire ?? (options.heartbeatPeriod ? undefined : stored.heartbeatExpire),
+    logThresholds: stored.logThresholds,
+    logBufferSize: stored.logBufferSize,
+    maxLogEntries: stored.maxLogEntries,
+  });
+  await worker.connect();
+  try {
+    await loop(worker, ...stored.args);
+    await worker.setTerminated();
+    return 0;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    worker.logger.error({ err: error }, `worker loop failed: ${message}`);
+    await worker.failAndTerminate({ message });
+    return 1;
+  } finally {
+    await worker.close();
+  }
+}
+
+/** Reads and decodes the network's worker configuration. */
+async function readWorkerConfig(
+  networkId: string,
+  config: RedisConfig | undefined,
+): Promise<WorkerConfig> {
+  const client = await openConnection(
+    resolveConfig(config, rushConfig().config),
+    `rushnet:${networkId}:start`,
+  );
+  try {
+    const raw = await client.getBuffer(new RushKeys(networkId).workerConfig);
+    if (raw === null) {
+      throw new RushConfigError(
+        `no worker configuration for network '${networkId}': start workers with startWorkers(), ` +
+          'startLocalWorkers() or the command from workerScript(), which store it',
+      );
+    }
+    return decodeWorkerConfig(raw);
+  } finally {
+    await closeConnection(client);
+  }
+}
+
+/** Sends a stream's writes to a file, synchronously: a file never fills up and blocks. */
+function redirect(stream: NodeJS.WriteStream, file: string): void {
+  const fd = openSync(file, 'a');
+  stream.write = ((chunk: string | Uint8Array, encoding?: unknown, callback?: unknown) => {
+    writeSync(fd, typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    const done = typeof encoding === 'function' ? encoding : callback;
+    if (typeof done === 'function') done();
+    return true;
+  }) as typeof stream.write;
+}

@@ -1,0 +1,68 @@
+/**
+ * The sentinel: a thread inside each worker process, with its own Redis connection, that keeps
+ * working while the worker's loop blocks the event loop with CPU work. It
+ * - refreshes the heartbeat key (when the worker has one),
+ * - watches the terminate flags and raises `flags[TERMINATE]` for the main thread,
+ * - ends the process when a kill request arrives (heartbeat workers only),
+ * - ends the process when its supervising parent is gone.
+ * Redis errors are retried forever: a heartbeat never kills its own worker.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Redis } from 'ioredis';
+import type { SentinelData } from './sentinel.js';
+
+const data = workerData as SentinelData;
+const flags = new Int32Array(data.flags);
+const TERMINATE = 0;
+const STOPPED = 1;
+const CHECK_MS = 200;
+
+const client = new Redis({ ...data.clientOptions, lazyConnect: false, maxRetriesPerRequest: null });
+client.on('error', () => {
+  // Reconnects on its own; the next tick tries again.
+});
+
+let lastBeat = 0;
+let running = true;
+
+function endProcess(): never {
+  process.kill(process.pid, 'SIGKILL');
+  throw new Error('unreachable');
+}
+
+async function tick(): Promise<void> {
+  if (data.supervisorPid !== undefined && process.ppid !== data.supervisorPid) endProcess();
+  const now = Date.now();
+  if (data.heartbeat && now - lastBeat >= data.heartbeat.period * 1000) {
+    await client.set(data.heartbeat.key, '1', 'EX', data.heartbeat.expire);
+    lastBeat = now;
+  }
+  const [all, mine, kill] = await client.mget(
+    data.terminateAllKey,
+    data.terminateKey,
+    data.killKey,
+  );
+  if (kill !== null && data.heartbeat) endProcess();
+  if ((all !== null || mine !== null) && Atomics.load(flags, TERMINATE) === 0) {
+    Atomics.store(flags, TERMINATE, 1);
+    parentPort?.postMessage('terminate');
+  }
+}
+
+async function loop(): Promise<void> {
+  while (running && Atomics.load(flags, STOPPED) === 0) {
+    try {
+      await tick();
+    } catch {
+      // Transient Redis trouble: keep trying.
+    }
+    await new Promise((r) => setTimeout(r, CHECK_MS));
+  }
+  client.disconnect();
+}
+
+parentPort?.on('message', (message) => {
+  if (message === 'stop') running = false;
+});
+
+void loop();

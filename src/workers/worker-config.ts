@@ -1,0 +1,101 @@
+/**
+ * What a worker needs to know to run: the loop, its arguments, packages to import and log
+ * settings. The manager stores it in Redis under the network; each worker reads it at start.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { decodeValue } from '../codec.js';
+import { describeValue, RushConfigError, RushInputError } from '../errors.js';
+import type { LogThresholds } from '../plan.js';
+import type { RushWorker } from '../worker.js';
+
+/**
+ * A worker loop: a self-contained function (sent to workers as source text; it may
+ * `await import()` packages but must not use outer variables), or a module whose export is one.
+ */
+export type WorkerLoop =
+  // biome-ignore lint/suspicious/noExplicitAny: the loop's own arguments are the user's to type
+  ((rush: RushWorker, ...args: any[]) => unknown) | { module: string | URL; export?: string };
+
+/** The loop as stored: source text, or a module URL and export name. */
+export type StoredLoop = { source: string } | { module: string; export: string };
+
+export interface WorkerConfig {
+  loop: StoredLoop;
+  args: unknown[];
+  packages: string[];
+  logThresholds: LogThresholds;
+  logBufferSize: number;
+  maxLogEntries: number;
+  heartbeatPeriod?: number;
+  heartbeatExpire?: number;
+}
+
+/** Checks a loop argument and turns it into its stored form. */
+export function storeLoop(loop: unknown): StoredLoop {
+  if (typeof loop === 'function') {
+    const source = Function.prototype.toString.call(loop);
+    if (source.includes('[native code]'))
+      throw new RushInputError('workerLoop', 'cannot be a native or bound function');
+    try {
+      // Methods print as `name(...) {...}`, which is not an expression: reject early.
+      new Function(`return (${source});`);
+    } catch {
+      throw new RushInputError(
+        'workerLoop',
+        'must be a function expression or arrow function (a method shorthand cannot be sent as source)',
+      );
+    }
+    return { source };
+  }
+  if (typeof loop === 'object' && loop !== null && 'module' in loop) {
+    const { module, export: name = 'default' } = loop as { module: unknown; export?: unknown };
+    if (typeof name !== 'string' || name === '')
+      throw new RushInputError(
+        'workerLoop.export',
+        `must be a non-empty string, got ${describeValue(name)}`,
+      );
+    if (module instanceof URL) return { module: module.href, export: name };
+    if (typeof module !== 'string' || module === '')
+      throw new RushInputError(
+        'workerLoop.module',
+        `must be a path or URL, got ${describeValue(module)}`,
+      );
+    if (/^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[a-z]:\\/i.test(module))
+      return { module, export: name };
+    return {
+      module: pathToFileURL(isAbsolute(module) ? module : resolve(module)).href,
+      export: name,
+    };
+  }
+  throw new RushInputError(
+    'workerLoop',
+    `must be a function or { module, export? }, got ${describeValue(loop)}`,
+  );
+}
+
+/** Turns a stored loop back into a function. */
+export async function loadLoop(
+  loop: StoredLoop,
+): Promise<(rush: RushWorker, ...args: unknown[]) => unknown> {
+  if ('source' in loop) {
+    // Indirect eval: the loop sees only globals, and its dynamic imports resolve from here.
+    const fn: unknown = (0, eval)(`(${loop.source})`);
+    if (typeof fn !== 'function')
+      throw new RushConfigError('the stored worker loop is not a function');
+    return fn as (rush: RushWorker, ...args: unknown[]) => unknown;
+  }
+  const module = (await import(loop.module)) as Record<string, unknown>;
+  const fn = module[loop.export];
+  if (typeof fn !== 'function') {
+    throw new RushConfigError(
+      `module ${loop.module} has no function export named '${loop.export}'`,
+    );
+  }
+  return fn as (rush: RushWorker, ...args: unknown[]) => unknown;
+}
+
+/** Decodes the stored configuration. */
+export function decodeWorkerConfig(raw: Buffer): WorkerConfig {
+  return decodeValue(raw) as WorkerConfig;
+}
