@@ -79,8 +79,8 @@ export async function loadLoop(
   loop: StoredLoop,
 ): Promise<(rush: RushWorker, ...args: unknown[]) => unknown> {
   if ('source' in loop) {
-    // Indirect eval: the loop sees only globals, and its dynamic imports resolve from here.
-    const fn: unknown = (0, eval)(`(${loop.source})`);
+    // Evaluated in global scope: the loop sees only globals; its dynamic imports resolve from here.
+    const fn: unknown = new Function(`return (${loop.source});`)();
     if (typeof fn !== 'function')
       throw new RushConfigError('the stored worker loop is not a function');
     return fn as (rush: RushWorker, ...args: unknown[]) => unknown;
