@@ -122,20 +122,28 @@ export class RushWorker<
       ],
     );
     const supervisor = Number(process.env.RUSHNET_SUPERVISOR_PID);
-    this.#sentinel = new Sentinel({
-      clientOptions: toClientOptions(this.config),
-      terminateAllKey: k.terminateAll,
-      terminateKey: k.terminate(this.workerId),
-      killKey: k.kill(this.workerId),
-      heartbeat: this.heartbeatPeriod
-        ? {
-            key: k.heartbeat(this.workerId),
-            period: this.heartbeatPeriod,
-            expire: this.heartbeatExpire!,
-          }
-        : undefined,
-      supervisorPid: Number.isInteger(supervisor) && supervisor > 0 ? supervisor : undefined,
-    });
+    this.#sentinel = new Sentinel(
+      {
+        clientOptions: toClientOptions(this.config),
+        terminateAllKey: k.terminateAll,
+        terminateKey: k.terminate(this.workerId),
+        killKey: k.kill(this.workerId),
+        heartbeat: this.heartbeatPeriod
+          ? {
+              key: k.heartbeat(this.workerId),
+              period: this.heartbeatPeriod,
+              expire: this.heartbeatExpire!,
+            }
+          : undefined,
+        supervisorPid: Number.isInteger(supervisor) && supervisor > 0 ? supervisor : undefined,
+      },
+      (error) => {
+        this.logger.error(
+          { err: error },
+          'the sentinel thread failed: heartbeats and stop requests are no longer seen',
+        );
+      },
+    );
     return this;
   }
 

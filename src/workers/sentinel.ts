@@ -2,6 +2,9 @@
  * Starts and stops the sentinel thread of a worker (see sentinel-thread.ts) and exposes what
  * it learns through shared memory, so reading it costs nothing.
  */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RedisOptions } from 'ioredis';
 
@@ -24,7 +27,8 @@ const fromSources = import.meta.url.endsWith('.ts');
 
 /** Thread code that registers tsx in the thread, then loads the TypeScript entry. */
 function tsxBootstrap(entry: URL): string {
-  const api = import.meta.resolve('tsx/esm/api');
+  const tsxRoot = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+  const api = pathToFileURL(join(tsxRoot, 'dist/esm/api/index.mjs')).href;
   return `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
 }
 
@@ -32,7 +36,8 @@ export class Sentinel {
   readonly #flags = new Int32Array(new SharedArrayBuffer(8));
   readonly #thread: Worker;
 
-  constructor(options: Omit<SentinelData, 'flags'>) {
+  /** @param onError told when the thread fails (heartbeats and flags then stop) */
+  constructor(options: Omit<SentinelData, 'flags'>, onError: (error: Error) => void) {
     // Functions cannot cross to a thread; the thread sets its own retry behaviour.
     const { retryStrategy: _, ...clientOptions } = options.clientOptions;
     const workerData: SentinelData = { ...options, clientOptions, flags: this.#flags.buffer };
@@ -43,9 +48,7 @@ export class Sentinel {
         })
       : new Worker(new URL('./sentinel-thread.js', import.meta.url), { workerData });
     this.#thread.unref();
-    this.#thread.on('error', () => {
-      // The sentinel is best effort; its absence only costs timely flags.
-    });
+    this.#thread.on('error', onError);
   }
 
   /** Whether a terminate request was seen. */

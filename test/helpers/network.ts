@@ -1,5 +1,7 @@
 /** Per-test helpers: a fresh network on the shared private Redis, closed after the test. */
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterEach, inject } from 'vitest';
 import { Rush, RushWorker, type RushWorkerOptions } from '../../src/index.js';
@@ -16,11 +18,38 @@ export function newNetworkId(): string {
   return `test-${randomUUID()}`;
 }
 
-/** A connected manager of a fresh network (or of `networkId`). */
-export async function manager(networkId = newNetworkId()): Promise<Rush> {
-  const rush = await new Rush({ networkId, config: redisUrl() }).connect();
-  open.push(rush);
+/** A connected manager of a fresh network (or of `networkId`); its worker processes die after the test. */
+export async function manager(networkId = newNetworkId(), config = redisUrl()): Promise<Rush> {
+  const rush = await new Rush({ networkId, config }).connect();
+  open.push({
+    close: async () => {
+      await Promise.all([...rush.processes.values()].map(killAndWait));
+      await rush.close();
+    },
+  });
   return rush;
+}
+
+/** SIGKILLs a child process (if still running) and waits for it to exit. */
+export async function killAndWait(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** Whether a process with this pid exists (and is not a zombie we could reap). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z');
+  } catch {
+    return false;
+  }
 }
 
 /** A registered worker of the network. */
@@ -56,11 +85,11 @@ export async function scanNetworkKeys(client: Redis, networkId: string): Promise
 export async function waitUntil<T>(
   check: () => Promise<T> | T,
   { timeoutMs = 10_000, intervalMs = 25, what = 'condition' } = {},
-): Promise<T> {
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value) return value;
+    if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import type { RushWorker } from '../../src/index.js';
+import { manager, newNetworkId, rawClient, waitUntil, worker } from '../helpers/network.js';
+
+describe('lost workers', () => {
+  it('a worker killed with SIGKILL mid-task is reported once and its task failed', async () => {
+    const rush = await manager();
+    const [id] = await rush.startLocalWorkers(
+      async (rush: RushWorker) => {
+        await rush.pushRunningTasks([{ x: 1 }]);
+        await new Promise(() => {});
+      },
+      { nWorkers: 1 },
+    );
+    await rush.waitForWorkers({ workerIds: [id!], timeout: 30 });
+    await waitUntil(async () => (await rush.nRunningTasks()) === 1, { what: 'the running task' });
+    expect(await rush.detectLostWorkers()).toEqual([]);
+    const child = rush.processes.get(id!)!;
+    child.kill('SIGKILL');
+    await waitUntil(() => child.signalCode !== null, { what: 'the process to die' });
+    expect(await rush.detectLostWorkers()).toEqual([id]);
+    expect(await rush.detectLostWorkers()).toEqual([]);
+    const [failed] = await rush.fetchFailedTasks();
+    expect(failed).toMatchObject({
+      x: 1,
+      worker_id: id,
+      condition: { message: 'Worker has crashed or was killed' },
+    });
+    expect(await rush.nRunningTasks()).toBe(0);
+    expect(await rush.terminatedWorkerIds()).toEqual([id]);
+  });
+
+  it('a worker that finished cleanly is never reported lost', async () => {
+    const rush = await manager();
+    const [id] = await rush.startLocalWorkers(
+      async (rush: RushWorker) => {
+        await rush.pushFinishedTasks([{ x: 1 }], [{ y: 1 }]);
+      },
+      { nWorkers: 1, heartbeatPeriod: 1, heartbeatExpire: 1 },
+    );
+    const child = rush.processes.get(id!)!;
+    await waitUntil(() => child.exitCode !== null, {
+      timeoutMs: 30_000,
+      what: 'the worker to finish',
+    });
+    expect(child.exitCode).toBe(0);
+    expect(await rush.terminatedWorkerIds()).toEqual([id]);
+    // Its heartbeat key expires too: still not lost.
+    const raw = rawClient();
+    await waitUntil(
+      async () => (await raw.exists(`rush:{${rush.networkId}}:heartbeat:${id}`)) === 0,
+      { what: 'the heartbeat to expire' },
+    );
+    expect(await rush.detectLostWorkers()).toEqual([]);
+  });
+
+  it('a heartbeat worker busy with CPU work for 6 s is not reported lost', async () => {
+    const rush = await manager();
+    const [id] = await rush.startLocalWorkers(
+      async (rush: RushWorker) => {
+        const [key] = await rush.pushRunningTasks([{ phase: 'busy' }]);
+        const until = Date.now() + 6000;
+        let spins = 0;
+        while (Date.now() < until) spins++; // blocks the event loop
+        await rush.finishTasks([key!], [{ spins }]);
+      },
+      { nWorkers: 1, heartbeatPeriod: 1, heartbeatExpire: 2 },
+    );
+    await rush.waitForWorkers({ workerIds: [id!], timeout: 30 });
+    let checks = 0;
+    while ((await rush.nFinishedTasks()) === 0) {
+      expect(await rush.detectLostWorkers()).toEqual([]);
+      checks++;
+      await rush.fetchNewTasks({ timeout: 0.25 });
+      if (checks > 200) throw new Error('the busy worker never finished');
+    }
+    expect(checks).toBeGreaterThan(10);
+    const [row] = await rush.fetchFinishedTasks();
+    expect(row?.spins).toBeGreaterThan(0);
+  });
+
+  it('a frozen heartbeat worker is lost after its expiry; its pending task is failed and never marked running', async () => {
+    const rush = await manager();
+    const [id] = await rush.startLocalWorkers(
+      async (rush: RushWorker) => {
+        for (;;) {
+          const task = await rush.popTask({ timeout: 60 });
+          if (task) await rush.finishTasks([task.key], [{ y: 1 }]);
+        }
+      },
+      { nWorkers: 1, heartbeatPeriod: 1, heartbeatExpire: 2 },
+    );
+    await rush.waitForWorkers({ workerIds: [id!], timeout: 30 });
+    const raw = rawClient();
+    const blockingFlags = async () => {
+      const line = String(await raw.client('LIST'))
+        .split('\n')
+        .find((l) => l.includes(`name=rushnet:${rush.networkId}:blocking`));
+      return line?.match(/ flags=(\S+)/)?.[1];
+    };
+    await waitUntil(async () => (await blockingFlags())?.includes('b'), {
+      what: 'the worker to block in popTask',
+    });
+
+    const child = rush.processes.get(id!)!;
+    child.kill('SIGSTOP');
+    const [key] = await rush.pushTasks([{ x: 1 }]);
+    const pending = `rush:{${rush.networkId}}:pending:${id}`;
+    await waitUntil(async () => (await raw.lrange(pending, 0, -1)).includes(key!), {
+      what: 'the task to be pending',
+    });
+    expect(await rush.detectLostWorkers()).toEqual([]); // the heartbeat has not expired yet
+
+    const lost = await waitUntil(
+      async () => {
+        const ids = await rush.detectLostWorkers();
+        return ids.length > 0 ? ids : undefined;
+      },
+      { timeoutMs: 10_000, what: 'the frozen worker to be lost' },
+    );
+    expect(lost).toEqual([id]);
+    expect(await raw.llen(pending)).toBe(0);
+    expect(await rush.fetchFailedTasks()).toEqual([
+      expect.objectContaining({ key, condition: { message: 'Worker has crashed or was killed' } }),
+    ]);
+
+    // Thawed, the worker's claim of the task finds it gone: it never becomes running.
+    child.kill('SIGCONT');
+    await waitUntil(async () => (await blockingFlags())?.includes('b'), {
+      what: 'the worker to block again',
+    });
+    expect(await rush.isRunningTask([key!])).toEqual([false]);
+    expect(await rush.tasksWithState(['running', 'failed', 'finished'])).toEqual({
+      running: [],
+      failed: [key],
+      finished: [],
+    });
+  });
+
+  it('a task moved to a pending list and failed by another actor is not marked running (in process)', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const w = await worker(id);
+    const [key] = await rush.pushTasks([{ x: 1 }]);
+    const raw = rawClient();
+    // As if w's blocking pop had moved the task and w then stalled before claiming it.
+    await raw.lmove(`rush:{${id}}:queued`, `rush:{${id}}:pending:${w.workerId}`, 'LEFT', 'RIGHT');
+    expect(await rush.stopWorkers({ workerIds: [w.workerId] })).toEqual([w.workerId]);
+    expect(await w.popTask({ timeout: 0 })).toBeNull();
+    expect(await rush.tasksWithState(['queued', 'running', 'failed'])).toEqual({
+      queued: [],
+      running: [],
+      failed: [key],
+    });
+    const [row] = await rush.fetchFailedTasks();
+    expect(row?.condition).toEqual({ message: 'Worker was killed' });
+  });
+
+  it('two managers detecting at once fail each lost task once', async () => {
+    const id = newNetworkId();
+    const a = await manager(id);
+    const b = await manager(id);
+    const w = await worker(id, { heartbeatPeriod: 1, heartbeatExpire: 1 });
+    const keys = await w.pushRunningTasks([{ x: 1 }, { x: 2 }]);
+    await w.close(); // stops its heartbeat without terminating: it will be lost
+    await waitUntil(
+      async () => (await a.connector.exists(`rush:{${id}}:heartbeat:${w.workerId}`)) === 0,
+      { what: 'expiry' },
+    );
+    const [fromA, fromB] = await Promise.all([a.detectLostWorkers(), b.detectLostWorkers()]);
+    expect([...fromA, ...fromB]).toEqual([w.workerId]);
+    expect((await a.failedTasks()).sort()).toEqual([...keys].sort());
+  });
+});
