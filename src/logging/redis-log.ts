@@ -55,8 +55,15 @@ export class WorkerLoggers {
     private readonly thresholds: LogThresholds,
     private readonly workerId: string,
   ) {
+    // stderr (the worker's message log) shows what RUSHNET_LOG_LEVEL allows; Redis gets
+    // everything at or above each logger's threshold.
+    const stderrLevel = process.env.RUSHNET_LOG_LEVEL;
     this.#streams = [
-      { stream: pino.destination({ fd: 2, sync: true }), level: 'trace' },
+      {
+        stream: process.stderr,
+        level:
+          stderrLevel && stderrLevel in pino.levels.values ? (stderrLevel as pino.Level) : 'trace',
+      },
       { stream: sink, level: 'trace' },
     ];
   }

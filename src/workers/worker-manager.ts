@@ -51,6 +51,8 @@ export interface WorkerScriptOptions {
   logThresholds?: LogThresholds;
   /** Records buffered before they are written to Redis. @default the plan's, else 0 */
   logBufferSize?: number;
+  /** Newest records each worker keeps in Redis. @default 10000 */
+  maxLogEntries?: number;
   /** Seconds between heartbeats (integer >= 1). @default no heartbeat */
   heartbeatPeriod?: number;
   /** Seconds a heartbeat lives. @default 3 × heartbeatPeriod */
@@ -101,6 +103,7 @@ const SCRIPT_OPTIONS = [
   'packages',
   'logThresholds',
   'logBufferSize',
+  'maxLogEntries',
   'heartbeatPeriod',
   'heartbeatExpire',
   'messageLog',
@@ -224,6 +227,10 @@ export class WorkerManager {
         `must be a non-negative integer, got ${describeValue(logBufferSize)}`,
       );
     }
+    const maxLogEntries = checkPositiveInteger(
+      'maxLogEntries',
+      o.maxLogEntries ?? DEFAULT_MAX_LOG_ENTRIES,
+    );
     const [heartbeatPeriod, heartbeatExpire] = checkHeartbeat(o.heartbeatPeriod, o.heartbeatExpire);
     for (const name of ['messageLog', 'outputLog'] as const) {
       const dir = o[name];
@@ -243,7 +250,7 @@ export class WorkerManager {
       packages,
       logThresholds,
       logBufferSize,
-      maxLogEntries: DEFAULT_MAX_LOG_ENTRIES,
+      maxLogEntries,
       ...(heartbeatPeriod ? { heartbeatPeriod, heartbeatExpire } : {}),
     };
   }

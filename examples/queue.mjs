@@ -1,0 +1,32 @@
+// A central task queue: the manager pushes tasks, two local workers pop and evaluate them.
+// Run: npm run build && node examples/queue.mjs   (REDIS_URL defaults to redis://127.0.0.1:6379)
+import { rsh } from 'rushnet';
+
+const rush = await rsh({ config: process.env.REDIS_URL });
+
+const ids = await rush.startLocalWorkers(
+  async (rush) => {
+    while (!rush.terminated) {
+      const task = await rush.popTask({ timeout: 1 });
+      if (!task) continue;
+      const { x } = task.xs;
+      await rush.finishTasks([task.key], [{ y: x * x }]);
+    }
+  },
+  { nWorkers: 2 },
+);
+await rush.waitForWorkers({ workerIds: ids, timeout: 60 });
+
+const keys = await rush.pushTasks(Array.from({ length: 100 }, (_, x) => ({ x })));
+await rush.waitForTasks(keys, { timeout: 60 });
+
+const rows = await rush.fetchFinishedTasks();
+console.log(
+  `${rows.length} tasks finished; sum of y = ${rows.reduce((sum, row) => sum + row.y, 0)}`,
+);
+const perWorker = new Map();
+for (const row of rows) perWorker.set(row.worker_id, (perWorker.get(row.worker_id) ?? 0) + 1);
+for (const [worker, n] of perWorker) console.log(`  worker ${worker.slice(0, 8)}: ${n} tasks`);
+
+await rush.reset(); // stops the workers and removes the network's keys
+await rush.close();

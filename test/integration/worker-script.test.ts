@@ -1,0 +1,108 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { RushWorker } from '../../src/index.js';
+import { killAndWait, manager, newNetworkId, waitUntil } from '../helpers/network.js';
+import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const PASSWORD = "s3cr3t-pa'ss";
+let server: RedisServer;
+let bin: string;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  server = await startRedisServer(['--requirepass', PASSWORD]);
+  // A `rushnet` on PATH, as an installed package would provide.
+  bin = mkdtempSync(join(tmpdir(), 'rushnet-bin-'));
+  writeFileSync(
+    join(bin, 'rushnet'),
+    `#!/bin/sh\nexec "${process.execPath}" --import tsx "${root}src/cli/main.ts" "$@"\n`,
+  );
+  chmodSync(join(bin, 'rushnet'), 0o755);
+});
+
+afterAll(async () => {
+  await Promise.all(children.map(killAndWait));
+  await server?.stop();
+  rmSync(bin, { recursive: true, force: true });
+});
+
+describe('workerScript', () => {
+  it('gives a shell command that starts a working worker; the password is in it but in no log', async () => {
+    const url = `redis://:${encodeURIComponent(PASSWORD)}@127.0.0.1:${server.port}`;
+    const rush = await manager(newNetworkId(), url);
+    const logs = mkdtempSync(join(tmpdir(), 'rushnet-script-logs-'));
+    const info = vi.spyOn(rush.logger, 'info');
+    const script = await rush.workerScript(
+      async (rush: RushWorker, offset: number) => {
+        rush.logger.info('script worker ready');
+        while (!rush.terminated) {
+          const task = await rush.popTask({ timeout: 0.2 });
+          if (task) await rush.finishTasks([task.key], [{ y: (task.xs.x as number) + offset }]);
+        }
+      },
+      { args: [100], heartbeatPeriod: 1, messageLog: logs, outputLog: logs },
+    );
+    expect(script).toMatch(/^rushnet worker --network '[^']+' --url '/);
+    // The password is there, its quote escaped for the shell.
+    expect(script).toContain("s3cr3t-pa'\\''ss");
+    const logged = JSON.stringify(info.mock.calls);
+    expect(logged).toContain('<redacted>');
+    expect(logged).not.toContain('s3cr3t');
+    info.mockRestore();
+
+    const child = spawn('sh', ['-c', script], {
+      cwd: root,
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, REDIS_URL: '' },
+      stdio: 'ignore',
+    });
+    children.push(child);
+    await rush.waitForWorkers({ n: 1, timeout: 60 });
+    const [key] = await rush.pushTasks([{ x: 1 }]);
+    await rush.waitForTasks([key!], { timeout: 30 });
+    expect((await rush.fetchFinishedTasks())[0]).toMatchObject({ x: 1, y: 101 });
+
+    // Kill reaches the worker through its heartbeat: nothing else knows its process.
+    const [id] = await rush.workerIds();
+    expect(await rush.stopWorkers({ type: 'kill' })).toEqual([id]);
+    await waitUntil(() => child.exitCode !== null || child.signalCode !== null, {
+      timeoutMs: 10_000,
+      what: 'the worker to be killed',
+    });
+
+    const records = await rush.readLog();
+    expect(records.map((r) => r.msg)).toContain('script worker ready');
+    const everything =
+      JSON.stringify(records) + readFileSync(join(logs, `message_${id}.log`), 'utf8');
+    expect(everything).not.toContain('s3cr3t');
+    rmSync(logs, { recursive: true, force: true });
+  });
+
+  it('a worker for a network without configuration fails with a message naming the network', async () => {
+    const network = newNetworkId();
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--network', network],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          REDIS_URL: `redis://:${encodeURIComponent(PASSWORD)}@127.0.0.1:${server.port}`,
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    children.push(child);
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).not.toBe(0);
+    expect(stderr.trim()).toBe(
+      `rushnet: no worker configuration for network '${network}': start workers with startWorkers(), startLocalWorkers() or the command from workerScript(), which store it`,
+    );
+  });
+});
