@@ -32,7 +32,7 @@ export interface WorkerLauncher {
   readonly name: string;
   /** Starts one process per spec. Resolves once they are started (not yet registered). */
   start(specs: readonly WorkerSpec[]): Promise<void>;
-  /** Stops a worker at once. Resolves to whether the launcher reached it. */
+  /** Stops a worker at once. Resolves to whether the launcher reached it (ideally once it is gone). */
   kill(workerId: string): Promise<boolean>;
   /**
    * Whether the worker's process is alive: `false` once it exited (evidence for lost-worker
@@ -84,10 +84,18 @@ export class LocalLauncher implements WorkerLauncher {
     }
   }
 
+  /** SIGKILLs the worker and resolves once it has exited (so it writes nothing more). */
   async kill(workerId: string): Promise<boolean> {
     const child = this.processes.get(workerId);
     if (!child) return false;
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => {
+        child.once('exit', resolve);
+        setTimeout(resolve, 5000).unref();
+      });
+      child.kill('SIGKILL');
+      await exited;
+    }
     return true;
   }
 

@@ -335,11 +335,13 @@ export class WorkerManager {
       return targets;
     }
     const heartbeats = await this.#heartbeatFlags(targets);
+    const reached = await Promise.all(
+      targets.map(async (id) => (await this.#launchers.get(id)?.kill(id)) ?? false),
+    );
     const unreachable: string[] = [];
     const flags = client.pipeline();
     for (const [i, id] of targets.entries()) {
-      const reached = (await this.#launchers.get(id)?.kill(id)) ?? false;
-      if (reached) continue;
+      if (reached[i]) continue;
       if (heartbeats[i]) flags.set(keys.kill(id), '1');
       else unreachable.push(id);
     }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { manager, newNetworkId, worker } from '../helpers/network.js';
 
 describe('creating and moving tasks', () => {
@@ -64,5 +64,24 @@ describe('creating and moving tasks', () => {
     const [failedRow] = await rush.fetchFailedTasks();
     expect(failedRow?.condition).toEqual({ message: 'boom' });
     expect(failedRow?.ys).toBeUndefined();
+  });
+});
+
+describe('deprecated aliases', () => {
+  it('pushResults and pushFailed work and warn once each', async () => {
+    const rush = await manager();
+    const warn = vi.spyOn(rush.logger, 'warn');
+    const keys = await rush.pushRunningTasks([{ x: 1 }, { x: 2 }, { x: 3 }]);
+    expect(await rush.pushResults([keys[0]!], [{ y: 1 }])).toEqual([keys[0]]);
+    expect(await rush.pushResults([keys[1]!], [{ y: 2 }])).toEqual([keys[1]]);
+    expect(await rush.pushFailed([keys[2]!])).toEqual([keys[2]]);
+    const deprecations = warn.mock.calls
+      .map((c) => String(c[0]))
+      .filter((m) => m.includes('deprecated'));
+    expect(deprecations).toEqual([
+      'pushResults() is deprecated: use finishTasks()',
+      'pushFailed() is deprecated: use failTasks()',
+    ]);
+    warn.mockRestore();
   });
 });

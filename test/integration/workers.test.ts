@@ -3,7 +3,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RushInputError, RushTimeoutError, type RushWorker } from '../../src/index.js';
-import { manager, waitUntil } from '../helpers/network.js';
+import { manager, rawClient, scanNetworkKeys, waitUntil } from '../helpers/network.js';
 
 const fixtures = new URL('../fixtures/', import.meta.url);
 const dirs: string[] = [];
@@ -194,6 +194,21 @@ describe('local workers', () => {
     expect(readFileSync(join(logs, `message_${id}.log`), 'utf8')).toMatch(
       /rushnet: package 'no-such-package-rushnet' could not be imported/,
     );
+  });
+});
+
+describe('reset with workers', () => {
+  it('kills the workers and leaves no key of the network', async () => {
+    const rush = await manager();
+    const ids = await rush.startLocalWorkers(queueLoop, { nWorkers: 2, args: [1] });
+    await rush.waitForWorkers({ workerIds: ids, timeout: 30 });
+    await rush.pushTasks([{ x: 1 }]);
+    await rush.reset();
+    for (const id of ids) {
+      const child = rush.processes.get(id)!;
+      await waitUntil(() => child.signalCode === 'SIGKILL', { what: 'the worker to be killed' });
+    }
+    expect(await scanNetworkKeys(rawClient(), rush.networkId)).toEqual([]);
   });
 });
 
