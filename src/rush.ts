@@ -20,6 +20,7 @@ import { encodeWithinLimit, type LargeObjectPolicy } from './large-objects.js';
 import { getLogger, type Logger, logger } from './logging/logger.js';
 import type { LogRecord } from './logging/redis-log.js';
 import { rushConfig } from './plan.js';
+import { ProgressLine } from './progress.js';
 import {
   defineScripts,
   queueScript,

@@ -111,6 +111,8 @@ export interface WaitForTasksOptions {
   detectLostWorkers?: boolean;
   /** Seconds. @default Infinity */
   timeout?: number;
+  /** Show progress on stderr when it is a terminal. @default false */
+  progress?: boolean;
 }
 
 export interface WriteHashesOptions {

@@ -1,56 +1,43 @@
 #!/usr/bin/env node
 /**
- * The `rushnet` command line. Thin: each command calls the library.
+ * The `rushnet` command line. Thin: each command lives in its own module and calls the library.
+ * Bad arguments end with one line and exit code 2; failures with one line and exit code 1.
  */
-import { Command, InvalidArgumentError } from 'commander';
-import { RushError } from '../errors.js';
-import { startWorker } from '../workers/runtime.js';
+import { Command } from 'commander';
+import { logger } from '../logging/logger.js';
+import { USAGE_ERROR } from './common.js';
+import { demoCommand } from './demo.js';
+import { exportCommand } from './export.js';
+import { logsCommand } from './logs.js';
+import { resetCommand } from './reset.js';
+import { statusCommand } from './status.js';
+import { stopCommand } from './stop.js';
+import { workerCommand } from './worker.js';
 
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError('must be a whole number of seconds >= 1');
-  return n;
-}
-
-/** One line on stderr, no stack trace, and a non-zero exit. */
-function fail(error: unknown): never {
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`rushnet: ${message}\n`);
-  process.exit(error instanceof RushError ? 1 : 70);
-}
+// Commands report in plain lines; rushnet's JSON warnings would only repeat them.
+if (!process.env.RUSHNET_LOG_LEVEL) logger.level = 'error';
 
 const program = new Command('rushnet')
   .description('Decentralized parallel computing over Redis')
-  .showHelpAfterError('(add --help for usage)')
-  .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') })
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+  .configureOutput({ outputError: (text, write) => write(`${text.trim().split('\n')[0]}\n`) })
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : USAGE_ERROR));
 
-program
-  .command('worker')
-  .description('start one worker of a network (this is what workerScript() emits)')
-  .requiredOption('--network <id>', 'network id')
-  .option('--url <redis-url>', 'Redis URL (default: REDIS_URL, else redis://127.0.0.1:6379)')
-  .option('--worker-id <id>', 'worker id (default: a new UUID)')
-  .option('--heartbeat-period <s>', 'seconds between heartbeats', seconds)
-  .option('--heartbeat-expire <s>', 'seconds a heartbeat lives', seconds)
-  .option('--message-log <dir>', 'directory for message_<worker-id>.log (stderr and log messages)')
-  .option('--output-log <dir>', 'directory for output_<worker-id>.log (stdout)')
-  .action(async (options: Record<string, string | number | undefined>) => {
-    try {
-      const code = await startWorker({
-        networkId: options.network as string,
-        config: (options.url as string | undefined) ?? process.env.REDIS_URL,
-        workerId: options.workerId as string | undefined,
-        heartbeatPeriod: options.heartbeatPeriod as number | undefined,
-        heartbeatExpire: options.heartbeatExpire as number | undefined,
-        messageLog: options.messageLog as string | undefined,
-        outputLog: options.outputLog as string | undefined,
-      });
-      process.exit(code);
-    } catch (error) {
-      fail(error);
-    }
-  });
+for (const add of [
+  workerCommand,
+  statusCommand,
+  logsCommand,
+  stopCommand,
+  resetCommand,
+  exportCommand,
+  demoCommand,
+]) {
+  add(program);
+}
+// Subcommands inherit the one-line errors and the exit codes.
+for (const command of program.commands) {
+  command
+    .configureOutput({ outputError: (text, write) => write(`${text.trim().split('\n')[0]}\n`) })
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : USAGE_ERROR));
+}
 
 await program.parseAsync();

@@ -100,6 +100,8 @@ export interface LogRecord {
   logger: string;
   caller?: string;
   msg: string;
+  /** The record's number among its worker's records (1, 2, …). */
+  seq: number;
   /** Seconds since the previous record (with `timeDifference`). */
   time_difference?: number;
   /** The record's other properties. */
@@ -109,9 +111,9 @@ export interface LogRecord {
 const LABELS: Record<number, string> = pino.levels.labels;
 const OMITTED = new Set(['level', 'time', 'name', 'msg', 'worker_id', 'pid', 'hostname', 'seq']);
 
-/** Parses stored lines of one worker; `seq` is kept for resuming prints. */
-export function parseLogLines(workerId: string, lines: string[]): (LogRecord & { seq: number })[] {
-  const records: (LogRecord & { seq: number })[] = [];
+/** Parses the stored lines of one worker. */
+export function parseLogLines(workerId: string, lines: string[]): LogRecord[] {
+  const records: LogRecord[] = [];
   for (const line of lines) {
     let raw: Record<string, unknown>;
     try {
@@ -119,7 +121,7 @@ export function parseLogLines(workerId: string, lines: string[]): (LogRecord & {
     } catch {
       continue;
     }
-    const record: LogRecord & { seq: number } = {
+    const record: LogRecord = {
       worker_id: workerId,
       level: LABELS[raw.level as number] ?? String(raw.level),
       timestamp: new Date(raw.time as number),
@@ -131,4 +133,10 @@ export function parseLogLines(workerId: string, lines: string[]): (LogRecord & {
     records.push(record);
   }
   return records;
+}
+
+/** One line for people: time, level, worker, logger and message. */
+export function formatLogRecord(record: LogRecord): string {
+  const level = record.level.toUpperCase().padEnd(5);
+  return `${record.timestamp.toISOString()} ${level} [${record.worker_id}] ${record.logger}: ${record.msg}`;
 }

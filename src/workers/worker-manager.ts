@@ -15,6 +15,7 @@ import type { RushKeys } from '../keys.js';
 import type { Logger } from '../logging/logger.js';
 import { DEFAULT_MAX_LOG_ENTRIES, type LogRecord, parseLogLines } from '../logging/redis-log.js';
 import { checkLogThresholds, type LogThresholds, rushConfig } from '../plan.js';
+import { ProgressLine } from '../progress.js';
 import { runScript } from '../scripts/index.js';
 import type { TaskEvents } from '../task-events.js';
 import {
@@ -82,6 +83,8 @@ export interface WaitForWorkersOptions {
   workerIds?: string[];
   /** Seconds; 0 checks once. @default the plan's startWorkerTimeout, else Infinity */
   timeout?: number;
+  /** Show progress on stderr when it is a terminal. @default false */
+  progress?: boolean;
 }
 
 export interface StopWorkersOptions {
@@ -257,7 +260,7 @@ export class WorkerManager {
 
   /** Resolves when `n` workers (or all of `workerIds`) are registered. */
   async waitFor(options: WaitForWorkersOptions | undefined): Promise<void> {
-    const o = checkOptions('options', options, ['n', 'workerIds', 'timeout']);
+    const o = checkOptions('options', options, ['n', 'workerIds', 'timeout', 'progress']);
     if (o.n === undefined && o.workerIds === undefined) {
       throw new RushInputError('options', 'needs `n` or `workerIds` (or both)');
     }
@@ -408,7 +411,7 @@ export class WorkerManager {
       o.workerIds === undefined ? undefined : checkKeys('workerIds', o.workerIds),
     );
     let previous: number | undefined;
-    return records.map(({ seq: _, ...record }) => {
+    return records.map((record) => {
       const time = record.timestamp.getTime();
       if (withDifference)
         record.time_difference = previous === undefined ? 0 : (time - previous) / 1000;
@@ -417,7 +420,7 @@ export class WorkerManager {
     });
   }
 
-  async #records(ids: string[] | undefined): Promise<(LogRecord & { seq: number })[]> {
+  async #records(ids: string[] | undefined): Promise<LogRecord[]> {
     const client = this.ctx.client();
     const workerIds = ids ?? (await client.zrange(this.ctx.keys.workers, 0, -1));
     const pipeline = client.pipeline();

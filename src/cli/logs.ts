@@ -1,0 +1,69 @@
+/** `rushnet logs`: the log records workers stored in Redis. */
+import { type Command, InvalidArgumentError } from 'commander';
+import { formatLogRecord } from '../logging/redis-log.js';
+import { LOG_LEVELS } from '../plan.js';
+import { action, openNetwork, untilInterrupted, withUrl } from './common.js';
+
+const RANK: Record<string, number> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+};
+
+function level(value: string): string {
+  if (!(value in RANK))
+    throw new InvalidArgumentError(
+      `must be one of ${LOG_LEVELS.filter((l) => l !== 'silent').join(', ')}`,
+    );
+  return value;
+}
+
+export function logsCommand(program: Command): void {
+  withUrl(
+    program
+      .command('logs')
+      .description('print the log records of the workers of a network')
+      .requiredOption('--network <id>', 'network id')
+      .option('--worker <id>', 'only this worker')
+      .option('--level <level>', 'only records at or above this level', level)
+      .option('--follow', 'keep printing new records until Ctrl-C'),
+  ).action(
+    action(
+      async (options: {
+        network: string;
+        url?: string;
+        worker?: string;
+        level?: string;
+        follow?: boolean;
+      }) => {
+        const rush = await openNetwork(options.network, options.url);
+        const minimum = RANK[options.level ?? 'trace']!;
+        const printed = new Map<string, number>(); // worker id → last seq printed
+        const printNew = async () => {
+          const records = await rush.readLog(options.worker ? { workerIds: [options.worker] } : {});
+          const lines: string[] = [];
+          for (const record of records) {
+            if (record.seq <= (printed.get(record.worker_id) ?? 0)) continue;
+            printed.set(record.worker_id, record.seq);
+            if ((RANK[record.level] ?? 0) >= minimum) lines.push(formatLogRecord(record));
+          }
+          if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
+        };
+        try {
+          await printNew();
+          if (!options.follow) return;
+          const interrupt = untilInterrupted();
+          while (!interrupt.stopped()) {
+            await interrupt.wait(1000);
+            await printNew();
+          }
+        } finally {
+          await rush.close();
+        }
+      },
+    ),
+  );
+}

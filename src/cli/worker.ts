@@ -1,0 +1,44 @@
+/** `rushnet worker`: runs one worker of a network (what workerScript() emits). */
+import type { Command } from 'commander';
+import { startWorker } from '../workers/runtime.js';
+import { action, positiveInteger } from './common.js';
+
+export function workerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('start one worker of a network (this is what workerScript() emits)')
+    .requiredOption('--network <id>', 'network id')
+    .option('--url <redis-url>', 'Redis URL (default: $REDIS_URL, else redis://127.0.0.1:6379)')
+    .option('--worker-id <id>', 'worker id (default: a new UUID)')
+    .option('--heartbeat-period <s>', 'seconds between heartbeats', positiveInteger)
+    .option('--heartbeat-expire <s>', 'seconds a heartbeat lives', positiveInteger)
+    .option(
+      '--message-log <dir>',
+      'directory for message_<worker-id>.log (stderr and log messages)',
+    )
+    .option('--output-log <dir>', 'directory for output_<worker-id>.log (stdout)')
+    .action(
+      action(
+        async (options: {
+          network: string;
+          url?: string;
+          workerId?: string;
+          heartbeatPeriod?: number;
+          heartbeatExpire?: number;
+          messageLog?: string;
+          outputLog?: string;
+        }) => {
+          const code = await startWorker({
+            networkId: options.network,
+            config: options.url,
+            workerId: options.workerId,
+            heartbeatPeriod: options.heartbeatPeriod,
+            heartbeatExpire: options.heartbeatExpire,
+            messageLog: options.messageLog,
+            outputLog: options.outputLog,
+          });
+          process.exit(code);
+        },
+      ),
+    );
+}
