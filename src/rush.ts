@@ -810,32 +810,42 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
    * @throws RushTimeoutError when `timeout` seconds pass first.
    */
   async waitForTasks(keys: string[], options?: WaitForTasksOptions): Promise<void> {
-    const o = checkOptions('options', options, ['detectLostWorkers', 'timeout']);
+    const o = checkOptions('options', options, ['detectLostWorkers', 'timeout', 'progress']);
     checkKeys('keys', keys);
     const detect = checkBoolean('detectLostWorkers', o.detectLostWorkers ?? false);
     const timeout = checkSeconds('timeout', o.timeout ?? Number.POSITIVE_INFINITY, {
       infinite: true,
     });
+    const progress = checkBoolean('progress', o.progress ?? false) ? new ProgressLine() : undefined;
     if (keys.length === 0) return;
     const deadline = Date.now() + timeout * 1000;
     let generation = await this.#events.ready();
-    for (;;) {
-      if (detect) await this.detectLostWorkers();
-      const [open, runningWorkers] = await runScript<[number, number]>(
-        this.connector,
-        'wait_status',
-        [this.keys.runningWorkers],
-        [this.keys.taskPrefix, ...keys],
-      );
-      if (open === 0 || runningWorkers === 0) return;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) {
-        throw new RushTimeoutError(
-          `waitForTasks: ${open} of ${keys.length} task(s) still open after ${timeout} s`,
+    try {
+      for (;;) {
+        if (detect) await this.detectLostWorkers();
+        const [open, runningWorkers] = await runScript<[number, number]>(
+          this.connector,
+          'wait_status',
+          [this.keys.runningWorkers],
+          [this.keys.taskPrefix, ...keys],
         );
+        progress?.update(
+          keys.length - open,
+          keys.length,
+          `tasks done · ${runningWorkers} worker(s) running`,
+        );
+        if (open === 0 || runningWorkers === 0) return;
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) {
+          throw new RushTimeoutError(
+            `waitForTasks: ${open} of ${keys.length} task(s) still open after ${timeout} s`,
+          );
+        }
+        await this.#events.wait(generation, Math.min(remaining, MAX_EVENT_WAIT_MS));
+        generation = this.#events.generation;
       }
-      await this.#events.wait(generation, Math.min(remaining, MAX_EVENT_WAIT_MS));
-      generation = this.#events.generation;
+    } finally {
+      progress?.finish();
     }
   }
 

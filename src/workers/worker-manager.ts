@@ -13,7 +13,12 @@ import { configToUrl, type ResolvedRedisConfig } from '../config.js';
 import { describeValue, RushError, RushInputError, RushTimeoutError } from '../errors.js';
 import type { RushKeys } from '../keys.js';
 import type { Logger } from '../logging/logger.js';
-import { DEFAULT_MAX_LOG_ENTRIES, type LogRecord, parseLogLines } from '../logging/redis-log.js';
+import {
+  DEFAULT_MAX_LOG_ENTRIES,
+  formatLogRecord,
+  type LogRecord,
+  parseLogLines,
+} from '../logging/redis-log.js';
 import { checkLogThresholds, type LogThresholds, rushConfig } from '../plan.js';
 import { ProgressLine } from '../progress.js';
 import { runScript } from '../scripts/index.js';
@@ -271,21 +276,26 @@ export class WorkerManager {
       o.timeout ?? rushConfig().startWorkerTimeout ?? Number.POSITIVE_INFINITY,
       { infinite: true },
     );
+    const progress = checkBoolean('progress', o.progress ?? false) ? new ProgressLine() : undefined;
     const deadline = Date.now() + timeout * 1000;
     let generation = await this.ctx.events.ready();
-    for (;;) {
-      const { registered, missing } = await this.#registration(ids);
-      if ((n === undefined || registered >= n) && missing.length === 0) return;
-      const remaining = deadline - Date.now();
-      const want =
-        n !== undefined
-          ? `${registered} of ${n} workers`
-          : `${ids!.length - missing.length} of ${ids!.length} workers`;
-      if (remaining <= 0)
-        throw new RushTimeoutError(`waitForWorkers: ${want} registered after ${timeout} s`);
-      await this.#failIfAllExited(want);
-      await this.ctx.events.wait(generation, Math.min(remaining, MAX_EVENT_WAIT_MS));
-      generation = this.ctx.events.generation;
+    try {
+      for (;;) {
+        const { registered, missing } = await this.#registration(ids);
+        const [have, need] =
+          n !== undefined ? [registered, n] : [ids!.length - missing.length, ids!.length];
+        progress?.update(have, need, 'workers registered');
+        if ((n === undefined || registered >= n) && missing.length === 0) return;
+        const remaining = deadline - Date.now();
+        const want = `${have} of ${need} workers`;
+        if (remaining <= 0)
+          throw new RushTimeoutError(`waitForWorkers: ${want} registered after ${timeout} s`);
+        await this.#failIfAllExited(want);
+        await this.ctx.events.wait(generation, Math.min(remaining, MAX_EVENT_WAIT_MS));
+        generation = this.ctx.events.generation;
+      }
+    } finally {
+      progress?.finish();
     }
   }
 
@@ -438,9 +448,7 @@ export class WorkerManager {
     for (const record of await this.#records(undefined)) {
       if (record.seq <= (this.#printed.get(record.worker_id) ?? 0)) continue;
       this.#printed.set(record.worker_id, record.seq);
-      lines.push(
-        `${record.timestamp.toISOString()} ${record.level.toUpperCase().padEnd(5)} [${record.worker_id}] ${record.logger}: ${record.msg}`,
-      );
+      lines.push(formatLogRecord(record));
     }
     if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
   }
