@@ -454,15 +454,18 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
     const timeout = checkSeconds('timeout', o.timeout ?? 1, { infinite: true });
     const fields = checkFields('fields', o.fields ?? ['xs']);
     const pending = this.keys.pending(this.popperId);
-    const reply = await runScript<RawReply | null>(
-      this.connector,
-      'pop_task',
-      [pending, this.keys.queued, this.keys.running],
-      [this.keys.taskPrefix, this.taskWorkerId, ...fields],
-      true,
-    );
-    if (reply) return poppedTask<XS>(reply, fields);
-    if (timeout === 0) return null;
+    const take = async (key: string) => {
+      const reply = await runScript<RawReply | null>(
+        this.connector,
+        'pop_task',
+        [pending, this.keys.queued, this.keys.running],
+        [this.keys.taskPrefix, this.taskWorkerId, key, ...fields],
+        true,
+      );
+      return reply && poppedTask<XS>(reply, fields);
+    };
+    const task = await take('');
+    if (task || timeout === 0) return task;
 
     // Block on a connection of its own, moving the task into this caller's pending list so
     // that a crash before it is marked running leaves it where lost-worker detection looks.
@@ -479,15 +482,9 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
         Number.isFinite(remaining) ? Math.max(remaining, 0.01) : 0,
       );
       if (key === null) return null;
-      const claimed = await runScript<RawReply | null>(
-        this.connector,
-        'claim_pending',
-        [pending, this.keys.running],
-        [this.keys.taskPrefix, this.taskWorkerId, key, ...fields],
-        true,
-      );
+      const claimed = await take(key);
       // null: another actor failed the task while it was pending; wait for the next one.
-      if (claimed) return poppedTask<XS>(claimed, fields);
+      if (claimed) return claimed;
     }
   }
 

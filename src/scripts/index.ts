@@ -10,7 +10,6 @@ import type { ChainableCommander, Redis } from 'ioredis';
 const SCRIPTS = {
   push_tasks: 2,
   pop_task: 3,
-  claim_pending: 2,
   finish_tasks: 2,
   fail_tasks: 3,
   empty_queue: 2,

@@ -1,7 +1,9 @@
 /** Per-test helpers: a fresh network on the shared private Redis, closed after the test. */
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, inject } from 'vitest';
 import { Rush, RushWorker, type RushWorkerOptions } from '../../src/index.js';
@@ -13,6 +15,13 @@ const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.close()));
 });
+
+/** A temporary directory, removed after the test. */
+export function tempDir(prefix = 'rushnet-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  open.push({ close: async () => rmSync(dir, { recursive: true, force: true }) });
+  return dir;
+}
 
 export function newNetworkId(): string {
   return `test-${randomUUID()}`;

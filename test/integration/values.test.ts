@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -9,18 +8,10 @@ import {
   rushPlan,
   storeLargeObject,
 } from '../../src/index.js';
-import { manager, newNetworkId, redisUrl } from '../helpers/network.js';
-
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rushnet-large-'));
-  dirs.push(dir);
-  return dir;
-}
+import { manager, newNetworkId, redisUrl, tempDir } from '../helpers/network.js';
 
 afterEach(() => {
   removeRushPlan();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('values through Redis', () => {

@@ -1,20 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RushInputError, RushTimeoutError, type RushWorker } from '../../src/index.js';
-import { manager, rawClient, scanNetworkKeys, waitUntil } from '../helpers/network.js';
+import { manager, rawClient, scanNetworkKeys, tempDir, waitUntil } from '../helpers/network.js';
 
 const fixtures = new URL('../fixtures/', import.meta.url);
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rushnet-logs-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
 
 /** A queue loop: pops tasks until asked to terminate. */
 async function queueLoop(rush: RushWorker, factor: number) {
