@@ -1,85 +1,110 @@
 /**
  * The manager's cache of finished tasks. The finished list in Redis only grows, so the cache
- * remembers how much of it was read and each read asks only for what is new. Rows are built
- * once per field selection and then only appended to, so a cached fetch costs what the new
- * tasks cost (plus one copy of the row array).
+ * remembers how much of it was read and each read asks only for what is new.
+ *
+ * The cache keeps one *view* per set of requested fields: the rows built for those fields,
+ * the finished-list position of each row, and how much of the list the view has read. Only
+ * rows are kept (not the decoded values they were built from), so a cold read leaves little
+ * behind for the garbage collector and 100,000s of cached tasks stay small.
  */
-import { buildRow, type DecodedTask } from './task-rows.js';
+import { buildRow, type TaskRecord } from './task-rows.js';
 import type { TaskRow } from './types.js';
 
-/** The fields the cache reads by default: the union of the fetch defaults. */
-export const CACHE_FIELDS = ['xs', 'ys', 'xs_extra', 'ys_extra', 'condition', 'worker_id'];
+/** The fields of the finished-records log, in the order of its records (after the key). */
+export const RECORD_FIELDS = ['xs', 'ys', 'xs_extra', 'ys_extra', 'condition', 'worker_id'];
 
-const MAX_ROW_VIEWS = 4;
+/** Views kept at once; the least recently created goes first. */
+const MAX_VIEWS = 4;
 
-interface RowView {
-  fields: readonly string[];
-  indices: number[];
-  rows: TaskRow<object, object>[];
-}
-
-export class FinishedCache {
-  /** Fields held for every cached task. */
-  fields: string[] = [...CACHE_FIELDS];
-  /** Cached tasks in finish order. */
-  readonly tasks: DecodedTask[] = [];
-  /** How many entries of the finished list were read (tasks with vanished data included). */
+export class FinishedView {
+  /** The view's fields, in a canonical order (so field lists in any order share a view). */
+  readonly fields: readonly string[];
+  readonly rows: TaskRow<object, object>[] = [];
+  /** The finished-list position of each row. */
+  readonly positions: number[] = [];
+  /** How many entries of the finished list were read (vanished tasks included). */
   consumed = 0;
-  /** How many cached tasks `fetchNewTasks` has returned. */
-  delivered = 0;
-  #views = new Map<string, RowView>();
+  /**
+   * Read from the finished-records log, else from the task hashes. The log holds whole rows
+   * (all of RECORD_FIELDS), so it serves the view of exactly those fields: the fetch defaults.
+   */
+  fromRecords: boolean;
 
-  /** Whether every field in `fields` is held. */
-  covers(fields: readonly string[]): boolean {
-    return fields.every((f) => this.fields.includes(f));
+  constructor(fields: readonly string[]) {
+    this.fields = fields;
+    this.fromRecords =
+      fields.length === RECORD_FIELDS.length && fields.every((f) => RECORD_FIELDS.includes(f));
   }
 
-  /** Holds more fields from now on: the cache is emptied and read again in full. */
-  widen(fields: readonly string[]): void {
-    const union = [...this.fields, ...fields.filter((f) => !this.fields.includes(f))];
-    const delivered = this.delivered;
-    this.reset();
-    this.fields = union;
-    // fetchNewTasks must not return again what it already returned.
-    this.delivered = delivered;
-  }
-
-  append(tasks: readonly DecodedTask[], consumed: number): void {
-    for (const task of tasks) this.tasks.push(task);
+  /**
+   * Adds tasks read from the finished list: each a row already, or a record `[key, ...values]`
+   * whose fields `indices` locates. `positions[i]` is the list position of item i.
+   */
+  append(
+    items: readonly (TaskRecord | TaskRow<object, object>)[],
+    indices: readonly number[],
+    positions: readonly number[],
+    consumed: number,
+  ): void {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      this.rows.push(Array.isArray(item) ? buildRow(item, this.fields, indices) : item);
+      this.positions.push(positions[i]!);
+    }
     this.consumed = consumed;
   }
 
-  /** Rows of cached tasks `[from, to)` with the given fields. */
-  rows<XS extends object, YS extends object>(
-    fields: readonly string[],
-    from = 0,
-    to = this.tasks.length,
-  ): TaskRow<XS, YS>[] {
-    const view = this.#view(fields);
-    const rows = view.rows;
-    for (let i = rows.length; i < this.tasks.length; i++) {
-      const task = this.tasks[i]!;
-      rows.push(buildRow(task.key, view.fields, task.values, view.indices));
+  /** Rows at finished-list positions `>= position`, in finish order (a new array). */
+  rowsFrom<XS extends object, YS extends object>(position: number): TaskRow<XS, YS>[] {
+    let lo = 0;
+    let hi = this.positions.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.positions[mid]! < position) lo = mid + 1;
+      else hi = mid;
     }
-    return rows.slice(from, to) as TaskRow<XS, YS>[];
+    return this.rows.slice(lo) as TaskRow<XS, YS>[];
   }
 
-  #view(fields: readonly string[]): RowView {
-    const id = fields.join('\u0000');
+  /** Forgets everything read (the network was reset elsewhere). */
+  clear(): void {
+    this.rows.length = 0;
+    this.positions.length = 0;
+    this.consumed = 0;
+  }
+}
+
+export class FinishedCache {
+  readonly #views = new Map<string, FinishedView>();
+  /** Finished-list position up to which `fetchNewTasks` has returned tasks. */
+  delivered = 0;
+
+  /** The view for these fields (made empty when new). */
+  view(fields: readonly string[]): FinishedView {
+    const canonical = [...new Set(fields)].sort(byRecordOrder);
+    const id = canonical.join('\u0000');
     let view = this.#views.get(id);
     if (!view) {
-      if (this.#views.size >= MAX_ROW_VIEWS) this.#views.delete(this.#views.keys().next().value!);
-      view = { fields: [...fields], indices: fields.map((f) => this.fields.indexOf(f)), rows: [] };
+      if (this.#views.size >= MAX_VIEWS) this.#views.delete(this.#views.keys().next().value!);
+      view = new FinishedView(canonical);
       this.#views.set(id, view);
     }
     return view;
   }
 
+  /** Forgets every view and what fetchNewTasks returned. */
   reset(): void {
-    this.fields = [...CACHE_FIELDS];
-    this.tasks.length = 0;
-    this.consumed = 0;
-    this.delivered = 0;
     this.#views.clear();
+    this.delivered = 0;
   }
+}
+
+/** The record fields first, in record order; other fields after them, by name. */
+function byRecordOrder(a: string, b: string): number {
+  const ia = RECORD_FIELDS.indexOf(a);
+  const ib = RECORD_FIELDS.indexOf(b);
+  if (ia >= 0 && ib >= 0) return ia - ib;
+  if (ia >= 0) return -1;
+  if (ib >= 0) return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
 }

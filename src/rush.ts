@@ -15,6 +15,7 @@ import {
 import { closeConnection, openConnection } from './connection.js';
 import { describeValue, RushError, RushInputError, RushTimeoutError } from './errors.js';
 import { FinishedCache } from './finished-cache.js';
+import { FinishedReader, readCollectionArgs, unwrap } from './finished-reader.js';
 import { RushKeys } from './keys.js';
 import { encodeWithinLimit, type LargeObjectPolicy } from './large-objects.js';
 import { getLogger, type Logger, logger } from './logging/logger.js';
@@ -29,7 +30,15 @@ import {
   type ScriptName,
 } from './scripts/index.js';
 import { TaskEvents } from './task-events.js';
-import { buildRecord, buildRow, decodeField, decodeTasks, type RawReply } from './task-rows.js';
+import {
+  buildRecord,
+  buildRow,
+  decodeField,
+  decodeReply,
+  decodeTasks,
+  type RawReply,
+  type TaskRecord,
+} from './task-rows.js';
 import type {
   Condition,
   EmptyQueueOptions,
@@ -86,7 +95,6 @@ export interface RushOptions {
 /** Tasks per script call when writing many: keeps every call short for other clients. */
 const WRITE_CHUNK = 2000;
 /** Finished tasks per script call when reading the cache's backlog. */
-const READ_CHUNK = 10000;
 /** Longest single wait between checks while blocking on events (a safety net, not a poll). */
 const MAX_EVENT_WAIT_MS = 1000;
 /** Fallback for the size limit of one value when the server will not tell. */
@@ -116,6 +124,7 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
   #blocking: Redis | undefined;
   #events: TaskEvents;
   #cache = new FinishedCache();
+  #reader: FinishedReader;
   #cacheLock: Promise<unknown> = Promise.resolve();
   #largeObjects: LargeObjectPolicy;
   #popperRegistered = false;
@@ -135,6 +144,11 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
       path: plan.largeObjectsPath,
     };
     this.#events = new TaskEvents(() => this.#open('events'), this.keys.events);
+    this.#reader = new FinishedReader(
+      this.keys,
+      () => this.connector,
+      (keys) => this.#warnMissing(keys),
+    );
     const self = this;
     this.#workers = new WorkerManager({
       networkId: this.networkId,
@@ -397,7 +411,8 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
     const encoded = present.map(([, values, argument]) => this.#encodeColumn(values, argument, n));
     const keys = Array.from({ length: n }, () => randomUUID());
     const fieldNames = present.map(([field]) => field);
-    await this.#writeChunked(n, 'push_tasks', [this.keys.tasks, this.keys[state]], (from, to) => {
+    const scriptKeys = [this.keys.tasks, this.keys[state], this.keys.finishedRecords];
+    await this.#writeChunked(n, 'push_tasks', scriptKeys, (from, to) => {
       const args: ScriptArg[] = [
         this.keys.taskPrefix,
         state,
@@ -504,29 +519,18 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
   async finishTasks(keys: string[], yss: YS[], options?: FinishTasksOptions): Promise<string[]> {
     const o = checkOptions('options', options, ['yssExtra']);
     const n = checkKeys('keys', keys).length;
-    const columns: [string, readonly object[], string][] = [
-      ['ys', checkCompanion('yss', yss, n) ?? missing('yss'), 'yss'],
-    ];
+    const ys = this.#encodeColumn(checkCompanion('yss', yss, n) ?? missing('yss'), 'yss', n);
     const extra = checkCompanion('yssExtra', o.yssExtra, n);
-    if (extra) columns.push(['ys_extra', extra, 'yssExtra']);
+    const ysExtra = extra ? this.#encodeColumn(extra, 'yssExtra', n) : undefined;
     if (n === 0) return [];
-    const encoded = columns.map(([, values, argument]) => this.#encodeColumn(values, argument, n));
-    const fieldNames = columns.map(([field]) => field);
+    const scriptKeys = [this.keys.running, this.keys.finished, this.keys.finishedRecords];
     const replies = await this.#writeChunked<string[]>(
       n,
       'finish_tasks',
-      [this.keys.running, this.keys.finished],
+      scriptKeys,
       (from, to) => {
-        const args: ScriptArg[] = [
-          this.keys.taskPrefix,
-          this.keys.events,
-          fieldNames.length,
-          ...fieldNames,
-        ];
-        for (let i = from; i < to; i++) {
-          args.push(keys[i]!);
-          for (const column of encoded) args.push(column[i]!);
-        }
+        const args: ScriptArg[] = [this.keys.taskPrefix, this.keys.events];
+        for (let i = from; i < to; i++) args.push(keys[i]!, ys[i]!, ysExtra?.[i] ?? '');
         return args;
       },
     );
@@ -618,8 +622,9 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
   async fetchFinishedTasks(options?: FetchOptions): Promise<TaskRow<XS, YS>[]> {
     const fields = this.#fetchFields(options, FINISHED_DEFAULT_FIELDS);
     return this.#withCacheLock(async () => {
-      await this.#syncFinished(fields);
-      return this.#cache.rows<XS, YS>(fields);
+      const view = this.#cache.view(fields);
+      await this.#reader.sync(view);
+      return view.rows.slice() as TaskRow<XS, YS>[];
     });
   }
 
@@ -635,14 +640,13 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
     let generation = timeout > 0 ? await this.#events.ready() : 0;
     for (;;) {
       const rows = await this.#withCacheLock(async () => {
-        await this.#syncFinished(fields);
-        const cache = this.#cache;
-        if (cache.tasks.length === cache.delivered) return undefined;
-        const fresh = cache.rows<XS, YS>(fields, cache.delivered);
-        cache.delivered = cache.tasks.length;
+        const view = this.#cache.view(fields);
+        await this.#reader.sync(view);
+        const fresh = view.rowsFrom<XS, YS>(this.#cache.delivered);
+        this.#cache.delivered = Math.max(this.#cache.delivered, view.consumed);
         return fresh;
       });
-      if (rows) return rows;
+      if (rows.length > 0) return rows;
       const remaining = deadline - Date.now();
       if (remaining <= 0) return [];
       await this.#events.wait(generation, Math.min(remaining, MAX_EVENT_WAIT_MS));
@@ -661,9 +665,7 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
     const others = (['queued', 'running', 'failed'] as const).filter((s) => states.includes(s));
     const withFinished = states.includes('finished');
     return this.#withCacheLock(async () => {
-      const cache = this.#cache;
-      if (withFinished && !cache.covers(fields)) cache.widen(fields);
-      const from = cache.consumed;
+      const view = this.#cache.view(fields);
       const multi = this.connector.multi();
       for (const state of others) {
         const kind = state === 'queued' ? 'list' : 'set';
@@ -671,28 +673,27 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
           multi,
           'read_collection',
           [this.keys[state]],
-          [kind, this.keys.taskPrefix, 0, -1, ...fields],
+          readCollectionArgs(this.keys, kind, 0, -1, fields),
           true,
         );
       }
-      if (withFinished) {
-        const args = ['list', this.keys.taskPrefix, from, from + READ_CHUNK - 1, ...cache.fields];
-        queueScript(multi, 'read_collection', [this.keys.finished], args, true);
-      }
-      const replies = unwrap(await multi.exec()) as RawReply[];
+      if (withFinished) this.#reader.queueFirstRead(multi, view);
+      const replies = unwrap(await multi.exec());
       const missing: string[] = [];
       const rows: TaskRow<XS, YS>[] = [];
       others.forEach((state, i) => {
-        for (const task of decodeTasks(replies[i]!, 1, fields, (key) => missing.push(key))) {
-          const row = buildRow<XS, YS>(task.key, fields, task.values);
+        for (const task of decodeTasks(decodeReply(replies[i] as Buffer), 1, fields, (key) =>
+          missing.push(key),
+        )) {
+          const row = buildRow<XS, YS>(task, fields);
           row.state = state;
           rows.push(row);
         }
       });
       this.#warnMissing(missing);
       if (withFinished) {
-        await this.#absorbFinished(replies[others.length]!, from);
-        for (const row of cache.rows<XS, YS>(fields)) rows.push({ ...row, state: 'finished' });
+        await this.#reader.sync(view, replies.slice(others.length));
+        for (const row of view.rows) rows.push({ ...(row as TaskRow<XS, YS>), state: 'finished' });
       }
       return rows;
     });
@@ -713,17 +714,14 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
     kind: 'list' | 'set',
     fields: string[],
   ): Promise<TaskRow<XS, YS>[]> {
-    const reply = await runScript<RawReply>(
-      this.connector,
-      'read_collection',
-      [collection],
-      [kind, this.keys.taskPrefix, 0, -1, ...fields],
-      true,
+    const args = readCollectionArgs(this.keys, kind, 0, -1, fields);
+    const reply = decodeReply(
+      await runScript<Buffer>(this.connector, 'read_collection', [collection], args, true),
     );
     const missing: string[] = [];
     const tasks = decodeTasks(reply, 1, fields, (key) => missing.push(key));
     this.#warnMissing(missing);
-    return tasks.map((t) => buildRow<XS, YS>(t.key, fields, t.values));
+    return tasks.map((t) => buildRow<XS, YS>(t, fields));
   }
 
   /** Serializes updates of the cache, so concurrent calls never read the same tasks twice. */
@@ -731,65 +729,6 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
     const run = this.#cacheLock.then(work, work);
     this.#cacheLock = run.catch(() => {});
     return run;
-  }
-
-  /** Reads the finished tasks the cache lacks (call under the cache lock). */
-  async #syncFinished(fields: readonly string[]): Promise<void> {
-    const cache = this.#cache;
-    if (!cache.covers(fields)) cache.widen(fields);
-    const from = cache.consumed;
-    const reply = await runScript<RawReply>(
-      this.connector,
-      'read_collection',
-      [this.keys.finished],
-      ['list', this.keys.taskPrefix, from, from + READ_CHUNK - 1, ...cache.fields],
-      true,
-    );
-    await this.#absorbFinished(reply, from);
-  }
-
-  /**
-   * Adds a read of the finished list starting at `from` to the cache, then reads the rest of
-   * the list as it was at that read, in chunks sent in one pipeline.
-   */
-  async #absorbFinished(reply: RawReply, from: number): Promise<void> {
-    const cache = this.#cache;
-    const size = Number(reply[0]);
-    if (size < from) {
-      // The list is shorter than what was cached: the network was reset. Start over.
-      cache.reset();
-      return this.#syncFinished(cache.fields);
-    }
-    const missing: string[] = [];
-    const stride = cache.fields.length + 2;
-    cache.append(
-      decodeTasks(reply, 1, cache.fields, (k) => missing.push(k)),
-      from + (reply.length - 1) / stride,
-    );
-    if (cache.consumed < size) {
-      const pipeline = this.connector.pipeline();
-      const starts: number[] = [];
-      for (let start = cache.consumed; start < size; start += READ_CHUNK) {
-        starts.push(start);
-        const last = Math.min(start + READ_CHUNK, size) - 1;
-        queueScript(
-          pipeline,
-          'read_collection',
-          [this.keys.finished],
-          ['list', this.keys.taskPrefix, start, last, ...cache.fields],
-          true,
-        );
-      }
-      const replies = unwrap(await pipeline.exec()) as RawReply[];
-      replies.forEach((chunk, i) => {
-        const consumed = starts[i]! + (chunk.length - 1) / stride;
-        cache.append(
-          decodeTasks(chunk, 1, cache.fields, (k) => missing.push(k)),
-          consumed,
-        );
-      });
-    }
-    this.#warnMissing(missing);
   }
 
   #warnMissing(keys: string[]): void {
@@ -945,10 +884,10 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
         missing.push(key);
         return;
       }
-      const values = fields.map((field, j) =>
-        decodeField(field, reply[at + 1 + j] as Buffer | null),
-      );
-      rows.push(flatten ? buildRow(key, fields, values) : buildRecord(key, fields, values));
+      const record: TaskRecord = [key];
+      for (const [j, field] of fields.entries())
+        record.push(decodeField(field, reply[at + 1 + j] as Buffer | null));
+      rows.push(flatten ? buildRow(record, fields) : buildRecord(record, fields));
     });
     this.#warnMissing(missing);
     return rows;
@@ -1012,6 +951,7 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
         k.finished,
         k.failed,
         k.extraHashes,
+        k.finishedRecords,
         k.workers,
         k.poppers,
         k.runningWorkers,
@@ -1157,15 +1097,6 @@ function poppedTask<XS extends object>(reply: RawReply, fields: readonly string[
     if (value !== undefined) task[field] = value;
   });
   return task as PoppedTask<XS>;
-}
-
-/** Results of a pipeline or transaction, throwing the first error. */
-function unwrap(results: [Error | null, unknown][] | null): unknown[] {
-  if (!results) throw new RushError('a Redis transaction was aborted');
-  return results.map(([error, value]) => {
-    if (error) throw error;
-    return value;
-  });
 }
 
 async function readMaxBulkLength(client: Redis): Promise<number> {

@@ -19,50 +19,65 @@ export function decodeField(field: string, raw: RawValue | undefined): unknown {
   return STRING_FIELDS.has(field) ? raw.toString() : decodeValue(raw);
 }
 
-/** A task as read: its key and its decoded values, aligned with the field list it was read with. */
-export interface DecodedTask {
-  key: string;
-  values: unknown[];
+/** How each field is stored, for the read script: 's' plain string, 'm' MessagePack. */
+export function fieldKinds(fields: readonly string[]): string {
+  let kinds = '';
+  for (const field of fields) kinds += STRING_FIELDS.has(field) ? 's' : 'm';
+  return kinds;
+}
+
+/** Decodes a reply of the read script: one MessagePack document for a whole chunk. */
+export function decodeReply(reply: Buffer): unknown[] {
+  return decodeValue(reply) as unknown[];
 }
 
 /**
- * Decodes the per-task part of a reply: `key, exists, value × fields.length` repeated from
- * `start`. Tasks whose hash vanished are passed to `onMissing` and left out.
+ * A task as read: `[key, value of field 1, value of field 2, ...]`, aligned with the field
+ * list it was read with. One array per task keeps the cache of 100,000s of tasks lean.
+ */
+export type TaskRecord = unknown[];
+
+/**
+ * Splits the per-task part of a decoded reply: `key, exists, value × fields.length` repeated
+ * from `start`. Tasks whose hash vanished are passed to `onMissing` and left out; `positions`
+ * receives the place in the reply of each task kept.
  */
 export function decodeTasks(
-  reply: RawReply,
+  reply: readonly unknown[],
   start: number,
   fields: readonly string[],
   onMissing: (key: string) => void,
-): DecodedTask[] {
+  positions?: number[],
+): TaskRecord[] {
   const n = fields.length;
-  const tasks: DecodedTask[] = [];
-  for (let i = start; i < reply.length; i += n + 2) {
-    const key = String(reply[i]);
+  const tasks: TaskRecord[] = [];
+  for (let i = start, at = 0; i < reply.length; i += n + 2, at++) {
+    const key = reply[i] as string;
     if (reply[i + 1] === 0) {
       onMissing(key);
       continue;
     }
-    const values = new Array<unknown>(n);
-    for (let j = 0; j < n; j++) values[j] = decodeField(fields[j]!, reply[i + 2 + j] as RawValue);
-    tasks.push({ key, values });
+    const task = reply.slice(i + 1, i + 2 + n); // the exists flag's slot takes the key
+    task[0] = key;
+    tasks.push(task);
+    positions?.push(at);
   }
   return tasks;
 }
 
 /**
- * Builds one row. `indices[j]` says where field `fields[j]` sits in `values`
- * (identity when omitted). Absent values leave no property.
+ * Builds one row from a task record. `indices[j]` says where field `fields[j]` sits in the
+ * record (`j + 1` when omitted). Absent values leave no property.
  */
 export function buildRow<XS extends object, YS extends object>(
-  key: string,
+  record: TaskRecord,
   fields: readonly string[],
-  values: readonly unknown[],
   indices?: readonly number[],
 ): TaskRow<XS, YS> {
+  const key = record[0] as string;
   const row: Record<string, unknown> = { key };
   for (let j = 0; j < fields.length; j++) {
-    const value = values[indices ? indices[j]! : j];
+    const value = record[indices ? indices[j]! : j + 1];
     if (value === undefined) continue;
     const field = fields[j]!;
     if (
@@ -85,14 +100,13 @@ function isRecord(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-/** The record form of a task (`flatten: false`): each field under its own name. */
+/** The unflattened form of a task (`flatten: false`): each field under its own name. */
 export function buildRecord(
-  key: string,
+  record: TaskRecord,
   fields: readonly string[],
-  values: readonly unknown[],
 ): Record<string, unknown> {
-  const record: Record<string, unknown> = { key };
+  const out: Record<string, unknown> = { key: record[0] };
   for (let j = 0; j < fields.length; j++)
-    if (values[j] !== undefined) record[fields[j]!] = values[j];
-  return record;
+    if (record[j + 1] !== undefined) out[fields[j]!] = record[j + 1];
+  return out;
 }

@@ -1,24 +1,27 @@
 --[[
-  Moves running tasks to finished and stores their results. First writer wins: a task that is
-  no longer running is left as it is.
-  Input:  KEYS[1] running (set)  KEYS[2] finished (list)
-          ARGV[1] task hash prefix  ARGV[2] events channel  ARGV[3] n, the number of fields
-          ARGV[4 .. 3+n] field names, then per task: its key and its n encoded values
+  Moves running tasks to finished, stores their results, and appends each one's record to the
+  finished-records log. First writer wins: a task that is no longer running is left as it is.
+  (Uses the helpers of _msgpack.lua.)
+  Input:  KEYS[1] running (set)  KEYS[2] finished (list)  KEYS[3] finished records (list)
+          ARGV[1] task hash prefix  ARGV[2] events channel
+          then per task: its key, its encoded ys, its encoded ys_extra ('' for none)
   Output: the keys that moved, in input order.
 ]]
 local prefix = ARGV[1]
-local n = tonumber(ARGV[3])
 local moved = {}
-for i = 4 + n, #ARGV, n + 1 do
-  local key = ARGV[i]
+for i = 3, #ARGV, 3 do
+  local key, ys, ys_extra = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  if ys_extra == '' then ys_extra = nil end
   if redis.call('SREM', KEYS[1], key) == 1 then
-    local args = { 'state', 'finished' }
-    for j = 1, n do
-      args[#args + 1] = ARGV[3 + j]
-      args[#args + 1] = ARGV[i + j]
+    local hash = prefix .. key
+    if ys_extra then
+      redis.call('HSET', hash, 'state', 'finished', 'ys', ys, 'ys_extra', ys_extra)
+    else
+      redis.call('HSET', hash, 'state', 'finished', 'ys', ys)
     end
-    redis.call('HSET', prefix .. key, unpack(args))
+    local stored = redis.call('HMGET', hash, 'xs', 'xs_extra', 'ys_extra', 'condition', 'worker_id')
     redis.call('RPUSH', KEYS[2], key)
+    redis.call('RPUSH', KEYS[3], mp_record(key, stored[1], ys, stored[2], stored[3], stored[4], stored[5]))
     moved[#moved + 1] = key
   end
 end

@@ -6,37 +6,46 @@
 import { readFileSync } from 'node:fs';
 import type { ChainableCommander, Redis } from 'ioredis';
 
-/** Script name → number of KEYS it takes. */
+/**
+ * Script name → number of KEYS it takes (-1: variable, passed first), and whether it uses the
+ * MessagePack helpers of _msgpack.lua (prepended to its source).
+ */
 const SCRIPTS = {
-  push_tasks: 2,
-  pop_task: 3,
-  finish_tasks: 2,
-  fail_tasks: 3,
-  empty_queue: 2,
-  read_collection: 1,
-  read_hashes: 0,
-  write_hashes: 1,
-  wait_status: 1,
-  register_worker: 6,
-  lose_workers: 4,
-  worker_info: 2,
-  reset: -1,
-} as const;
+  push_tasks: { keys: 3, msgpack: true },
+  pop_task: { keys: 3 },
+  finish_tasks: { keys: 3, msgpack: true },
+  fail_tasks: { keys: 3 },
+  empty_queue: { keys: 2 },
+  read_collection: { keys: 1, msgpack: true },
+  vanished_finished: { keys: 1 },
+  read_hashes: { keys: 0 },
+  write_hashes: { keys: 1 },
+  wait_status: { keys: 1 },
+  register_worker: { keys: 6 },
+  lose_workers: { keys: 4 },
+  worker_info: { keys: 2 },
+  reset: { keys: -1 },
+} as const satisfies Record<string, { keys: number; msgpack?: boolean }>;
 
 export type ScriptName = keyof typeof SCRIPTS;
 export type ScriptArg = string | Buffer | number;
 
+const read = (file: string) => readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');
+const msgpackHelpers = read('_msgpack.lua');
 const sources = new Map<ScriptName, string>();
-for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
-  sources.set(name, readFileSync(new URL(`./${name}.lua`, import.meta.url), 'utf8'));
+for (const [name, spec] of Object.entries(SCRIPTS) as [
+  ScriptName,
+  { keys: number; msgpack?: boolean },
+][]) {
+  sources.set(name, (spec.msgpack ? `${msgpackHelpers}\n` : '') + read(`${name}.lua`));
 }
 
 /** Registers every script on a connection; call once per connection. */
 export function defineScripts(client: Redis): void {
-  for (const [name, keys] of Object.entries(SCRIPTS) as [ScriptName, number][]) {
+  for (const [name, spec] of Object.entries(SCRIPTS) as [ScriptName, { keys: number }][]) {
     client.defineCommand(name, {
       lua: sources.get(name)!,
-      ...(keys >= 0 ? { numberOfKeys: keys } : {}),
+      ...(spec.keys >= 0 ? { numberOfKeys: spec.keys } : {}),
     });
   }
 }
@@ -55,7 +64,7 @@ function commandArgs(
   keys: readonly string[],
   args: readonly ScriptArg[],
 ): ScriptArg[] {
-  return SCRIPTS[name] < 0 ? [keys.length, ...keys, ...args] : [...keys, ...args];
+  return SCRIPTS[name].keys < 0 ? [keys.length, ...keys, ...args] : [...keys, ...args];
 }
 
 /** Runs a script. `buffers` asks for bulk replies as Buffers (task values are binary). */

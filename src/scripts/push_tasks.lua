@@ -1,6 +1,8 @@
 --[[
-  Creates tasks in one state.
+  Creates tasks in one state; finished ones also get their record in the finished-records log.
+  (Uses the helpers of _msgpack.lua.)
   Input:  KEYS[1] all tasks (list)  KEYS[2] the collection of the state (list or set)
+          KEYS[3] finished records (list)
           ARGV[1] task hash prefix  ARGV[2] state  ARGV[3] worker id ('' for none)
           ARGV[4] events channel    ARGV[5] n, the number of fields
           ARGV[6 .. 5+n] field names, then per task: its key and its n encoded values
@@ -17,9 +19,11 @@ for i = 6 + n, #ARGV, n + 1 do
   local hash = prefix .. key
   if redis.call('EXISTS', hash) == 0 then
     local args = { 'state', state }
+    local value = {}
     for j = 1, n do
       args[#args + 1] = ARGV[5 + j]
       args[#args + 1] = ARGV[i + j]
+      value[ARGV[5 + j]] = ARGV[i + j]
     end
     if worker_id ~= '' then
       args[#args + 1] = 'worker_id'
@@ -31,6 +35,9 @@ for i = 6 + n, #ARGV, n + 1 do
       redis.call('RPUSH', KEYS[2], key)
     else
       redis.call('SADD', KEYS[2], key)
+    end
+    if state == 'finished' then
+      redis.call('RPUSH', KEYS[3], mp_record(key, value.xs, value.ys, value.xs_extra, value.ys_extra, value.condition, worker_id))
     end
     created = created + 1
   end

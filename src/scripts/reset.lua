@@ -1,9 +1,9 @@
 --[[
   Deletes the data of a network in one atomic step.
   Input:  KEYS[1] tasks  KEYS[2] queued  KEYS[3] running  KEYS[4] finished  KEYS[5] failed
-          KEYS[6] extra hashes  KEYS[7] workers  KEYS[8] poppers (owners of pending lists)
-          KEYS[9 ..] other keys of the network that go with the workers (running/terminated
-          workers, flags, worker configuration)
+          KEYS[6] extra hashes  KEYS[7] finished records  KEYS[8] workers
+          KEYS[9] poppers (owners of pending lists)  KEYS[10 ..] other keys of the network that
+          go with the workers (running/terminated workers, flags, worker configuration)
           ARGV[1] prefix of the network's keys  ARGV[2] '1' to delete the workers too
           ARGV[3 ..] kinds of per-worker keys (pending is always deleted with the tasks)
   Output: the number of keys deleted.
@@ -28,15 +28,15 @@ end
 for _, key in ipairs(redis.call('SMEMBERS', KEYS[6])) do
   add(prefix .. 'task:' .. key)
 end
-for i = 1, 6 do add(KEYS[i]) end
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[8])) do
+for i = 1, 7 do add(KEYS[i]) end
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[9])) do
   add(prefix .. 'pending:' .. id)
 end
 if with_workers then
-  for _, id in ipairs(redis.call('ZRANGE', KEYS[7], 0, -1)) do
+  for _, id in ipairs(redis.call('ZRANGE', KEYS[8], 0, -1)) do
     for i = 3, #ARGV do add(prefix .. ARGV[i] .. ':' .. id) end
   end
-  for i = 7, #KEYS do add(KEYS[i]) end
+  for i = 8, #KEYS do add(KEYS[i]) end
 end
 flush()
 return deleted

@@ -1,5 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
-import { manager, newNetworkId, rawClient, waitUntil, worker } from '../helpers/network.js';
+import { storeLargeObject } from '../../src/index.js';
+import {
+  manager,
+  newNetworkId,
+  rawClient,
+  tempDir,
+  waitUntil,
+  worker,
+} from '../helpers/network.js';
 
 describe('reading tasks', () => {
   it('fetchFinishedTasks reads only tasks finished since the last call', async () => {
@@ -45,6 +53,57 @@ describe('reading tasks', () => {
       { key: keys[2], y: 30, score: 5 },
       { key: keys[0], y: 10 },
     ]);
+  });
+
+  it('builds the same rows from finished records as from hashes, whatever the values hold', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const w = await worker(id);
+    const dir = tempDir();
+    const [plain] = await w.pushFinishedTasks(
+      [{ x: 1, key: 'not the key' }],
+      [{ y: 2, m: new Map([[1, -0]]) }],
+      {
+        yssExtra: [{ note: 'n' }],
+      },
+    );
+    const [running] = await w.pushRunningTasks([{ x: 3 }]);
+    await rush.writeHashes({ condition: [{ message: 'odd but allowed' }] }, { keys: [running!] });
+    await w.finishTasks([running!], [{ y: 4 }]);
+    const [referenced] = await rush.pushFinishedTasks(
+      [{ big: storeLargeObject({ deep: [1, 2] }, dir) }],
+      [{ y: 5 }],
+    );
+    const fromRecords = await rush.fetchFinishedTasks();
+    expect(fromRecords).toEqual([
+      { key: plain, x: 1, y: 2, m: new Map([[1, -0]]), note: 'n', worker_id: w.workerId },
+      {
+        key: running,
+        x: 3,
+        y: 4,
+        condition: { message: 'odd but allowed' },
+        worker_id: w.workerId,
+      },
+      { key: referenced, big: { deep: [1, 2] }, y: 5 },
+    ]);
+    expect(Object.is((fromRecords[0]!.m as Map<number, number>).get(1), -0)).toBe(true);
+    // The same rows when read from the hashes.
+    await rawClient().del(`rush:{${id}}:finished_records`);
+    expect(await (await manager(id)).fetchFinishedTasks()).toEqual(fromRecords);
+  });
+
+  it('reads finished tasks from their hashes when the finished-records log is gone', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const keys = await rush.pushFinishedTasks([{ x: 1 }, { x: 2 }], [{ y: 1 }, { y: 2 }]);
+    await rawClient().del(`rush:{${id}}:finished_records`);
+    const fresh = await manager(id);
+    expect(await fresh.fetchFinishedTasks({ fields: ['xs', 'ys'] })).toEqual([
+      { key: keys[0], x: 1, y: 1 },
+      { key: keys[1], x: 2, y: 2 },
+    ]);
+    const [third] = await rush.pushFinishedTasks([{ x: 3 }], [{ y: 3 }]);
+    expect((await fresh.fetchFinishedTasks()).map((r) => r.key)).toEqual([...keys, third]);
   });
 
   it('fetchNewTasks returns each finished task exactly once across calls', async () => {
@@ -154,6 +213,26 @@ describe('reading tasks', () => {
       { key: keys[2], x: 3 },
     ]);
     expect(warn).toHaveBeenCalledTimes(3);
+    warn.mockRestore();
+  });
+
+  it('drops vanished tasks from a large read too, keeping the rest in order', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const keys = await rush.pushFinishedTasks(
+      Array.from({ length: 3000 }, (_, i) => ({ i })),
+      [{ y: 0 }],
+    );
+    const raw = rawClient();
+    await raw.del(`rush:{${id}}:task:${keys[10]}`, `rush:{${id}}:task:${keys[2500]}`);
+    const fresh = await manager(id);
+    const warn = vi.spyOn(fresh.logger, 'warn');
+    const rows = await fresh.fetchFinishedTasks({ fields: ['xs'] });
+    expect(rows.map((r) => r.key)).toEqual(keys.filter((_, i) => i !== 10 && i !== 2500));
+    expect(warn).toHaveBeenCalledWith(
+      expect.objectContaining({ count: 2 }),
+      expect.stringMatching(/no data/),
+    );
     warn.mockRestore();
   });
 

@@ -1,0 +1,224 @@
+/**
+ * Reading finished tasks into a view of the manager's cache, paying only for what is new.
+ *
+ * Finished tasks are read from the finished-records log (one MessagePack record per task,
+ * written when it finished) rather than from each task's hash: a range of records is one plain
+ * LRANGE, and the client decodes a whole chunk in one pass (the records are concatenated
+ * behind one array header). A small script, pipelined with the LRANGEs, reports tasks whose
+ * hash has vanished, so they are dropped as the contract asks. While Redis runs those checks,
+ * the client is already decoding the records that arrived.
+ * When a view needs fields the log does not hold, or the log does not line up with the
+ * finished list (lost, trimmed), the view reads the hashes instead.
+ */
+import type { ChainableCommander, Redis } from 'ioredis';
+import { decodeValue } from './codec.js';
+import { RushError } from './errors.js';
+import { type FinishedView, RECORD_FIELDS } from './finished-cache.js';
+import type { RushKeys } from './keys.js';
+import { queueScript, type ScriptArg } from './scripts/index.js';
+import { decodeReply, decodeTasks, fieldKinds, type TaskRecord } from './task-rows.js';
+import type { TaskRow } from './types.js';
+
+/** Entries read by the first call of a sync: covers the usual incremental read. */
+const FIRST_CHUNK = 1000;
+/** Entries per command when reading a large backlog. */
+const BULK_CHUNK = 10000;
+
+/** Arguments of the read_collection script for items `from..to` (lists only) of a collection. */
+export function readCollectionArgs(
+  keys: RushKeys,
+  kind: 'list' | 'set',
+  from: number,
+  to: number,
+  fields: readonly string[],
+): ScriptArg[] {
+  return [kind, keys.taskPrefix, from, to, fieldKinds(fields), ...fields];
+}
+
+/** Results of pipelines and transactions, throwing the first error. */
+export function unwrap(results: [Error | null, unknown][] | null): unknown[] {
+  if (!results) throw new RushError('a Redis transaction was aborted');
+  return results.map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+}
+
+/** A decoded record of the log: the task's row, or `[key, ...values]` (see _msgpack.lua). */
+type LogItem = TaskRecord | TaskRow<object, object>;
+
+/** Decodes a chunk of records in one pass: an array header, then the records as they are. */
+function decodeRecordChunk(records: Buffer[]): LogItem[] {
+  const n = records.length;
+  const header = Buffer.from([0xdd, (n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+  return decodeValue(Buffer.concat([header, ...records])) as LogItem[];
+}
+
+const keyOf = (item: LogItem): string => (Array.isArray(item) ? item[0] : item.key) as string;
+
+export class FinishedReader {
+  constructor(
+    private readonly keys: RushKeys,
+    private readonly client: () => Redis,
+    private readonly warnMissing: (keys: string[]) => void,
+  ) {}
+
+  /**
+   * Queues the first read of a sync (the list's size and the view's first new entries) on a
+   * pipeline or transaction, e.g. for a consistent snapshot. Pass its replies to `sync`.
+   */
+  queueFirstRead(pipeline: ChainableCommander, view: FinishedView): void {
+    pipeline.llen(this.keys.finished);
+    this.#queueRange(pipeline, view, view.consumed, view.consumed + FIRST_CHUNK - 1);
+  }
+
+  /**
+   * Brings a view up to date with the finished list as it was at the first read (`first`: the
+   * replies of `queueFirstRead`, when a transaction already made it). One sync at a time.
+   */
+  async sync(view: FinishedView, first?: unknown[]): Promise<void> {
+    const missing: string[] = [];
+    let replies = first;
+    for (;;) {
+      const from = view.consumed;
+      if (replies === undefined) {
+        const pipeline = this.client().pipeline();
+        this.queueFirstRead(pipeline, view);
+        replies = unwrap(await pipeline.exec());
+      }
+      const size = Number(replies[0]);
+      const expected = Math.max(0, Math.min(FIRST_CHUNK, size - from));
+      const ok = this.#absorb(view, from, replies.slice(1), expected, missing);
+      replies = undefined;
+      if (!ok) continue; // the log is unusable: read the same range from the hashes
+      if (size < from) {
+        // The list is shorter than what was read: the network was reset. Start over.
+        view.clear();
+        continue;
+      }
+      if (view.consumed >= size || (await this.#readBulk(view, view.consumed, size, missing)))
+        break;
+    }
+    this.warnMissing(missing);
+  }
+
+  /** Queues the read of entries `from..to`; returns how many replies it takes. */
+  #queueRange(
+    pipeline: ChainableCommander,
+    view: FinishedView,
+    from: number,
+    to: number,
+    decoded?: (items: LogItem[]) => void,
+  ): number {
+    if (!view.fromRecords) {
+      const args = readCollectionArgs(this.keys, 'list', from, to, view.fields);
+      queueScript(pipeline, 'read_collection', [this.keys.finished], args, true);
+      return 1;
+    }
+    // Decode as soon as the records arrive, while Redis still checks for vanished hashes.
+    pipeline.lrangeBuffer(this.keys.finishedRecords, from, to, (error, records) => {
+      if (error || !decoded || !records) return;
+      try {
+        decoded(decodeRecordChunk(records));
+      } catch {
+        // Decoded again, and reported, when the replies are absorbed.
+      }
+    });
+    queueScript(
+      pipeline,
+      'vanished_finished',
+      [this.keys.finished],
+      [this.keys.taskPrefix, from, to],
+    );
+    return 2;
+  }
+
+  /**
+   * Adds a range read's replies to the view. `expected` is how many entries the finished list
+   * held in the range when it was measured; the records log always holds as many, or it is
+   * unusable: then this returns false and the view reads the hashes from now on.
+   */
+  #absorb(
+    view: FinishedView,
+    from: number,
+    replies: unknown[],
+    expected: number,
+    missing: string[],
+    decoded?: LogItem[],
+  ): boolean {
+    const positions: number[] = [];
+    if (!view.fromRecords) {
+      const reply = decodeReply(replies[0] as Buffer);
+      const records = decodeTasks(reply, 1, view.fields, (key) => missing.push(key), positions);
+      const count = (reply.length - 1) / (view.fields.length + 2);
+      view.append(
+        records,
+        view.fields.map((_, j) => j + 1),
+        positions.map((i) => from + i),
+        from + count,
+      );
+      return true;
+    }
+    const [raw, vanished] = replies as [Buffer[], string[]];
+    if (raw.length < expected) {
+      view.fromRecords = false;
+      return false;
+    }
+    let items = decoded ?? decodeRecordChunk(raw);
+    if (vanished.length > 0) {
+      const gone = new Set(vanished);
+      missing.push(...vanished);
+      items = items.filter((item, i) => {
+        if (gone.has(keyOf(item))) return false;
+        positions.push(from + i);
+        return true;
+      });
+    } else {
+      for (let i = 0; i < items.length; i++) positions.push(from + i);
+    }
+    const indices = view.fields.map((f) => RECORD_FIELDS.indexOf(f) + 1);
+    view.append(items, indices, positions, from + raw.length);
+    return true;
+  }
+
+  /** Reads entries `from..size-1` in chunks sent in one pipeline. */
+  async #readBulk(
+    view: FinishedView,
+    from: number,
+    size: number,
+    missing: string[],
+  ): Promise<boolean> {
+    const pipeline = this.client().pipeline();
+    const starts: number[] = [];
+    const counts: number[] = [];
+    const decoded: LogItem[][] = [];
+    for (let start = from; start < size; start += BULK_CHUNK) {
+      const i = starts.length;
+      starts.push(start);
+      const last = Math.min(start + BULK_CHUNK, size) - 1;
+      counts.push(
+        this.#queueRange(pipeline, view, start, last, (records) => {
+          decoded[i] = records;
+        }),
+      );
+    }
+    const replies = unwrap(await pipeline.exec());
+    let at = 0;
+    for (const [i, start] of starts.entries()) {
+      const expected = Math.min(BULK_CHUNK, size - start);
+      if (
+        !this.#absorb(
+          view,
+          start,
+          replies.slice(at, at + counts[i]!),
+          expected,
+          missing,
+          decoded[i],
+        )
+      )
+        return false;
+      at += counts[i]!;
+    }
+    return true;
+  }
+}
