@@ -102,6 +102,13 @@ try {
       row.met = tp.median >= 8000;
     }
     add(row);
+    const batched = await rush.queueThroughput(url, 3, 20_000, 50);
+    add({
+      case: '3b',
+      what: 'queue throughput: the same with popTasks(50) and one finishTasks per batch',
+      unit: 'tasks/s',
+      value: batched,
+    });
   }
 
   for (const params of PARAMS) {

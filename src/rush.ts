@@ -69,6 +69,7 @@ import {
   checkNetworkId,
   checkObjectArray,
   checkOptions,
+  checkPositiveInteger,
   checkSeconds,
   checkStates,
   isPlainObject,
@@ -465,22 +466,37 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
    * Atomic: each task goes to exactly one caller. Returns `null` when none came.
    */
   async popTask(options?: PopTaskOptions): Promise<PoppedTask<XS> | null> {
+    const [task] = await this.#pop(1, options);
+    return task ?? null;
+  }
+
+  /**
+   * Takes up to `n` queued tasks at once and marks them running (one round trip for all),
+   * waiting up to `timeout` seconds for the first. Returns `[]` when none came. For loops whose
+   * tasks are short, it cuts the per-task overhead; finish them with one `finishTasks` call.
+   */
+  async popTasks(n: number, options?: PopTaskOptions): Promise<PoppedTask<XS>[]> {
+    checkPositiveInteger('n', n);
+    return this.#pop(n, options);
+  }
+
+  async #pop(n: number, options: PopTaskOptions | undefined): Promise<PoppedTask<XS>[]> {
     const o = checkOptions('options', options, ['timeout', 'fields']);
     const timeout = checkSeconds('timeout', o.timeout ?? 1, { infinite: true });
     const fields = checkFields('fields', o.fields ?? ['xs']);
     const pending = this.keys.pending(this.popperId);
-    const take = async (key: string) => {
+    const take = async (claim: string, count: number) => {
       const reply = await runScript<RawReply | null>(
         this.connector,
         'pop_task',
         [pending, this.keys.queued, this.keys.running],
-        [this.keys.taskPrefix, this.taskWorkerId, key, ...fields],
+        [this.keys.taskPrefix, this.taskWorkerId, claim, count, ...fields],
         true,
       );
-      return reply && poppedTask<XS>(reply, fields);
+      return reply ? poppedTasks<XS>(reply, fields) : [];
     };
-    const task = await take('');
-    if (task || timeout === 0) return task;
+    const tasks = await take('', n);
+    if (tasks.length > 0 || timeout === 0) return tasks;
 
     // Block on a connection of its own, moving the task into this caller's pending list so
     // that a crash before it is marked running leaves it where lost-worker detection looks.
@@ -488,7 +504,7 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
     const deadline = Date.now() + timeout * 1000;
     for (;;) {
       const remaining = (deadline - Date.now()) / 1000;
-      if (remaining <= 0) return null;
+      if (remaining <= 0) return [];
       const key = await blocking.blmove(
         this.keys.queued,
         pending,
@@ -496,10 +512,10 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
         'RIGHT',
         Number.isFinite(remaining) ? Math.max(remaining, 0.01) : 0,
       );
-      if (key === null) return null;
-      const claimed = await take(key);
-      // null: another actor failed the task while it was pending; wait for the next one.
-      if (claimed) return claimed;
+      if (key === null) return [];
+      // An empty result: another actor failed the task while it was pending; wait on.
+      const claimed = await take(key, n - 1);
+      if (claimed.length > 0) return claimed;
     }
   }
 
@@ -1090,13 +1106,20 @@ function checkConditions(name: string, value: unknown, n: number): Condition[] |
   return conditions as Condition[] | undefined;
 }
 
-function poppedTask<XS extends object>(reply: RawReply, fields: readonly string[]): PoppedTask<XS> {
-  const task: Record<string, unknown> = { key: String(reply[0]) };
-  fields.forEach((field, i) => {
-    const value = decodeField(field, reply[i + 1] as Buffer | null);
-    if (value !== undefined) task[field] = value;
-  });
-  return task as PoppedTask<XS>;
+function poppedTasks<XS extends object>(
+  reply: RawReply,
+  fields: readonly string[],
+): PoppedTask<XS>[] {
+  const tasks: PoppedTask<XS>[] = [];
+  for (let i = 0; i < reply.length; i += fields.length + 1) {
+    const task: Record<string, unknown> = { key: String(reply[i]) };
+    for (let j = 0; j < fields.length; j++) {
+      const value = decodeField(fields[j]!, reply[i + 1 + j] as Buffer | null);
+      if (value !== undefined) task[fields[j]!] = value;
+    }
+    tasks.push(task as PoppedTask<XS>);
+  }
+  return tasks;
 }
 
 async function readMaxBulkLength(client: Redis): Promise<number> {

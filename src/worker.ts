@@ -16,7 +16,7 @@ import { Rush, type RushOptions } from './rush.js';
 import { runScript } from './scripts/index.js';
 import type { Condition, TaskValues } from './types.js';
 import { checkHeartbeat, checkNetworkId, checkOptions } from './validate.js';
-import { Sentinel } from './workers/sentinel.js';
+import { ThreadSentinel, TimerSentinel, type WorkerSentinel } from './workers/sentinel.js';
 
 export interface RushWorkerOptions extends RushOptions {
   /** The network to join. */
@@ -60,7 +60,7 @@ export class RushWorker<
   #logSettings: { thresholds: LogThresholds; bufferSize: number; maxEntries: number } | undefined;
   #loggers: WorkerLoggers | undefined;
   #terminated = false;
-  #sentinel: Sentinel | undefined;
+  #sentinel: WorkerSentinel | undefined;
 
   constructor(options: RushWorkerOptions) {
     const o = checkOptions('options', options, OPTION_NAMES);
@@ -122,28 +122,30 @@ export class RushWorker<
       ],
     );
     const supervisor = Number(process.env.RUSHNET_SUPERVISOR_PID);
-    this.#sentinel = new Sentinel(
-      {
-        clientOptions: toClientOptions(this.config),
-        terminateAllKey: k.terminateAll,
-        terminateKey: k.terminate(this.workerId),
-        killKey: k.kill(this.workerId),
-        heartbeat: this.heartbeatPeriod
-          ? {
+    const supervisorPid = Number.isInteger(supervisor) && supervisor > 0 ? supervisor : undefined;
+    const flags = [k.terminateAll, k.terminate(this.workerId)];
+    this.#sentinel = this.heartbeatPeriod
+      ? new ThreadSentinel(
+          {
+            clientOptions: toClientOptions(this.config),
+            terminateAllKey: flags[0]!,
+            terminateKey: flags[1]!,
+            killKey: k.kill(this.workerId),
+            heartbeat: {
               key: k.heartbeat(this.workerId),
               period: this.heartbeatPeriod,
               expire: this.heartbeatExpire!,
-            }
-          : undefined,
-        supervisorPid: Number.isInteger(supervisor) && supervisor > 0 ? supervisor : undefined,
-      },
-      (error) => {
-        this.logger.error(
-          { err: error },
-          'the sentinel thread failed: heartbeats and stop requests are no longer seen',
-        );
-      },
-    );
+            },
+            supervisorPid,
+          },
+          (error) => {
+            this.logger.error(
+              { err: error },
+              'the sentinel thread failed: heartbeats and stop requests are no longer seen',
+            );
+          },
+        )
+      : new TimerSentinel((...keys) => this.connector.mget(...keys), flags, supervisorPid);
     return this;
   }
 

@@ -68,21 +68,35 @@ export async function queueOverhead(url: string, runs: number, tasks: number): P
   }
 }
 
-/** Case 3: tasks/s of 2 local worker processes popping pushed tasks, from the push to the last finish. */
-export async function queueThroughput(url: string, runs: number, tasks: number): Promise<Summary> {
+/**
+ * Case 3: tasks/s of 2 local worker processes popping pushed tasks, from the push to the last
+ * finish. With `batch` > 1 the workers take `batch` tasks per popTasks call and finish them
+ * with one finishTasks call.
+ */
+export async function queueThroughput(
+  url: string,
+  runs: number,
+  tasks: number,
+  batch = 1,
+): Promise<Summary> {
   const values = await repeat(
     runs,
     async () => {
       const rush = await new Rush({ networkId: newNetwork(), config: url }).connect();
       try {
         const ids = await rush.startLocalWorkers(
-          async (rush: RushWorker) => {
+          async (rush: RushWorker, batch: number) => {
             while (!rush.terminated) {
-              const task = await rush.popTask({ timeout: 0.5 });
-              if (task) await rush.finishTasks([task.key], [{ y: (task.xs.x as number) * 2 }]);
+              const popped = await rush.popTasks(batch, { timeout: 0.5 });
+              if (popped.length === 0) continue;
+              const keys = popped.map((task) => task.key);
+              await rush.finishTasks(
+                keys,
+                popped.map((task) => ({ y: (task.xs.x as number) * 2 })),
+              );
             }
           },
-          { nWorkers: 2 },
+          { nWorkers: 2, args: [batch] },
         );
         await rush.waitForWorkers({ workerIds: ids, timeout: 60 });
         const start = now();

@@ -1,36 +1,43 @@
 --[[
-  Takes a task and marks it running, in one step. Without a key: the first task left in this
-  caller's pending list (a blocking pop whose reply was lost to a broken connection), else the
-  head of the queue. With a key: that task, which a blocking pop just moved into the pending
-  list, unless another actor has failed it meanwhile.
+  Takes tasks and marks them running, in one step. First a task that a blocking pop just moved
+  into this caller's pending list (the claimed key), unless another actor has failed it
+  meanwhile; then up to `count` more: first any left in the pending list (a blocking pop whose
+  reply was lost to a broken connection), then from the head of the queue.
   Input:  KEYS[1] pending (list)  KEYS[2] queued (list)  KEYS[3] running (set)
           ARGV[1] task hash prefix  ARGV[2] worker id ('' for none)
-          ARGV[3] key to claim from the pending list ('' to take one)  ARGV[4 ..] fields to return
-  Output: nil when there is no task (or the claimed one is gone), else { key, value of each field }.
+          ARGV[3] key to claim from the pending list ('' for none)  ARGV[4] count
+          ARGV[5 ..] fields to return
+  Output: nil when no task was taken, else per task: key, then the value of each field.
 ]]
-local key = ARGV[3]
-if key ~= '' then
-  if redis.call('LREM', KEYS[1], 1, key) == 0 then
-    return false
+local prefix, worker_id = ARGV[1], ARGV[2]
+local fields = {}
+for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
+local out = {}
+
+local function take(key)
+  local hash = prefix .. key
+  redis.call('SADD', KEYS[3], key)
+  if worker_id ~= '' then
+    redis.call('HSET', hash, 'state', 'running', 'worker_id', worker_id)
+  else
+    redis.call('HSET', hash, 'state', 'running')
   end
-else
-  key = redis.call('LPOP', KEYS[1]) or redis.call('LPOP', KEYS[2])
-  if not key then
-    return false
+  out[#out + 1] = key
+  if #fields > 0 then
+    local values = redis.call('HMGET', hash, unpack(fields))
+    for i = 1, #fields do out[#out + 1] = values[i] end
   end
 end
-local hash = ARGV[1] .. key
-redis.call('SADD', KEYS[3], key)
-if ARGV[2] ~= '' then
-  redis.call('HSET', hash, 'state', 'running', 'worker_id', ARGV[2])
-else
-  redis.call('HSET', hash, 'state', 'running')
+
+if ARGV[3] ~= '' and redis.call('LREM', KEYS[1], 1, ARGV[3]) == 1 then
+  take(ARGV[3])
 end
-local out = { key }
-if #ARGV > 3 then
-  local values = redis.call('HMGET', hash, unpack(ARGV, 4))
-  for i = 1, #values do
-    out[i + 1] = values[i]
-  end
+for _ = 1, tonumber(ARGV[4]) do
+  local key = redis.call('LPOP', KEYS[1]) or redis.call('LPOP', KEYS[2])
+  if not key then break end
+  take(key)
+end
+if #out == 0 then
+  return false
 end
 return out

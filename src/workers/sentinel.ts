@@ -1,6 +1,10 @@
 /**
- * Starts and stops the sentinel thread of a worker (see sentinel-thread.ts) and exposes what
- * it learns through shared memory, so reading it costs nothing.
+ * A worker's sentinel watches for terminate requests (and, with a heartbeat, keeps the
+ * heartbeat and obeys kill requests), so that `terminated` costs nothing to read.
+ * - With a heartbeat it is a thread of its own (sentinel-thread.ts), which keeps working while
+ *   the loop blocks the event loop, and shares what it learns through shared memory.
+ * - Without one, a timer on the worker's own connection is enough, and the worker starts
+ *   faster (a thread loads its own Redis client).
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -32,7 +36,52 @@ function tsxBootstrap(entry: URL): string {
   return `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
 }
 
-export class Sentinel {
+/** What a worker needs from its sentinel. */
+export interface WorkerSentinel {
+  /** Whether a terminate request was seen. */
+  readonly terminateRequested: boolean;
+  stop(): Promise<void>;
+}
+
+/** How often the timer sentinel looks. */
+const CHECK_MS = 200;
+
+/** The sentinel of a worker without heartbeat: a timer on the worker's own connection. */
+export class TimerSentinel implements WorkerSentinel {
+  #terminate = false;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    mget: (...keys: string[]) => Promise<(string | null)[]>,
+    keys: string[],
+    supervisorPid: number | undefined,
+  ) {
+    const check = async () => {
+      // A supervised worker whose parent is gone ends with it.
+      if (supervisorPid !== undefined && process.ppid !== supervisorPid)
+        process.kill(process.pid, 'SIGKILL');
+      try {
+        if ((await mget(...keys)).some((flag) => flag !== null)) this.#terminate = true;
+      } catch {
+        // Redis unreachable for now: look again at the next tick.
+      }
+      if (this.#timer) this.#timer = setTimeout(check, CHECK_MS).unref();
+    };
+    this.#timer = setTimeout(check, CHECK_MS).unref();
+  }
+
+  get terminateRequested(): boolean {
+    return this.#terminate;
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/** The sentinel of a worker with heartbeat: a thread with its own connection. */
+export class ThreadSentinel implements WorkerSentinel {
   readonly #flags = new Int32Array(new SharedArrayBuffer(8));
   readonly #thread: Worker;
 

@@ -46,6 +46,31 @@ describe('the queue', () => {
     expect(row).toMatchObject({ key, x: 7, worker_id: w.workerId });
   });
 
+  it('popTasks takes several tasks in FIFO order in one call', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const w = await worker(id);
+    const keys = await rush.pushTasks(Array.from({ length: 10 }, (_, x) => ({ x })));
+    const first = await w.popTasks(4, { timeout: 0 });
+    expect(first.map((t) => t.key)).toEqual(keys.slice(0, 4));
+    expect(first.map((t) => t.xs.x)).toEqual([0, 1, 2, 3]);
+    const rest = await w.popTasks(100, { timeout: 0, fields: ['xs', 'worker_id'] });
+    expect(rest.map((t) => t.key)).toEqual(keys.slice(4));
+    expect(rest.every((t) => t.worker_id === w.workerId)).toBe(true);
+    expect(await w.popTasks(3, { timeout: 0 })).toEqual([]);
+    expect(await rush.nRunningTasks()).toBe(10);
+    expect(await w.finishTasks(keys, [{ y: 1 }])).toEqual(keys);
+    await expect(w.popTasks(0)).rejects.toThrow(/`n`/);
+    // Blocking: wakes for the first task pushed.
+    const waiting = w.popTasks(5, { timeout: 10 });
+    const raw = rawClient();
+    await waitUntil(async () => String(await raw.client('LIST')).includes('cmd=blmove'), {
+      what: 'a blocked pop',
+    });
+    const [late] = await rush.pushTasks([{ x: 99 }]);
+    expect((await waiting).map((t) => t.key)).toEqual([late]);
+  });
+
   it('a blocking pop returns null when the time is up', async () => {
     const w = await worker(newNetworkId());
     const started = Date.now();
