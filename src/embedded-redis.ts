@@ -74,16 +74,23 @@ export function answersPing(port: number, host = '127.0.0.1', timeoutMs = 500): 
 
 /**
  * Starts a private redis-server. `extraArgs` are passed on (e.g. `['--requirepass', 'x']`);
- * `port` asks for a given port (e.g. to restart a server where it was).
+ * `port` and `dir` ask for a given port and data directory (e.g. to restart a server where it
+ * was; a given directory is kept when the server stops).
  * @throws RushConfigError when redis-server is not installed or does not start.
  */
 export async function startEmbeddedRedis(
   extraArgs: string[] = [],
-  { port: fixedPort, detached = false }: { port?: number; detached?: boolean } = {},
+  {
+    port: fixedPort,
+    dir: givenDir,
+    detached = false,
+  }: { port?: number; dir?: string; detached?: boolean } = {},
 ): Promise<EmbeddedRedis> {
   const program = findRedisServer();
   if (!program) throw new RushConfigError(`redis-server is not installed: ${REDIS_INSTALL_HINT}`);
-  const dir = mkdtempSync(join(tmpdir(), 'rushnet-redis-'));
+  // A directory it was given outlives the server (to start it again on the same data).
+  const dir = givenDir ?? mkdtempSync(join(tmpdir(), 'rushnet-redis-'));
+  const owned = givenDir === undefined ? dir : undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = fixedPort ?? (await freePort());
     const child = spawn(
@@ -119,14 +126,14 @@ export async function startEmbeddedRedis(
           url: `redis://127.0.0.1:${port}`,
           pid: child.pid!,
           dir,
-          stop: () => stopServer(child, dir),
+          stop: () => stopServer(child, owned),
         };
       }
       await new Promise((r) => setTimeout(r, 25));
     }
     await stopServer(child, undefined);
   }
-  rmSync(dir, { recursive: true, force: true });
+  if (owned) rmSync(owned, { recursive: true, force: true });
   throw new RushConfigError('redis-server did not start');
 }
 

@@ -46,3 +46,18 @@ export function describeValue(value: unknown): string {
   const ctor = (value as object).constructor?.name;
   return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
 }
+
+/**
+ * Turns a Redis error reply into a clearer rushnet error where rushnet knows what it means
+ * (out of memory); other errors pass through unchanged.
+ */
+export function explainRedisError(error: unknown): unknown {
+  if (error instanceof Error && /^OOM\b/.test(error.message)) {
+    return new RushError(
+      'Redis is out of memory: it refuses writes (maxmemory reached and its policy evicts nothing), ' +
+        'so nothing of this call was written; free memory or raise maxmemory, then try again',
+      { cause: error },
+    );
+  }
+  return error;
+}

@@ -12,7 +12,7 @@
  */
 import type { ChainableCommander, Redis } from 'ioredis';
 import { decodeValue } from './codec.js';
-import { RushError } from './errors.js';
+import { explainRedisError, RushError } from './errors.js';
 import { type FinishedView, RECORD_FIELDS } from './finished-cache.js';
 import type { RushKeys } from './keys.js';
 import { queueScript, type ScriptArg } from './scripts/index.js';
@@ -39,7 +39,7 @@ export function readCollectionArgs(
 export function unwrap(results: [Error | null, unknown][] | null): unknown[] {
   if (!results) throw new RushError('a Redis transaction was aborted');
   return results.map(([error, value]) => {
-    if (error) throw error;
+    if (error) throw explainRedisError(error);
     return value;
   });
 }

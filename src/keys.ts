@@ -33,7 +33,7 @@ export class RushKeys {
   readonly poppers: string;
   /** A flag that asks every worker to terminate. */
   readonly terminateAll: string;
-  /** The stored worker configuration (loop, args, packages, log settings). */
+  /** Stored worker configurations (loop, args, packages, log settings) by id, and the latest (hash). */
   readonly workerConfig: string;
   /** Pub/sub channel announcing finished and failed tasks (not a key: nothing to delete). */
   readonly events: string;
@@ -67,6 +67,10 @@ export class RushKeys {
   /** Tasks a worker popped but has not yet marked running (list). */
   pending(workerId: string): string {
     return `${this.prefix}pending:${workerId}`;
+  }
+  /** The last pop of a worker or manager: its request id and the keys it took (string). */
+  lastPop(popperId: string): string {
+    return `${this.prefix}last_pop:${popperId}`;
   }
   heartbeat(workerId: string): string {
     return `${this.prefix}heartbeat:${workerId}`;

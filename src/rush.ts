@@ -129,6 +129,9 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
   #cacheLock: Promise<unknown> = Promise.resolve();
   #largeObjects: LargeObjectPolicy;
   #popperRegistered = false;
+  /** Counts pops, for their request ids (unique with the nonce, even if ids are reused). */
+  #pops = 0;
+  readonly #popNonce = randomUUID().slice(0, 8);
   #closing: Promise<void> | undefined;
   #workers: WorkerManager;
 
@@ -485,12 +488,25 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
     const timeout = checkSeconds('timeout', o.timeout ?? 1, { infinite: true });
     const fields = checkFields('fields', o.fields ?? ['xs']);
     const pending = this.keys.pending(this.popperId);
+    if (!this.#popperRegistered) {
+      // reset() finds pending lists and last pops through this set.
+      await this.connector.sadd(this.keys.poppers, this.popperId);
+      this.#popperRegistered = true;
+    }
+    const scriptKeys = [
+      pending,
+      this.keys.queued,
+      this.keys.running,
+      this.keys.lastPop(this.popperId),
+    ];
     const take = async (claim: string, count: number) => {
+      // A fresh request id per call: a resend after a reconnect repeats the id, not the pop.
+      const request = this.#popNonce + (++this.#pops).toString(36);
       const reply = await runScript<RawReply | null>(
         this.connector,
         'pop_task',
-        [pending, this.keys.queued, this.keys.running],
-        [this.keys.taskPrefix, this.taskWorkerId, claim, count, ...fields],
+        scriptKeys,
+        [this.keys.taskPrefix, this.taskWorkerId, claim, count, request, ...fields],
         true,
       );
       return reply ? poppedTasks<XS>(reply, fields) : [];
@@ -520,10 +536,6 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
   }
 
   async #blockingClient(): Promise<Redis> {
-    if (!this.#popperRegistered) {
-      await this.connector.sadd(this.keys.poppers, this.popperId);
-      this.#popperRegistered = true;
-    }
     this.#blocking ??= await this.#open('blocking');
     return this.#blocking;
   }

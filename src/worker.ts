@@ -129,6 +129,8 @@ export class RushWorker<
           {
             clientOptions: toClientOptions(this.config),
             terminateAllKey: flags[0]!,
+            runningWorkersKey: k.runningWorkers,
+            workerId: this.workerId,
             terminateKey: flags[1]!,
             killKey: k.kill(this.workerId),
             heartbeat: {
@@ -145,7 +147,18 @@ export class RushWorker<
             );
           },
         )
-      : new TimerSentinel((...keys) => this.connector.mget(...keys), flags, supervisorPid);
+      : new TimerSentinel(async () => {
+          const replies = await this.connector
+            .multi()
+            .mget(...flags)
+            .sismember(k.runningWorkers, this.workerId)
+            .exec();
+          const raised = ((replies?.[0]?.[1] ?? []) as (string | null)[]).some(
+            (flag) => flag !== null,
+          );
+          // A worker no longer among the running ones was declared lost or killed: it stops too.
+          return raised || replies?.[1]?.[1] === 0;
+        }, supervisorPid);
     return this;
   }
 

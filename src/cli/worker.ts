@@ -10,6 +10,7 @@ export function workerCommand(program: Command): void {
     .requiredOption('--network <id>', 'network id')
     .option('--url <redis-url>', 'Redis URL (default: $REDIS_URL, else redis://127.0.0.1:6379)')
     .option('--worker-id <id>', 'worker id (default: a new UUID)')
+    .option('--config <id>', 'stored worker configuration to run (default: the latest)')
     .option('--heartbeat-period <s>', 'seconds between heartbeats', positiveInteger)
     .option('--heartbeat-expire <s>', 'seconds a heartbeat lives', positiveInteger)
     .option(
@@ -23,6 +24,7 @@ export function workerCommand(program: Command): void {
           network: string;
           url?: string;
           workerId?: string;
+          config?: string;
           heartbeatPeriod?: number;
           heartbeatExpire?: number;
           messageLog?: string;
@@ -32,6 +34,7 @@ export function workerCommand(program: Command): void {
             networkId: options.network,
             config: options.url,
             workerId: options.workerId,
+            configId: options.config,
             heartbeatPeriod: options.heartbeatPeriod,
             heartbeatExpire: options.heartbeatExpire,
             messageLog: options.messageLog,

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ChainableCommander, Redis } from 'ioredis';
+import { explainRedisError } from '../errors.js';
 
 /**
  * Script name → number of KEYS it takes (-1: variable, passed first), and whether it uses the
@@ -12,7 +13,7 @@ import type { ChainableCommander, Redis } from 'ioredis';
  */
 const SCRIPTS = {
   push_tasks: { keys: 3, msgpack: true },
-  pop_task: { keys: 3 },
+  pop_task: { keys: 4 },
   finish_tasks: { keys: 3, msgpack: true },
   fail_tasks: { keys: 3 },
   empty_queue: { keys: 2 },
@@ -75,10 +76,13 @@ export function runScript<T>(
   args: readonly ScriptArg[],
   buffers = false,
 ): Promise<T> {
-  return scriptMethod(client, name, buffers).apply(
+  const reply = scriptMethod(client, name, buffers).apply(
     client,
     commandArgs(name, keys, args),
   ) as Promise<T>;
+  return reply.catch((error: unknown) => {
+    throw explainRedisError(error);
+  });
 }
 
 /** Queues a script on a pipeline or transaction; its reply comes with `exec()`. */

@@ -5,7 +5,8 @@
           KEYS[9] poppers (owners of pending lists)  KEYS[10 ..] other keys of the network that
           go with the workers (running/terminated workers, flags, worker configuration)
           ARGV[1] prefix of the network's keys  ARGV[2] '1' to delete the workers too
-          ARGV[3 ..] kinds of per-worker keys (pending is always deleted with the tasks)
+          ARGV[3 ..] kinds of per-worker keys (pending lists and last pops are always deleted
+          with the tasks)
   Output: the number of keys deleted.
 ]]
 local prefix = ARGV[1]
@@ -31,6 +32,7 @@ end
 for i = 1, 7 do add(KEYS[i]) end
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[9])) do
   add(prefix .. 'pending:' .. id)
+  add(prefix .. 'last_pop:' .. id)
 end
 if with_workers then
   for _, id in ipairs(redis.call('ZRANGE', KEYS[8], 0, -1)) do

@@ -13,7 +13,7 @@ import { rushConfig } from '../plan.js';
 import { checkNetworkId } from '../validate.js';
 import { RushWorker } from '../worker.js';
 import { importPackages } from './packages.js';
-import { decodeWorkerConfig, loadLoop, type WorkerConfig } from './worker-config.js';
+import { decodeWorkerConfig, LATEST_CONFIG, loadLoop, type WorkerConfig } from './worker-config.js';
 
 export interface StartWorkerOptions {
   networkId: string;
@@ -21,6 +21,8 @@ export interface StartWorkerOptions {
   config?: RedisConfig;
   /** @default a new UUID */
   workerId?: string;
+  /** Which stored worker configuration to run (its start names it). @default the latest */
+  configId?: string;
   /** Overrides the stored configuration's heartbeat. */
   heartbeatPeriod?: number;
   heartbeatExpire?: number;
@@ -51,7 +53,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<number> 
   if (options.outputLog)
     redirect(process.stdout, join(options.outputLog, `output_${workerId}.log`));
 
-  const stored = await readWorkerConfig(networkId, options.config);
+  const stored = await readWorkerConfig(
+    networkId,
+    options.config,
+    options.configId ?? LATEST_CONFIG,
+  );
   await importPackages(stored.packages);
   const loop = await loadLoop(stored.loop);
   const worker = new RushWorker({
@@ -68,7 +74,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<number> 
   await worker.connect();
   try {
     await loop(worker, ...stored.args);
-    await worker.setTerminated();
+    // Tasks it left running or pending would otherwise stay so forever: fail them.
+    await worker.failAndTerminate({ message: 'Worker terminated before finishing the task' });
     return 0;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -84,16 +91,18 @@ export async function startWorker(options: StartWorkerOptions): Promise<number> 
 async function readWorkerConfig(
   networkId: string,
   config: RedisConfig | undefined,
+  configId: string,
 ): Promise<WorkerConfig> {
   const client = await openConnection(
     resolveConfig(config, rushConfig().config),
     `rushnet:${networkId}:start`,
   );
   try {
-    const raw = await client.getBuffer(new RushKeys(networkId).workerConfig);
+    const raw = await client.hgetBuffer(new RushKeys(networkId).workerConfig, configId);
     if (raw === null) {
+      const which = configId === LATEST_CONFIG ? '' : ` '${configId}'`;
       throw new RushConfigError(
-        `no worker configuration for network '${networkId}': start workers with startWorkers(), ` +
+        `no worker configuration${which} for network '${networkId}': start workers with startWorkers(), ` +
           'startLocalWorkers() or the command from workerScript(), which store it',
       );
     }

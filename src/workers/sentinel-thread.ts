@@ -2,7 +2,8 @@
  * The sentinel: a thread inside each worker process, with its own Redis connection, that keeps
  * working while the worker's loop blocks the event loop with CPU work. It
  * - refreshes the heartbeat key (when the worker has one),
- * - watches the terminate flags and raises `flags[TERMINATE]` for the main thread,
+ * - watches the terminate flags and raises `flags[TERMINATE]` for the main thread (also when
+ *   the worker is no longer among the running workers: it was declared lost or killed),
  * - ends the process when a kill request arrives (heartbeat workers only),
  * - ends the process when its supervising parent is gone.
  * Redis errors are retried forever: a heartbeat never kills its own worker.
@@ -37,13 +38,16 @@ async function tick(): Promise<void> {
     await client.set(data.heartbeat.key, '1', 'EX', data.heartbeat.expire);
     lastBeat = now;
   }
-  const [all, mine, kill] = await client.mget(
-    data.terminateAllKey,
-    data.terminateKey,
-    data.killKey,
-  );
-  if (kill !== null && data.heartbeat) endProcess();
-  if ((all !== null || mine !== null) && Atomics.load(flags, TERMINATE) === 0) {
+  const replies = await client
+    .multi()
+    .mget(data.terminateAllKey, data.terminateKey, data.killKey)
+    .sismember(data.runningWorkersKey, data.workerId)
+    .exec();
+  const [all, mine, kill] = (replies?.[0]?.[1] ?? []) as (string | null)[];
+  // A worker no longer among the running ones was declared lost or killed: it stops too.
+  const dropped = replies?.[1]?.[1] === 0;
+  if (kill != null && data.heartbeat) endProcess();
+  if ((all != null || mine != null || dropped) && Atomics.load(flags, TERMINATE) === 0) {
     Atomics.store(flags, TERMINATE, 1);
     parentPort?.postMessage('terminate');
   }

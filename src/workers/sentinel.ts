@@ -16,6 +16,8 @@ export interface SentinelData {
   flags: SharedArrayBuffer;
   clientOptions: RedisOptions;
   terminateAllKey: string;
+  runningWorkersKey: string;
+  workerId: string;
   terminateKey: string;
   killKey: string;
   heartbeat: { key: string; period: number; expire: number } | undefined;
@@ -51,17 +53,14 @@ export class TimerSentinel implements WorkerSentinel {
   #terminate = false;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(
-    mget: (...keys: string[]) => Promise<(string | null)[]>,
-    keys: string[],
-    supervisorPid: number | undefined,
-  ) {
+  /** @param shouldStop asks Redis whether the worker was asked to stop (or dropped) */
+  constructor(shouldStop: () => Promise<boolean>, supervisorPid: number | undefined) {
     const check = async () => {
       // A supervised worker whose parent is gone ends with it.
       if (supervisorPid !== undefined && process.ppid !== supervisorPid)
         process.kill(process.pid, 'SIGKILL');
       try {
-        if ((await mget(...keys)).some((flag) => flag !== null)) this.#terminate = true;
+        if (await shouldStop()) this.#terminate = true;
       } catch {
         // Redis unreachable for now: look again at the next tick.
       }

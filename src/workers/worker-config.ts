@@ -17,6 +17,9 @@ export type WorkerLoop =
   // biome-ignore lint/suspicious/noExplicitAny: the loop's own arguments are the user's to type
   ((rush: RushWorker, ...args: any[]) => unknown) | { module: string | URL; export?: string };
 
+/** The field of the configuration hash that holds the latest configuration stored. */
+export const LATEST_CONFIG = 'latest';
+
 /** The loop as stored: source text, or a module URL and export name. */
 export type StoredLoop = { source: string } | { module: string; export: string };
 

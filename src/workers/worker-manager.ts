@@ -33,7 +33,7 @@ import {
   isPlainObject,
 } from '../validate.js';
 import { LocalLauncher, type WorkerLauncher, type WorkerSpec } from './launcher.js';
-import { storeLoop, type WorkerConfig, type WorkerLoop } from './worker-config.js';
+import { LATEST_CONFIG, storeLoop, type WorkerConfig, type WorkerLoop } from './worker-config.js';
 
 /** What the worker machinery needs from its manager. */
 export interface WorkerContext {
@@ -150,16 +150,22 @@ export class WorkerManager {
     const supervise = checkBoolean('supervise', o.supervise ?? true);
     const launcher = o.launcher === undefined ? this.#localLauncher : checkLauncher(o.launcher);
     const config = this.#workerConfig(loop, o);
-    await this.ctx
-      .client()
-      .set(this.ctx.keys.workerConfig, this.ctx.encode(config, 'worker configuration'));
+    const configId = await this.#storeConfig(config);
 
     const env = { REDIS_URL: configToUrl(this.ctx.config, { redact: false }) };
     const specs: WorkerSpec[] = Array.from({ length: nWorkers }, () => {
       const workerId = randomUUID();
       return {
         workerId,
-        args: ['worker', '--network', this.ctx.networkId, '--worker-id', workerId],
+        args: [
+          'worker',
+          '--network',
+          this.ctx.networkId,
+          '--worker-id',
+          workerId,
+          '--config',
+          configId,
+        ],
         env,
         messageLog: o.messageLog,
         outputLog: o.outputLog,
@@ -179,13 +185,12 @@ export class WorkerManager {
   async script(loop: WorkerLoop, options: WorkerScriptOptions | undefined): Promise<string> {
     const o = checkOptions('options', options, SCRIPT_OPTIONS);
     const config = this.#workerConfig(loop, o);
-    await this.ctx
-      .client()
-      .set(this.ctx.keys.workerConfig, this.ctx.encode(config, 'worker configuration'));
+    const configId = await this.#storeConfig(config);
     const command = (url: string) => {
       const flags: [string, string][] = [
         ['--network', this.ctx.networkId],
         ['--url', url],
+        ['--config', configId],
       ];
       if (config.heartbeatPeriod !== undefined) {
         flags.push(
@@ -208,6 +213,17 @@ export class WorkerManager {
       'worker script',
     );
     return command(configToUrl(this.ctx.config, { redact: false }));
+  }
+
+  /**
+   * Stores a worker configuration under a new id, and as the latest one. Each start names its
+   * own, so workers of an earlier start that read theirs late still run their own loop.
+   */
+  async #storeConfig(config: WorkerConfig): Promise<string> {
+    const id = randomUUID();
+    const encoded = this.ctx.encode(config, 'worker configuration');
+    await this.ctx.client().hset(this.ctx.keys.workerConfig, id, encoded, LATEST_CONFIG, encoded);
+    return id;
   }
 
   #workerConfig(loop: WorkerLoop, o: Partial<WorkerScriptOptions>): WorkerConfig {
@@ -340,6 +356,10 @@ export class WorkerManager {
         `stopWorkers: skipped ${skipped.length} worker(s) that are not running`,
       );
     }
+    // Workers this manager started that have not registered yet have no task: when all are
+    // stopped, they are killed (a flag for them would outlive them in Redis).
+    const starting = requested ? [] : await this.#starting(running);
+    await Promise.all(starting.map((id) => this.#launchers.get(id)?.kill(id)));
     if (targets.length === 0) return [];
     if (type === 'terminate') {
       const pipeline = client.pipeline();
@@ -367,6 +387,15 @@ export class WorkerManager {
     }
     await this.#lose(targets, KILLED, false);
     return targets;
+  }
+
+  /** Workers started here whose process is alive but which never registered. */
+  async #starting(running: Set<string>): Promise<string[]> {
+    const candidates = [...this.#launchers.keys()].filter((id) => !running.has(id));
+    if (candidates.length === 0) return [];
+    const registered = await this.ctx.client().zmscore(this.ctx.keys.workers, ...candidates);
+    const alive = await Promise.all(candidates.map((id) => this.#launchers.get(id)!.isAlive(id)));
+    return candidates.filter((_, i) => registered[i] === null && alive[i] === true);
   }
 
   async #heartbeatFlags(ids: string[]): Promise<boolean[]> {
