@@ -47,12 +47,23 @@ export function describeValue(value: unknown): string {
   return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
 }
 
+/** Awaits a Redis command, explaining its error (see explainRedisError). */
+export async function explained<T>(reply: Promise<T>): Promise<T> {
+  try {
+    return await reply;
+  } catch (error) {
+    throw explainRedisError(error);
+  }
+}
+
 /**
  * Turns a Redis error reply into a clearer rushnet error where rushnet knows what it means
  * (out of memory); other errors pass through unchanged.
  */
 export function explainRedisError(error: unknown): unknown {
-  if (error instanceof Error && /^OOM\b/.test(error.message)) {
+  const previous = (error as { previousErrors?: Error[] } | null)?.previousErrors ?? [];
+  const oom = (e: unknown) => e instanceof Error && /^OOM\b/.test(e.message);
+  if (oom(error) || previous.some(oom)) {
     return new RushError(
       'Redis is out of memory: it refuses writes (maxmemory reached and its policy evicts nothing), ' +
         'so nothing of this call was written; free memory or raise maxmemory, then try again',

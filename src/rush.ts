@@ -13,7 +13,7 @@ import {
   resolveConfig,
 } from './config.js';
 import { closeConnection, openConnection } from './connection.js';
-import { describeValue, RushError, RushInputError, RushTimeoutError } from './errors.js';
+import { describeValue, explained, RushError, RushInputError, RushTimeoutError } from './errors.js';
 import { FinishedCache } from './finished-cache.js';
 import { FinishedReader, readCollectionArgs, unwrap } from './finished-reader.js';
 import { RushKeys } from './keys.js';
@@ -490,7 +490,7 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
     const pending = this.keys.pending(this.popperId);
     if (!this.#popperRegistered) {
       // reset() finds pending lists and last pops through this set.
-      await this.connector.sadd(this.keys.poppers, this.popperId);
+      await explained(this.connector.sadd(this.keys.poppers, this.popperId));
       this.#popperRegistered = true;
     }
     const scriptKeys = [

@@ -10,7 +10,13 @@ import { availableParallelism } from 'node:os';
 import type { Redis } from 'ioredis';
 import { encodeValue } from '../codec.js';
 import { configToUrl, type ResolvedRedisConfig } from '../config.js';
-import { describeValue, RushError, RushInputError, RushTimeoutError } from '../errors.js';
+import {
+  describeValue,
+  explained,
+  RushError,
+  RushInputError,
+  RushTimeoutError,
+} from '../errors.js';
 import type { RushKeys } from '../keys.js';
 import type { Logger } from '../logging/logger.js';
 import {
@@ -222,7 +228,9 @@ export class WorkerManager {
   async #storeConfig(config: WorkerConfig): Promise<string> {
     const id = randomUUID();
     const encoded = this.ctx.encode(config, 'worker configuration');
-    await this.ctx.client().hset(this.ctx.keys.workerConfig, id, encoded, LATEST_CONFIG, encoded);
+    await explained(
+      this.ctx.client().hset(this.ctx.keys.workerConfig, id, encoded, LATEST_CONFIG, encoded),
+    );
     return id;
   }
 
