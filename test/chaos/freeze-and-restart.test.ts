@@ -4,23 +4,12 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RushWorker } from '../../src/index.js';
 import { killAndWait, manager, newNetworkId, pidAlive, waitUntil } from '../helpers/network.js';
-import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
-import { announce, random, seeds, sleep, stopAll, verifyAndReset } from './chaos.js';
+import { announce, privateServer, random, seeds, sleep, stopAll, verifyAndReset } from './chaos.js';
 
-let server: RedisServer;
-let raw: Redis;
-beforeAll(async () => {
-  server = await startRedisServer();
-  raw = new Redis(server.url);
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await server?.stop();
-});
+const files = privateServer();
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -30,7 +19,7 @@ describe('chaos: freezes and a replaced manager', () => {
     async (seed) => {
       announce('sigstop', seed);
       const rng = random(seed);
-      const rush = await manager(newNetworkId(), server.url);
+      const rush = await manager(newNetworkId(), files.server.url);
       const [id] = await rush.startLocalWorkers(
         async (rush: RushWorker) => {
           while (!rush.terminated) {
@@ -81,7 +70,7 @@ describe('chaos: freezes and a replaced manager', () => {
       expect(await rush.isFailedTask([frozenTask!])).toEqual([true]);
       expect((await rush.finishedTasks()).includes(frozenTask!)).toBe(false);
       await stopAll(rush);
-      await verifyAndReset(raw, rush, { settled: true, reportedLost: lost });
+      await verifyAndReset(files.raw, rush, { settled: true, reportedLost: lost });
     },
   );
 
@@ -108,13 +97,13 @@ describe('chaos: freezes and a replaced manager', () => {
         ['--import', 'tsx', '--input-type=module', '-e', script],
         {
           cwd: root,
-          env: { ...process.env, URL: server.url, NETWORK: networkId },
+          env: { ...process.env, URL: files.server.url, NETWORK: networkId },
           stdio: ['ignore', 'pipe', 'ignore'],
         },
       );
       try {
         await new Promise((resolve) => first.stdout!.once('data', resolve));
-        const rush = await manager(networkId, server.url);
+        const rush = await manager(networkId, files.server.url);
         await waitUntil(async () => (await rush.nFinishedTasks()) >= rng.int(10, 100), {
           what: 'some results',
         });
@@ -138,7 +127,7 @@ describe('chaos: freezes and a replaced manager', () => {
           timeoutMs: 15_000,
           what: 'the workers to be killed',
         });
-        await verifyAndReset(raw, rush, { settled: true });
+        await verifyAndReset(files.raw, rush, { settled: true });
       } finally {
         await killAndWait(first);
       }

@@ -1,34 +1,18 @@
-/**
- * Chaos: what must not grow (log lists, keys after reset) and a sweep of bad input over every
- * public method: each call either works or is refused with a RushInputError that names the
- * argument, and a refused call writes nothing.
- */
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Rush, RushInputError, RushTimeoutError, RushWorker } from '../../src/index.js';
 import { checkInvariants } from '../helpers/invariants.js';
 import { manager, newNetworkId, scanNetworkKeys } from '../helpers/network.js';
-import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
-import { announce, random, seeds } from './chaos.js';
+import { announce, privateServer, random, seeds } from './chaos.js';
 
-let server: RedisServer;
-let raw: Redis;
-beforeAll(async () => {
-  server = await startRedisServer();
-  raw = new Redis(server.url);
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await server?.stop();
-});
+const files = privateServer();
 
 describe('chaos: long runs and bad input', () => {
   it('per-worker log lists stay capped however much is logged', async () => {
     const networkId = newNetworkId();
-    const rush = await manager(networkId, server.url);
+    const rush = await manager(networkId, files.server.url);
     const worker = await RushWorker.create({
       networkId,
-      config: server.url,
+      config: files.server.url,
       logThresholds: { rushnet: 'info', app: 'debug' },
       maxLogEntries: 50,
       logBufferSize: 7,
@@ -37,14 +21,14 @@ describe('chaos: long runs and bad input', () => {
     for (let batch = 0; batch < 40; batch++) {
       for (let i = 0; i < 100; i++) worker.getLogger('app').debug({ batch, i }, 'a record');
       await worker.setTerminated(); // flushes the buffer
-      expect(await raw.llen(key)).toBeLessThanOrEqual(50);
+      expect(await files.raw.llen(key)).toBeLessThanOrEqual(50);
     }
     const records = await rush.readLog();
     expect(records).toHaveLength(50);
     expect(records.at(-1)).toMatchObject({ batch: 39, i: 99 });
     await worker.close();
     await rush.reset();
-    expect(await scanNetworkKeys(raw, networkId)).toEqual([]);
+    expect(await scanNetworkKeys(files.raw, networkId)).toEqual([]);
   });
 
   it.each(seeds())(
@@ -53,7 +37,7 @@ describe('chaos: long runs and bad input', () => {
       announce('bad-input-sweep', seed);
       const rng = random(seed);
       const networkId = newNetworkId();
-      const rush = await manager(networkId, server.url);
+      const rush = await manager(networkId, files.server.url);
       await rush.pushTasks([{ x: 1 }]);
       const circular: Record<string, unknown> = {};
       circular.self = circular;
@@ -116,7 +100,7 @@ describe('chaos: long runs and bad input', () => {
       for (const [name, call] of calls) {
         for (const value of bad) {
           if (rng.next() < 0.5) continue; // a random half of the grid each round
-          const before = (await scanNetworkKeys(raw, networkId)).sort();
+          const before = (await scanNetworkKeys(files.raw, networkId)).sort();
           const tasks = await rush.tasks();
           let error: unknown;
           try {
@@ -132,15 +116,16 @@ describe('chaos: long runs and bad input', () => {
           if (!(error instanceof RushInputError)) continue;
           refused++;
           expect(error.message).toMatch(/^`[^`]+` /);
-          expect((await scanNetworkKeys(raw, networkId)).sort(), `${name} wrote something`).toEqual(
-            before,
-          );
+          expect(
+            (await scanNetworkKeys(files.raw, networkId)).sort(),
+            `${name} wrote something`,
+          ).toEqual(before);
           expect(await rush.tasks()).toEqual(tasks);
         }
       }
       expect(refused).toBeGreaterThan(40);
       await rush.stopWorkers({ type: 'kill' });
-      expect(await checkInvariants(raw, networkId)).toEqual([]);
+      expect(await checkInvariants(files.raw, networkId)).toEqual([]);
       await rush.reset();
     },
   );

@@ -1,33 +1,20 @@
-/**
- * Chaos: workers killed at random moments and replaced; every rushnet connection killed again
- * and again; two managers detecting lost workers at once.
- */
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Rush, RushWorker } from '../../src/index.js';
 import { manager, newNetworkId, waitUntil } from '../helpers/network.js';
-import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import {
   announce,
   decentralizedLoop,
+  privateServer,
   queueLoop,
   random,
   seeds,
   sleep,
+  startMixedWorkers,
   stopAll,
   verifyAndReset,
 } from './chaos.js';
 
-let server: RedisServer;
-let raw: Redis;
-beforeAll(async () => {
-  server = await startRedisServer();
-  raw = new Redis(server.url);
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await server?.stop();
-});
+const files = privateServer();
 
 const TASKS = 300;
 
@@ -37,7 +24,7 @@ describe('chaos: process and connection faults', () => {
     async (seed) => {
       announce('sigkill', seed);
       const rng = random(seed);
-      const rush = await manager(newNetworkId(), server.url);
+      const rush = await manager(newNetworkId(), files.server.url);
       const kinds = new Map<string, 'queue' | 'decentralized'>();
       const start = async (kind: 'queue' | 'decentralized') => {
         const [id] = await rush.startLocalWorkers(
@@ -78,7 +65,11 @@ describe('chaos: process and connection faults', () => {
       expect(new Set(reported).size).toBe(reported.length);
       expect(await rush.nQueuedTasks()).toBe(0);
       const aliveWorkers = [...kinds.keys()].filter((id) => !killed.has(id));
-      await verifyAndReset(raw, rush, { settled: true, aliveWorkers, reportedLost: reported });
+      await verifyAndReset(files.raw, rush, {
+        settled: true,
+        aliveWorkers,
+        reportedLost: reported,
+      });
     },
   );
 
@@ -87,33 +78,19 @@ describe('chaos: process and connection faults', () => {
     async (seed) => {
       announce('client-kill', seed);
       const rng = random(seed);
-      const rush = await manager(newNetworkId(), server.url);
-      const ids = [
-        ...(await rush.startLocalWorkers(queueLoop, {
-          nWorkers: 2,
-          args: [10],
-          heartbeatPeriod: 1,
-          heartbeatExpire: 6,
-        })),
-        ...(await rush.startLocalWorkers(decentralizedLoop, {
-          nWorkers: 1,
-          args: [10, 60],
-          heartbeatPeriod: 1,
-          heartbeatExpire: 6,
-        })),
-      ];
-      await rush.waitForWorkers({ workerIds: ids, timeout: 60 });
+      const rush = await manager(newNetworkId(), files.server.url);
+      const ids = await startMixedWorkers(rush, 6);
       const created = await rush.pushTasks(Array.from({ length: TASKS }, (_, x) => ({ x })));
       const reported: string[] = [];
       let kills = 0;
       for (let fault = 0; fault < 12; fault++) {
         await sleep(rng.int(20, 300));
-        const clients = String(await raw.client('LIST'))
+        const clients = String(await files.raw.client('LIST'))
           .split('\n')
           .filter((l) => / name=rushnet:/.test(l));
         for (const line of clients) {
           const id = /\bid=(\d+)/.exec(line)?.[1];
-          if (id) kills += Number(await raw.client('KILL', 'ID', id).catch(() => 0));
+          if (id) kills += Number(await files.raw.client('KILL', 'ID', id).catch(() => 0));
         }
         reported.push(...(await rush.detectLostWorkers()));
       }
@@ -132,7 +109,11 @@ describe('chaos: process and connection faults', () => {
       await stopAll(rush);
       expect(reported).toEqual([]);
       expect(await rush.nFailedTasks()).toBe(0);
-      await verifyAndReset(raw, rush, { settled: true, aliveWorkers: ids, reportedLost: reported });
+      await verifyAndReset(files.raw, rush, {
+        settled: true,
+        aliveWorkers: ids,
+        reportedLost: reported,
+      });
     },
   );
 
@@ -142,8 +123,8 @@ describe('chaos: process and connection faults', () => {
       announce('two-managers', seed);
       const rng = random(seed);
       const networkId = newNetworkId();
-      const a = await manager(networkId, server.url);
-      const b = await manager(networkId, server.url);
+      const a = await manager(networkId, files.server.url);
+      const b = await manager(networkId, files.server.url);
       const ids = await a.startLocalWorkers(
         async (rush: RushWorker, perWorker: number) => {
           await rush.pushRunningTasks(Array.from({ length: perWorker }, (_, x) => ({ x })));
@@ -179,7 +160,7 @@ describe('chaos: process and connection faults', () => {
         true,
       );
       await stopAll(a as Rush);
-      await verifyAndReset(raw, a, {
+      await verifyAndReset(files.raw, a, {
         settled: true,
         reportedLost: lost,
         aliveWorkers: ids.filter((id) => !victims.includes(id)),

@@ -12,11 +12,10 @@ import { manager, newNetworkId, waitUntil } from '../helpers/network.js';
 import { startRedisServer } from '../helpers/redis-server.js';
 import {
   announce,
-  decentralizedLoop,
-  queueLoop,
   random,
   seeds,
   sleep,
+  startMixedWorkers,
   stopAll,
   verifyAndReset,
 } from './chaos.js';
@@ -34,21 +33,7 @@ describe('chaos: server faults', () => {
       raw.on('error', () => {});
       try {
         const rush = await manager(newNetworkId(), server.url);
-        const ids = [
-          ...(await rush.startLocalWorkers(queueLoop, {
-            nWorkers: 2,
-            args: [10],
-            heartbeatPeriod: 1,
-            heartbeatExpire: 10,
-          })),
-          ...(await rush.startLocalWorkers(decentralizedLoop, {
-            nWorkers: 1,
-            args: [10, 60],
-            heartbeatPeriod: 1,
-            heartbeatExpire: 10,
-          })),
-        ];
-        await rush.waitForWorkers({ workerIds: ids, timeout: 60 });
+        const ids = await startMixedWorkers(rush, 10);
         const created = await rush.pushTasks(Array.from({ length: 300 }, (_, x) => ({ x })));
         const reported: string[] = [];
         for (let restart = 0; restart < 2; restart++) {
