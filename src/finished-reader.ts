@@ -12,37 +12,16 @@
  */
 import type { ChainableCommander, Redis } from 'ioredis';
 import { decodeValue } from './codec.js';
-import { explainRedisError, RushError } from './errors.js';
 import { type FinishedView, RECORD_FIELDS } from './finished-cache.js';
 import type { RushKeys } from './keys.js';
-import { queueScript, type ScriptArg } from './scripts/index.js';
-import { decodeReply, decodeTasks, fieldKinds, type TaskRecord } from './task-rows.js';
+import { queueScript, readCollectionArgs, unwrap } from './scripts/index.js';
+import { decodeReply, decodeTasks, type TaskRecord } from './task-rows.js';
 import type { TaskRow } from './types.js';
 
 /** Entries read by the first call of a sync: covers the usual incremental read. */
 const FIRST_CHUNK = 1000;
 /** Entries per command when reading a large backlog. */
 const BULK_CHUNK = 10000;
-
-/** Arguments of the read_collection script for items `from..to` (lists only) of a collection. */
-export function readCollectionArgs(
-  keys: RushKeys,
-  kind: 'list' | 'set',
-  from: number,
-  to: number,
-  fields: readonly string[],
-): ScriptArg[] {
-  return [kind, keys.taskPrefix, from, to, fieldKinds(fields), ...fields];
-}
-
-/** Results of pipelines and transactions, throwing the first error. */
-export function unwrap(results: [Error | null, unknown][] | null): unknown[] {
-  if (!results) throw new RushError('a Redis transaction was aborted');
-  return results.map(([error, value]) => {
-    if (error) throw explainRedisError(error);
-    return value;
-  });
-}
 
 /** A decoded record of the log: the task's row, or `[key, ...values]` (see _msgpack.lua). */
 type LogItem = TaskRecord | TaskRow<object, object>;

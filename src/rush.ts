@@ -15,7 +15,7 @@ import {
 import { closeConnection, openConnection } from './connection.js';
 import { describeValue, explained, RushError, RushInputError, RushTimeoutError } from './errors.js';
 import { FinishedCache } from './finished-cache.js';
-import { FinishedReader, readCollectionArgs, unwrap } from './finished-reader.js';
+import { FinishedReader } from './finished-reader.js';
 import { RushKeys } from './keys.js';
 import { encodeWithinLimit, type LargeObjectPolicy } from './large-objects.js';
 import { getLogger, type Logger, logger } from './logging/logger.js';
@@ -25,9 +25,11 @@ import { ProgressLine } from './progress.js';
 import {
   defineScripts,
   queueScript,
+  readCollectionArgs,
   runScript,
   type ScriptArg,
   type ScriptName,
+  unwrap,
 } from './scripts/index.js';
 import { TaskEvents } from './task-events.js';
 import {

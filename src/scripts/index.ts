@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ChainableCommander, Redis } from 'ioredis';
-import { explainRedisError } from '../errors.js';
+import { explainRedisError, RushError } from '../errors.js';
+import type { RushKeys } from '../keys.js';
+import { fieldKinds } from '../task-rows.js';
 
 /**
  * Script name → number of KEYS it takes (-1: variable, passed first), and whether it uses the
@@ -94,4 +96,24 @@ export function queueScript(
   buffers = false,
 ): void {
   scriptMethod(pipeline, name, buffers).apply(pipeline, commandArgs(name, keys, args));
+}
+
+/** Arguments of the read_collection script for items `from..to` (lists only) of a collection. */
+export function readCollectionArgs(
+  keys: RushKeys,
+  kind: 'list' | 'set',
+  from: number,
+  to: number,
+  fields: readonly string[],
+): ScriptArg[] {
+  return [kind, keys.taskPrefix, from, to, fieldKinds(fields), ...fields];
+}
+
+/** Results of pipelines and transactions, throwing the first error. */
+export function unwrap(results: [Error | null, unknown][] | null): unknown[] {
+  if (!results) throw new RushError('a Redis transaction was aborted');
+  return results.map(([error, value]) => {
+    if (error) throw explainRedisError(error);
+    return value;
+  });
 }
