@@ -154,3 +154,11 @@ export function toClientOptions(config: ResolvedRedisConfig): RedisOptions {
     retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000),
   };
 }
+
+/** A frozen copy whose password is not enumerable, so printing or serializing it hides it. */
+export function hidePassword(config: ResolvedRedisConfig): Readonly<ResolvedRedisConfig> {
+  const { password, ...rest } = config;
+  const out = { ...rest } as ResolvedRedisConfig;
+  Object.defineProperty(out, 'password', { value: password, enumerable: false });
+  return Object.freeze(out);
+}

@@ -57,3 +57,17 @@ export async function closeConnection(client: Redis): Promise<void> {
   }
   client.disconnect();
 }
+
+/** Fallback for the size limit of one value when the server will not tell. */
+export const DEFAULT_MAX_BULK = 512 * 1024 * 1024;
+
+/** The largest value the server accepts (its proto-max-bulk-len). */
+export async function readMaxBulkLength(client: Redis): Promise<number> {
+  try {
+    const reply = (await client.config('GET', 'proto-max-bulk-len')) as string[];
+    const value = Number(reply[1]);
+    return Number.isFinite(value) && value > 0 ? value : DEFAULT_MAX_BULK;
+  } catch {
+    return DEFAULT_MAX_BULK; // CONFIG may be disabled on managed servers
+  }
+}

@@ -8,11 +8,17 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
   configToUrl,
+  hidePassword,
   type RedisConfig,
   type ResolvedRedisConfig,
   resolveConfig,
 } from './config.js';
-import { closeConnection, openConnection } from './connection.js';
+import {
+  closeConnection,
+  DEFAULT_MAX_BULK,
+  openConnection,
+  readMaxBulkLength,
+} from './connection.js';
 import { describeValue, explained, RushError, RushInputError, RushTimeoutError } from './errors.js';
 import { FinishedCache } from './finished-cache.js';
 import { FinishedReader } from './finished-reader.js';
@@ -38,11 +44,11 @@ import {
   decodeField,
   decodeReply,
   decodeTasks,
+  poppedTasks,
   type RawReply,
   type TaskRecord,
 } from './task-rows.js';
 import type {
-  Condition,
   EmptyQueueOptions,
   FailTasksOptions,
   FetchNewTasksOptions,
@@ -66,6 +72,7 @@ import type {
 import {
   checkBoolean,
   checkCompanion,
+  checkConditions,
   checkFields,
   checkKeys,
   checkNetworkId,
@@ -100,8 +107,6 @@ const WRITE_CHUNK = 2000;
 /** Finished tasks per script call when reading the cache's backlog. */
 /** Longest single wait between checks while blocking on events (a safety net, not a poll). */
 const MAX_EVENT_WAIT_MS = 1000;
-/** Fallback for the size limit of one value when the server will not tell. */
-const DEFAULT_MAX_BULK = 512 * 1024 * 1024;
 
 const FETCH_DEFAULT_FIELDS = ['xs', 'ys', 'xs_extra', 'worker_id', 'ys_extra', 'condition'];
 const FINISHED_DEFAULT_FIELDS = ['worker_id', 'xs', 'ys', 'xs_extra', 'ys_extra', 'condition'];
@@ -1105,50 +1110,4 @@ function deprecated(name: string, replacement: string): void {
 
 function missing(argument: string): never {
   throw new RushInputError(argument, 'is required');
-}
-
-function checkConditions(name: string, value: unknown, n: number): Condition[] | undefined {
-  const conditions = checkCompanion(name, value, n);
-  conditions?.forEach((c, i) => {
-    if (typeof c.message !== 'string') {
-      throw new RushInputError(
-        `${name}[${i}].message`,
-        `must be a string, got ${describeValue(c.message)}`,
-      );
-    }
-  });
-  return conditions as Condition[] | undefined;
-}
-
-function poppedTasks<XS extends object>(
-  reply: RawReply,
-  fields: readonly string[],
-): PoppedTask<XS>[] {
-  const tasks: PoppedTask<XS>[] = [];
-  for (let i = 0; i < reply.length; i += fields.length + 1) {
-    const task: Record<string, unknown> = { key: String(reply[i]) };
-    for (let j = 0; j < fields.length; j++) {
-      const value = decodeField(fields[j]!, reply[i + 1 + j] as Buffer | null);
-      if (value !== undefined) task[fields[j]!] = value;
-    }
-    tasks.push(task as PoppedTask<XS>);
-  }
-  return tasks;
-}
-
-async function readMaxBulkLength(client: Redis): Promise<number> {
-  try {
-    const reply = (await client.config('GET', 'proto-max-bulk-len')) as string[];
-    const value = Number(reply[1]);
-    return Number.isFinite(value) && value > 0 ? value : DEFAULT_MAX_BULK;
-  } catch {
-    return DEFAULT_MAX_BULK; // CONFIG may be disabled on managed servers
-  }
-}
-
-function hidePassword(config: ResolvedRedisConfig): Readonly<ResolvedRedisConfig> {
-  const { password, ...rest } = config;
-  const out = { ...rest } as ResolvedRedisConfig;
-  Object.defineProperty(out, 'password', { value: password, enumerable: false });
-  return Object.freeze(out);
 }

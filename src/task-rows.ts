@@ -3,7 +3,7 @@
  * properties of object fields (xs, ys, extras) spread into the row like table columns.
  */
 import { decodeValue } from './codec.js';
-import type { TaskRow } from './types.js';
+import type { PoppedTask, TaskRow } from './types.js';
 
 /** Fields stored as plain UTF-8 strings, not MessagePack. */
 const STRING_FIELDS = new Set(['worker_id', 'state']);
@@ -109,4 +109,21 @@ export function buildRecord(
   for (let j = 0; j < fields.length; j++)
     if (record[j + 1] !== undefined) out[fields[j]!] = record[j + 1];
   return out;
+}
+
+/** Tasks taken by the pop script: `key, value × fields.length` repeated. */
+export function poppedTasks<XS extends object>(
+  reply: RawReply,
+  fields: readonly string[],
+): PoppedTask<XS>[] {
+  const tasks: PoppedTask<XS>[] = [];
+  for (let i = 0; i < reply.length; i += fields.length + 1) {
+    const task: Record<string, unknown> = { key: String(reply[i]) };
+    for (let j = 0; j < fields.length; j++) {
+      const value = decodeField(fields[j]!, reply[i + 1 + j] as Buffer | null);
+      if (value !== undefined) task[fields[j]!] = value;
+    }
+    tasks.push(task as PoppedTask<XS>);
+  }
+  return tasks;
 }

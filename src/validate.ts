@@ -3,6 +3,7 @@
  * argument, and runs before anything touches Redis.
  */
 import { describeValue, RushInputError } from './errors.js';
+import type { Condition } from './types.js';
 
 export const TASK_STATES = ['queued', 'running', 'finished', 'failed'] as const;
 
@@ -185,4 +186,18 @@ export function checkHeartbeat(
     );
   }
   return [period, expire];
+}
+
+/** Conditions of failed tasks: objects with a string `message`, one per task or one for all. */
+export function checkConditions(name: string, value: unknown, n: number): Condition[] | undefined {
+  const conditions = checkCompanion(name, value, n);
+  conditions?.forEach((c, i) => {
+    if (typeof c.message !== 'string') {
+      throw new RushInputError(
+        `${name}[${i}].message`,
+        `must be a string, got ${describeValue(c.message)}`,
+      );
+    }
+  });
+  return conditions as Condition[] | undefined;
 }
