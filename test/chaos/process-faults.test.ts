@@ -149,8 +149,15 @@ describe('chaos: process and connection faults', () => {
         await waitUntil(() => a.processes.get(id)!.signalCode !== null, {
           what: 'the victims to die',
         });
-      // b learns of the deaths only through heartbeats; a also through its processes.
-      await sleep(2500);
+      // b learns of the deaths only through heartbeats (a also through its processes): let
+      // the victims' heartbeats expire, so both managers have evidence when they race.
+      await waitUntil(
+        async () =>
+          (await files.raw.exists(
+            ...victims.map((id) => `rush:{${networkId}}:heartbeat:${id}`),
+          )) === 0,
+        { what: "the victims' heartbeats to expire" },
+      );
       const [fromA, fromB] = await Promise.all([a.detectLostWorkers(), b.detectLostWorkers()]);
       const lost = [...fromA, ...fromB];
       expect(lost.sort()).toEqual([...victims].sort());
