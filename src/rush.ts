@@ -55,6 +55,7 @@ import type {
   FetchOptions,
   FetchWithStateOptions,
   FinishTasksOptions,
+  NetworkCounts,
   PoppedTask,
   PopTaskOptions,
   PushFailedTasksOptions,
@@ -306,26 +307,24 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
     return rows;
   }
 
-  /** Running workers and task counts in one consistent read. */
-  async #counts(): Promise<{
-    workers: number;
-    queued: number;
-    running: number;
-    finished: number;
-    failed: number;
-  }> {
+  /** Worker and task counts in one consistent read (one round trip). */
+  async counts(): Promise<NetworkCounts> {
     const k = this.keys;
     const replies = await this.connector
       .multi()
       .scard(k.runningWorkers)
+      .scard(k.terminatedWorkers)
       .llen(k.queued)
       .scard(k.running)
       .llen(k.finished)
       .scard(k.failed)
       .exec();
-    const [workers, queued, running, finished, failed] = unwrap(replies) as number[];
+    const [runningWorkers, terminatedWorkers, queued, running, finished, failed] = unwrap(
+      replies,
+    ) as number[];
     return {
-      workers: workers!,
+      runningWorkers: runningWorkers!,
+      terminatedWorkers: terminatedWorkers!,
       queued: queued!,
       running: running!,
       finished: finished!,
@@ -335,10 +334,10 @@ export class Rush<XS extends object = TaskValues, YS extends object = TaskValues
 
   /** A short summary: class, network, running workers and task counts. */
   async format(): Promise<string> {
-    const c = await this.#counts();
+    const c = await this.counts();
     return [
       `<${this.constructor.name}> network '${this.networkId}'`,
-      `* Running workers: ${c.workers}`,
+      `* Running workers: ${c.runningWorkers}`,
       `* Queued tasks: ${c.queued}`,
       `* Running tasks: ${c.running}`,
       `* Finished tasks: ${c.finished}`,

@@ -43,6 +43,16 @@ export interface PoppedTask<XS extends object = TaskValues> {
 }
 
 /** A worker as listed by `workerInfo()`. */
+/** Worker and task counts of a network, read in one consistent step ({@link Rush.counts}). */
+export interface NetworkCounts {
+  runningWorkers: number;
+  terminatedWorkers: number;
+  queued: number;
+  running: number;
+  finished: number;
+  failed: number;
+}
+
 export interface WorkerInfo {
   worker_id: string;
   pid: number;

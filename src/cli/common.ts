@@ -3,7 +3,6 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { configToUrl, type ResolvedRedisConfig, resolveConfig } from '../config.js';
-import { openConnection } from '../connection.js';
 import { RushError } from '../errors.js';
 import { Rush } from '../rush.js';
 
@@ -27,10 +26,6 @@ export async function openNetwork(networkId: string, url: string | undefined): P
   return new Rush({ networkId, config: cliConfig(url) }).connect();
 }
 
-/** A plain connection (for commands that look across networks). */
-export function openServer(url: string | undefined) {
-  return openConnection(cliConfig(url), 'rushnet:cli');
-}
 
 /** Prints one line on stderr, no stack trace, and exits non-zero. */
 export function fail(error: unknown): never {

@@ -1,11 +1,11 @@
 /** `rushnet status`: workers and task counts of a network, or the networks on a server. */
 import type { Command } from 'commander';
-import type { Rush } from '../rush.js';
+import { listNetworks } from '../networks.js';
+import { Rush } from '../rush.js';
 import {
   action,
   cliConfig,
   openNetwork,
-  openServer,
   redacted,
   table,
   untilInterrupted,
@@ -13,19 +13,12 @@ import {
 } from './common.js';
 
 async function describeNetwork(rush: Rush): Promise<string> {
-  const [workers, queued, running, finished, failed] = await Promise.all([
-    rush.workerInfo(),
-    rush.nQueuedTasks(),
-    rush.nRunningTasks(),
-    rush.nFinishedTasks(),
-    rush.nFailedTasks(),
-  ]);
-  const total = queued + running + finished + failed;
-  const runningWorkers = workers.filter((w) => w.state === 'running').length;
+  const [workers, c] = await Promise.all([rush.workerInfo(), rush.counts()]);
+  const total = c.queued + c.running + c.finished + c.failed;
   const lines = [
     `network ${rush.networkId}`,
-    `tasks: ${queued} queued, ${running} running, ${finished} finished, ${failed} failed (${total} total)`,
-    `workers: ${runningWorkers} running, ${workers.length - runningWorkers} terminated`,
+    `tasks: ${c.queued} queued, ${c.running} running, ${c.finished} finished, ${c.failed} failed (${total} total)`,
+    `workers: ${c.runningWorkers} running, ${c.terminatedWorkers} terminated`,
   ];
   if (workers.length > 0) {
     lines.push(
@@ -40,36 +33,20 @@ async function describeNetwork(rush: Rush): Promise<string> {
 
 /** Network ids found on the server, with counts. */
 async function describeServer(url: string | undefined): Promise<string> {
-  const client = await openServer(url);
-  try {
-    const ids = new Set<string>();
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', 'rush:{*}:*', 'COUNT', 1000);
-      for (const key of keys) {
-        const match = /^rush:\{(.+?)\}:/.exec(key);
-        if (match) ids.add(match[1]!);
-      }
-      cursor = next;
-    } while (cursor !== '0');
-    if (ids.size === 0) return `no rush networks on ${redacted(cliConfig(url))}`;
-    const rows: (string | number)[][] = [];
-    for (const id of [...ids].sort()) {
-      const p = `rush:{${id}}:`;
-      const replies = await client
-        .multi()
-        .scard(`${p}running_workers`)
-        .llen(`${p}queued`)
-        .scard(`${p}running`)
-        .llen(`${p}finished`)
-        .scard(`${p}failed`)
-        .exec();
-      rows.push([id, ...(replies ?? []).map(([, n]) => Number(n))]);
+  const config = cliConfig(url);
+  const ids = await listNetworks({ config });
+  if (ids.length === 0) return `no rush networks on ${redacted(config)}`;
+  const rows: (string | number)[][] = [];
+  for (const id of ids) {
+    const rush = await new Rush({ networkId: id, config }).connect();
+    try {
+      const c = await rush.counts();
+      rows.push([id, c.runningWorkers, c.queued, c.running, c.finished, c.failed]);
+    } finally {
+      await rush.close();
     }
-    return table(['NETWORK', 'WORKERS', 'QUEUED', 'RUNNING', 'FINISHED', 'FAILED'], rows);
-  } finally {
-    client.disconnect();
   }
+  return table(['NETWORK', 'WORKERS', 'QUEUED', 'RUNNING', 'FINISHED', 'FAILED'], rows);
 }
 
 export function statusCommand(program: Command): void {

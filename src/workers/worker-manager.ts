@@ -18,6 +18,8 @@ import {
   RushTimeoutError,
 } from '../errors.js';
 import type { RushKeys } from '../keys.js';
+import type { WorkerLauncher, WorkerSpec } from '../launchers/launcher.js';
+import { LocalLauncher } from '../launchers/local.js';
 import type { Logger } from '../logging/logger.js';
 import {
   DEFAULT_MAX_LOG_ENTRIES,
@@ -38,7 +40,6 @@ import {
   checkSeconds,
   isPlainObject,
 } from '../validate.js';
-import { LocalLauncher, type WorkerLauncher, type WorkerSpec } from './launcher.js';
 import { LATEST_CONFIG, storeLoop, type WorkerConfig, type WorkerLoop } from './worker-config.js';
 
 /** What the worker machinery needs from its manager. */

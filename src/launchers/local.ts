@@ -1,45 +1,13 @@
 /**
- * Launchers start worker processes. The manager hands a launcher one spec per worker (the
- * arguments of `rushnet worker …` and the environment); the launcher decides where and how the
- * process runs: here (LocalLauncher), over SSH, or through a cluster scheduler.
+ * LocalLauncher: workers as child processes of this process, supervised so that they die with
+ * it. Also `cliCommand()`, how to run this package's own CLI with the running Node.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { superviseChild } from './supervision.js';
-
-/** One worker to start. */
-export interface WorkerSpec {
-  workerId: string;
-  /** Arguments of the `rushnet` command line, starting with `worker`. */
-  args: string[];
-  /** Environment to add (holds the Redis URL: keep it out of logs and command lines). */
-  env: Record<string, string>;
-  /** Directory for `message_<workerId>.log` (stderr). */
-  messageLog?: string;
-  /** Directory for `output_<workerId>.log` (stdout). */
-  outputLog?: string;
-  /** The worker should die with this process. */
-  supervise: boolean;
-}
-
-/**
- * Starts, kills and watches workers. Implement it to run workers elsewhere; the manager calls
- * nothing else.
- */
-export interface WorkerLauncher {
-  readonly name: string;
-  /** Starts one process per spec. Resolves once they are started (not yet registered). */
-  start(specs: readonly WorkerSpec[]): Promise<void>;
-  /** Stops a worker at once. Resolves to whether the launcher reached it (ideally once it is gone). */
-  kill(workerId: string): Promise<boolean>;
-  /**
-   * Whether the worker's process is alive: `false` once it exited (evidence for lost-worker
-   * detection), `undefined` when the launcher cannot tell.
-   */
-  isAlive(workerId: string): Promise<boolean | undefined>;
-}
+import { superviseChild } from '../workers/supervision.js';
+import type { WorkerLauncher, WorkerSpec } from './launcher.js';
 
 const fromSources = import.meta.url.endsWith('.ts');
 
