@@ -26,7 +26,6 @@ export async function openNetwork(networkId: string, url: string | undefined): P
   return new Rush({ networkId, config: cliConfig(url) }).connect();
 }
 
-
 /** Prints one line on stderr, no stack trace, and exits non-zero. */
 export function fail(error: unknown): never {
   const message = error instanceof Error ? error.message : String(error);
