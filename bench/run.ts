@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { startEmbeddedRedis } from '../dist/embedded-redis.js';
+import { startEmbeddedRedis } from '../dist/redis/embedded-redis.js';
 import * as bull from './cases/bullmq.js';
 import { measureFloor } from './cases/floor.js';
 import * as rush from './cases/rushnet.js';

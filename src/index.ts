@@ -1,10 +1,8 @@
 /**
  * rushnet: decentralized parallel computing over Redis.
  */
-export { LargeObjectRef } from './codec.js';
-export type { RedisConfig, RedisConnectionOptions } from './config.js';
+
 export { RushConfigError, RushError, RushInputError, RushTimeoutError } from './errors.js';
-export { storeLargeObject } from './large-objects.js';
 export type { WorkerLauncher, WorkerSpec } from './launchers/launcher.js';
 export { LocalLauncher } from './launchers/local.js';
 export type { Logger } from './logging/logger.js';
@@ -19,11 +17,14 @@ export {
   rushConfig,
   rushPlan,
 } from './plan.js';
+export type { RedisConfig, RedisConnectionOptions } from './redis/config.js';
 export { Rush, type RushOptions, rsh } from './rush.js';
+export { LargeObjectRef } from './tasks/codec.js';
+export { storeLargeObject } from './tasks/large-objects.js';
 export type * from './types.js';
 export { RushWorker, type RushWorkerOptions } from './worker.js';
+export type { WorkerLoop } from './workers/loop.js';
 export { type StartWorkerOptions, startWorker } from './workers/runtime.js';
-export type { WorkerLoop } from './workers/worker-config.js';
 export type {
   ReadLogOptions,
   StartLocalWorkersOptions,

@@ -2,10 +2,11 @@
  * `listNetworks()`: the ids of the rush networks on a Redis server, found with SCAN (no key
  * outside a network's namespace keeps a registry of them).
  */
-import type { RedisConfig } from './config.js';
-import { resolveConfig } from './config.js';
-import { closeConnection, openConnection } from './connection.js';
+
 import { rushConfig } from './plan.js';
+import type { RedisConfig } from './redis/config.js';
+import { resolveConfig } from './redis/config.js';
+import { closeConnection, openConnection } from './redis/connection.js';
 import { checkOptions } from './validate.js';
 
 export interface ListNetworksOptions {

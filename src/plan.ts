@@ -2,9 +2,14 @@
  * The plan (SPEC §3): process-wide defaults for managers and the workers they start.
  */
 
-import { DEFAULT_REDIS_URL, normalizeConfig, type RedisConfig, resolveConfig } from './config.js';
-import { closeConnection, openConnection } from './connection.js';
 import { describeValue, RushInputError } from './errors.js';
+import {
+  DEFAULT_REDIS_URL,
+  normalizeConfig,
+  type RedisConfig,
+  resolveConfig,
+} from './redis/config.js';
+import { closeConnection, openConnection } from './redis/connection.js';
 import { checkOptions, checkPositiveInteger, checkSeconds, isPlainObject } from './validate.js';
 
 /** Log levels by logger name, e.g. `{ rushnet: 'info', myapp: 'debug' }`. */

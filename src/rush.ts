@@ -6,28 +6,25 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { describeValue, explained, RushError, RushInputError, RushTimeoutError } from './errors.js';
+import { getLogger, type Logger, logger } from './logging/logger.js';
+import type { LogRecord } from './logging/redis-log.js';
+import { rushConfig } from './plan.js';
+import { ProgressLine } from './progress.js';
 import {
   configToUrl,
   hidePassword,
   type RedisConfig,
   type ResolvedRedisConfig,
   resolveConfig,
-} from './config.js';
+} from './redis/config.js';
 import {
   closeConnection,
   DEFAULT_MAX_BULK,
   openConnection,
   readMaxBulkLength,
-} from './connection.js';
-import { describeValue, explained, RushError, RushInputError, RushTimeoutError } from './errors.js';
-import { FinishedCache } from './finished-cache.js';
-import { FinishedReader } from './finished-reader.js';
-import { RushKeys } from './keys.js';
-import { encodeWithinLimit, type LargeObjectPolicy } from './large-objects.js';
-import { getLogger, type Logger, logger } from './logging/logger.js';
-import type { LogRecord } from './logging/redis-log.js';
-import { rushConfig } from './plan.js';
-import { ProgressLine } from './progress.js';
+} from './redis/connection.js';
+import { RushKeys } from './redis/keys.js';
 import {
   defineScripts,
   queueScript,
@@ -36,8 +33,11 @@ import {
   type ScriptArg,
   type ScriptName,
   unwrap,
-} from './scripts/index.js';
-import { TaskEvents } from './task-events.js';
+} from './redis/scripts/index.js';
+import { TaskEvents } from './rush/events.js';
+import { FinishedCache } from './rush/finished-cache.js';
+import { FinishedReader } from './rush/finished-reader.js';
+import { encodeWithinLimit, type LargeObjectPolicy } from './tasks/large-objects.js';
 import {
   buildRecord,
   buildRow,
@@ -47,7 +47,7 @@ import {
   poppedTasks,
   type RawReply,
   type TaskRecord,
-} from './task-rows.js';
+} from './tasks/rows.js';
 import type {
   EmptyQueueOptions,
   FailTasksOptions,
@@ -85,7 +85,7 @@ import {
   isPlainObject,
   TASK_STATES,
 } from './validate.js';
-import type { WorkerLoop } from './workers/worker-config.js';
+import type { WorkerLoop } from './workers/loop.js';
 import {
   type ReadLogOptions,
   type StartLocalWorkersOptions,

@@ -6,14 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { encodeValue } from './codec.js';
-import { toClientOptions } from './config.js';
 import { describeValue, RushInputError } from './errors.js';
 import type { Logger } from './logging/logger.js';
 import { DEFAULT_MAX_LOG_ENTRIES, RedisLogSink, WorkerLoggers } from './logging/redis-log.js';
 import { checkLogThresholds, type LogThresholds } from './plan.js';
+import { toClientOptions } from './redis/config.js';
+import { runScript } from './redis/scripts/index.js';
 import { Rush, type RushOptions } from './rush.js';
-import { runScript } from './scripts/index.js';
+import { encodeValue } from './tasks/codec.js';
 import type { Condition, TaskValues } from './types.js';
 import { checkHeartbeat, checkNetworkId, checkOptions } from './validate.js';
 import { ThreadSentinel, TimerSentinel, type WorkerSentinel } from './workers/sentinel.js';

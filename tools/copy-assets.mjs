@@ -1,7 +1,8 @@
-// Copies the Lua scripts next to the compiled code: src/scripts/*.lua → dist/scripts/.
+// Copies the Lua scripts next to the compiled code: src/redis/scripts/*.lua → dist/redis/scripts/.
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 
-mkdirSync('dist/scripts', { recursive: true });
-for (const file of readdirSync('src/scripts')) {
-  if (file.endsWith('.lua')) copyFileSync(`src/scripts/${file}`, `dist/scripts/${file}`);
+mkdirSync('dist/redis/scripts', { recursive: true });
+for (const file of readdirSync('src/redis/scripts')) {
+  if (file.endsWith('.lua'))
+    copyFileSync(`src/redis/scripts/${file}`, `dist/redis/scripts/${file}`);
 }

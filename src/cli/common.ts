@@ -2,8 +2,8 @@
  * Helpers shared by the commands: connecting, failing in one line, tables, value formatting.
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import { configToUrl, type ResolvedRedisConfig, resolveConfig } from '../config.js';
 import { RushError } from '../errors.js';
+import { configToUrl, type ResolvedRedisConfig, resolveConfig } from '../redis/config.js';
 import { Rush } from '../rush.js';
 
 /** Exit code of usage errors (bad arguments). */

@@ -5,15 +5,15 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, openSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { type RedisConfig, resolveConfig } from '../config.js';
-import { closeConnection, openConnection } from '../connection.js';
 import { RushConfigError, RushInputError } from '../errors.js';
-import { RushKeys } from '../keys.js';
 import { rushConfig } from '../plan.js';
+import { type RedisConfig, resolveConfig } from '../redis/config.js';
+import { closeConnection, openConnection } from '../redis/connection.js';
+import { RushKeys } from '../redis/keys.js';
 import { checkNetworkId } from '../validate.js';
 import { RushWorker } from '../worker.js';
+import { decodeWorkerConfig, LATEST_CONFIG, loadLoop, type WorkerConfig } from './loop.js';
 import { importPackages } from './packages.js';
-import { decodeWorkerConfig, LATEST_CONFIG, loadLoop, type WorkerConfig } from './worker-config.js';
 
 export interface StartWorkerOptions {
   networkId: string;

@@ -8,8 +8,6 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Redis } from 'ioredis';
-import { encodeValue } from '../codec.js';
-import { configToUrl, type ResolvedRedisConfig } from '../config.js';
 import {
   describeValue,
   explained,
@@ -17,7 +15,6 @@ import {
   RushInputError,
   RushTimeoutError,
 } from '../errors.js';
-import type { RushKeys } from '../keys.js';
 import type { WorkerLauncher, WorkerSpec } from '../launchers/launcher.js';
 import { LocalLauncher } from '../launchers/local.js';
 import type { Logger } from '../logging/logger.js';
@@ -29,8 +26,11 @@ import {
 } from '../logging/redis-log.js';
 import { checkLogThresholds, type LogThresholds, rushConfig } from '../plan.js';
 import { ProgressLine } from '../progress.js';
-import { runScript } from '../scripts/index.js';
-import type { TaskEvents } from '../task-events.js';
+import { configToUrl, type ResolvedRedisConfig } from '../redis/config.js';
+import type { RushKeys } from '../redis/keys.js';
+import { runScript } from '../redis/scripts/index.js';
+import type { TaskEvents } from '../rush/events.js';
+import { encodeValue } from '../tasks/codec.js';
 import {
   checkBoolean,
   checkHeartbeat,
@@ -40,7 +40,7 @@ import {
   checkSeconds,
   isPlainObject,
 } from '../validate.js';
-import { LATEST_CONFIG, storeLoop, type WorkerConfig, type WorkerLoop } from './worker-config.js';
+import { LATEST_CONFIG, storeLoop, type WorkerConfig, type WorkerLoop } from './loop.js';
 
 /** What the worker machinery needs from its manager. */
 export interface WorkerContext {

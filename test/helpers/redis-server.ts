@@ -6,4 +6,4 @@ export {
   type EmbeddedRedis as RedisServer,
   freePort,
   startEmbeddedRedis as startRedisServer,
-} from '../../src/embedded-redis.js';
+} from '../../src/redis/embedded-redis.js';

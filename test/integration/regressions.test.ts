@@ -4,7 +4,7 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { RushWorker } from '../../src/index.js';
-import { defineScripts, runScript } from '../../src/scripts/index.js';
+import { defineScripts, runScript } from '../../src/redis/scripts/index.js';
 import {
   manager,
   newNetworkId,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeValue, encodeValue } from '../../src/codec.js';
 import { RushInputError } from '../../src/errors.js';
+import { decodeValue, encodeValue } from '../../src/tasks/codec.js';
 
 const roundTrip = (v: unknown) => decodeValue(encodeValue(v, 'v'));
 

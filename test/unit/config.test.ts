@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { configToUrl, normalizeConfig, resolveConfig } from '../../src/config.js';
 import { RushInputError } from '../../src/errors.js';
+import { configToUrl, normalizeConfig, resolveConfig } from '../../src/redis/config.js';
 
 describe('config', () => {
   const saved = process.env.REDIS_URL;

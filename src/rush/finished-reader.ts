@@ -11,12 +11,12 @@
  * finished list (lost, trimmed), the view reads the hashes instead.
  */
 import type { ChainableCommander, Redis } from 'ioredis';
-import { decodeValue } from './codec.js';
+import type { RushKeys } from '../redis/keys.js';
+import { queueScript, readCollectionArgs, unwrap } from '../redis/scripts/index.js';
+import { decodeValue } from '../tasks/codec.js';
+import { decodeReply, decodeTasks, type TaskRecord } from '../tasks/rows.js';
+import type { TaskRow } from '../types.js';
 import { type FinishedView, RECORD_FIELDS } from './finished-cache.js';
-import type { RushKeys } from './keys.js';
-import { queueScript, readCollectionArgs, unwrap } from './scripts/index.js';
-import { decodeReply, decodeTasks, type TaskRecord } from './task-rows.js';
-import type { TaskRow } from './types.js';
 
 /** Entries read by the first call of a sync: covers the usual incremental read. */
 const FIRST_CHUNK = 1000;

@@ -4,7 +4,7 @@
  * A generation counter closes the race between checking Redis and starting to wait.
  */
 import type { Redis } from 'ioredis';
-import { closeConnection } from './connection.js';
+import { closeConnection } from '../redis/connection.js';
 
 export class TaskEvents {
   #subscriber: Redis | undefined;

@@ -3,9 +3,9 @@
  * reconnect with backoff for the life of the client (SPEC §10).
  */
 import { Redis } from 'ioredis';
+import { RushConfigError } from '../errors.js';
+import { logger } from '../logging/logger.js';
 import { configToUrl, type ResolvedRedisConfig, toClientOptions } from './config.js';
-import { RushConfigError } from './errors.js';
-import { logger } from './logging/logger.js';
 
 /** How long the first connection may take before rushnet gives up. */
 export const CONNECT_TIMEOUT_MS = 5000;

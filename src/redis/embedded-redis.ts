@@ -7,7 +7,7 @@ import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { RushConfigError } from './errors.js';
+import { RushConfigError } from '../errors.js';
 
 export interface EmbeddedRedis {
   port: number;

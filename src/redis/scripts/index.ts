@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ChainableCommander, Redis } from 'ioredis';
-import { explainRedisError, RushError } from '../errors.js';
+import { explainRedisError, RushError } from '../../errors.js';
+import { fieldKinds } from '../../tasks/rows.js';
 import type { RushKeys } from '../keys.js';
-import { fieldKinds } from '../task-rows.js';
 
 /**
  * Script name → number of KEYS it takes (-1: variable, passed first), and whether it uses the

@@ -2,8 +2,9 @@
  * Turning what the read scripts return into rows (SPEC §2): decoded values, with the
  * properties of object fields (xs, ys, extras) spread into the row like table columns.
  */
+
+import type { PoppedTask, TaskRow } from '../types.js';
 import { decodeValue } from './codec.js';
-import type { PoppedTask, TaskRow } from './types.js';
 
 /** Fields stored as plain UTF-8 strings, not MessagePack. */
 const STRING_FIELDS = new Set(['worker_id', 'state']);

@@ -4,7 +4,7 @@
  * module unredacted except into the client itself.
  */
 import type { RedisOptions } from 'ioredis';
-import { describeValue, RushInputError } from './errors.js';
+import { describeValue, RushInputError } from '../errors.js';
 
 /** Connection options, the alternative to a `redis://` / `rediss://` URL. */
 export interface RedisConnectionOptions {

@@ -4,9 +4,9 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { decodeValue } from '../codec.js';
 import { describeValue, RushConfigError, RushInputError } from '../errors.js';
 import type { LogThresholds } from '../plan.js';
+import { decodeValue } from '../tasks/codec.js';
 import type { RushWorker } from '../worker.js';
 
 /**

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { addExtension, Packr } from 'msgpackr';
-import { RushInputError } from './errors.js';
+import { RushInputError } from '../errors.js';
 
 /** Stands in for `-0` while packing. */
 class NegativeZero {}

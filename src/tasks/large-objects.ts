@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { RushConfigError, RushInputError } from '../errors.js';
 import { encodeValue, LargeObjectRef } from './codec.js';
-import { RushConfigError, RushInputError } from './errors.js';
 
 /**
  * Writes `value` to a new file in the directory `path` and returns a reference to it.

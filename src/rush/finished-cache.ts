@@ -7,8 +7,8 @@
  * rows are kept (not the decoded values they were built from), so a cold read leaves little
  * behind for the garbage collector and 100,000s of cached tasks stay small.
  */
-import { buildRow, type TaskRecord } from './task-rows.js';
-import type { TaskRow } from './types.js';
+import { buildRow, type TaskRecord } from '../tasks/rows.js';
+import type { TaskRow } from '../types.js';
 
 /** The fields of the finished-records log, in the order of its records (after the key). */
 export const RECORD_FIELDS = ['xs', 'ys', 'xs_extra', 'ys_extra', 'condition', 'worker_id'];
