@@ -5,6 +5,7 @@
 export { RushConfigError, RushError, RushInputError, RushTimeoutError } from './errors.js';
 export type { WorkerLauncher, WorkerSpec } from './launchers/launcher.js';
 export { LocalLauncher } from './launchers/local.js';
+export type { ReadLogOptions } from './logging/log-reader.js';
 export type { Logger } from './logging/logger.js';
 export type { LogRecord } from './logging/redis-log.js';
 export { type ListNetworksOptions, listNetworks } from './networks.js';
@@ -26,10 +27,9 @@ export { RushWorker, type RushWorkerOptions } from './worker.js';
 export type { WorkerLoop } from './workers/loop.js';
 export { type StartWorkerOptions, startWorker } from './workers/runtime.js';
 export type {
-  ReadLogOptions,
   StartLocalWorkersOptions,
   StartWorkersOptions,
   StopWorkersOptions,
   WaitForWorkersOptions,
   WorkerScriptOptions,
-} from './workers/worker-manager.js';
+} from './workers/settings.js';

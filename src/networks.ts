@@ -7,6 +7,7 @@ import { rushConfig } from './plan.js';
 import type { RedisConfig } from './redis/config.js';
 import { resolveConfig } from './redis/config.js';
 import { closeConnection, openConnection } from './redis/connection.js';
+import { RushKeys } from './redis/keys.js';
 import { checkOptions } from './validate.js';
 
 export interface ListNetworksOptions {
@@ -28,10 +29,16 @@ export async function listNetworks(options?: ListNetworksOptions): Promise<strin
     const ids = new Set<string>();
     let cursor = '0';
     do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', 'rush:{*}:*', 'COUNT', SCAN_COUNT);
+      const [next, keys] = await client.scan(
+        cursor,
+        'MATCH',
+        RushKeys.ANY_NETWORK_PATTERN,
+        'COUNT',
+        SCAN_COUNT,
+      );
       for (const key of keys) {
-        const match = /^rush:\{(.+?)\}:/.exec(key);
-        if (match) ids.add(match[1]!);
+        const id = RushKeys.networkOf(key);
+        if (id !== undefined) ids.add(id);
       }
       cursor = next;
     } while (cursor !== '0');

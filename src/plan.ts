@@ -3,6 +3,7 @@
  */
 
 import { describeValue, RushInputError } from './errors.js';
+import { isLogLevel, LOG_LEVELS } from './logging/levels.js';
 import {
   DEFAULT_REDIS_URL,
   normalizeConfig,
@@ -15,7 +16,7 @@ import { checkOptions, checkPositiveInteger, checkSeconds, isPlainObject } from 
 /** Log levels by logger name, e.g. `{ rushnet: 'info', myapp: 'debug' }`. */
 export type LogThresholds = Record<string, string>;
 
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export { LOG_LEVELS };
 
 export interface RushPlanOptions {
   /** Default number of workers that `startWorkers` starts. */
@@ -60,7 +61,7 @@ export function checkLogThresholds(name: string, value: unknown): LogThresholds 
     );
   }
   for (const [logger, level] of Object.entries(value)) {
-    if (!(LOG_LEVELS as readonly unknown[]).includes(level)) {
+    if (!isLogLevel(level)) {
       throw new RushInputError(
         `${name}.${logger}`,
         `must be one of ${LOG_LEVELS.join(', ')}, got ${describeValue(level)}`,

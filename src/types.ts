@@ -23,7 +23,7 @@ export type TaskValues = Record<string, unknown>;
 /**
  * One task as a row of a table: `key`, the properties of its input `xs` and output `ys` (and
  * of the extras), plus `worker_id`, `condition` and `state` where requested.
- * Rows returned from the finished-task cache are shared with it: treat them as read-only.
+ * Rows returned from the finished-task cache are frozen (they are shared with the cache).
  */
 export type TaskRow<XS extends object = TaskValues, YS extends object = TaskValues> = {
   key: string;
@@ -42,7 +42,6 @@ export interface PoppedTask<XS extends object = TaskValues> {
   [field: string]: unknown;
 }
 
-/** A worker as listed by `workerInfo()`. */
 /** Worker and task counts of a network, read in one consistent step ({@link Rush.counts}). */
 export interface NetworkCounts {
   runningWorkers: number;
@@ -53,6 +52,7 @@ export interface NetworkCounts {
   failed: number;
 }
 
+/** A worker as listed by `workerInfo()`. */
 export interface WorkerInfo {
   worker_id: string;
   pid: number;

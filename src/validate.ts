@@ -2,10 +2,10 @@
  * Argument checks shared by the public methods. Each throws {@link RushInputError} naming the
  * argument, and runs before anything touches Redis.
  */
+import { existsSync, statSync } from 'node:fs';
 import { describeValue, RushInputError } from './errors.js';
+import { TASK_STATES } from './tasks/states.js';
 import type { Condition } from './types.js';
-
-export const TASK_STATES = ['queued', 'running', 'finished', 'failed'] as const;
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
@@ -200,4 +200,43 @@ export function checkConditions(name: string, value: unknown, n: number): Condit
     }
   });
   return conditions as Condition[] | undefined;
+}
+
+/** An existing directory. The message names the path in full (a cut path names no directory). */
+export function checkDirectory(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new RushInputError(name, `must name an existing directory, got ${describeValue(value)}`);
+  }
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(value).isDirectory();
+  } catch {
+    // missing or unreadable: reported below
+  }
+  if (!isDirectory) {
+    throw new RushInputError(
+      name,
+      `must name an existing directory, got ${JSON.stringify(value)}, which ${existsSync(value) ? 'is not a directory' : 'does not exist'}`,
+    );
+  }
+  return value;
+}
+
+/** An integer count of at least `min` (e.g. a buffer size). */
+export function checkCount(name: string, value: unknown, min = 0): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new RushInputError(name, `must be an integer >= ${min}, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** A worker id: non-empty, without white space, ':' or braces (it becomes part of keys). */
+export function checkWorkerId(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '' || /[\s:{}]/.test(value)) {
+    throw new RushInputError(
+      name,
+      `must be a non-empty string without white space, ':' or braces, got ${describeValue(value)}`,
+    );
+  }
+  return value;
 }

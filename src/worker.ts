@@ -6,16 +6,22 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { describeValue, RushInputError } from './errors.js';
 import type { Logger } from './logging/logger.js';
 import { DEFAULT_MAX_LOG_ENTRIES, RedisLogSink, WorkerLoggers } from './logging/redis-log.js';
 import { checkLogThresholds, type LogThresholds } from './plan.js';
 import { toClientOptions } from './redis/config.js';
-import { runScript } from './redis/scripts/index.js';
+import * as calls from './redis/scripts/calls.js';
+import { runScript, unwrap } from './redis/scripts/index.js';
 import { Rush, type RushOptions } from './rush.js';
 import { encodeValue } from './tasks/codec.js';
 import type { Condition, TaskValues } from './types.js';
-import { checkHeartbeat, checkNetworkId, checkOptions } from './validate.js';
+import {
+  checkCount,
+  checkHeartbeat,
+  checkNetworkId,
+  checkOptions,
+  checkWorkerId,
+} from './validate.js';
 import { ThreadSentinel, TimerSentinel, type WorkerSentinel } from './workers/sentinel.js';
 
 export interface RushWorkerOptions extends RushOptions {
@@ -64,8 +70,11 @@ export class RushWorker<
 
   constructor(options: RushWorkerOptions) {
     const o = checkOptions('options', options, OPTION_NAMES);
-    super({ networkId: checkNetworkId('networkId', o.networkId), config: o.config });
-    this.workerId = o.workerId === undefined ? randomUUID() : checkWorkerId(o.workerId);
+    const networkId = checkNetworkId('networkId', o.networkId);
+    const workerId =
+      o.workerId === undefined ? randomUUID() : checkWorkerId('workerId', o.workerId);
+    super({ networkId, config: o.config }, { id: workerId, isWorker: true });
+    this.workerId = workerId;
     [this.heartbeatPeriod, this.heartbeatExpire] = checkHeartbeat(
       o.heartbeatPeriod,
       o.heartbeatExpire,
@@ -77,7 +86,6 @@ export class RushWorker<
         maxEntries: checkCount('maxLogEntries', o.maxLogEntries ?? DEFAULT_MAX_LOG_ENTRIES, 1),
       };
     }
-    this.popperId = this.workerId;
   }
 
   /** Creates a worker and registers it in the network. */
@@ -99,27 +107,16 @@ export class RushWorker<
     }
     await runScript(
       this.connector,
-      'register_worker',
-      [
-        k.workers,
-        k.runningWorkers,
-        k.terminatedWorkers,
-        k.worker(this.workerId),
-        k.poppers,
-        k.heartbeat(this.workerId),
-      ],
-      [
-        this.workerId,
-        Date.now(),
-        this.heartbeatExpire ?? '',
-        k.events,
-        'pid',
-        process.pid,
-        'hostname',
-        this.hostname,
-        'heartbeat',
-        this.heartbeatPeriod ? '1' : '0',
-      ],
+      calls.registerWorker(k, {
+        workerId: this.workerId,
+        now: Date.now(),
+        heartbeatExpire: this.heartbeatExpire,
+        info: {
+          pid: process.pid,
+          hostname: this.hostname,
+          heartbeat: this.heartbeatPeriod ? '1' : '0',
+        },
+      }),
     );
     const supervisor = Number(process.env.RUSHNET_SUPERVISOR_PID);
     const supervisorPid = Number.isInteger(supervisor) && supervisor > 0 ? supervisor : undefined;
@@ -162,10 +159,6 @@ export class RushWorker<
     return this;
   }
 
-  protected override get taskWorkerId(): string {
-    return this.workerId;
-  }
-
   protected override loggerFor(name: string): Logger {
     return this.#loggers ? this.#loggers.get(name) : super.loggerFor(name);
   }
@@ -182,11 +175,13 @@ export class RushWorker<
   async setTerminated(): Promise<void> {
     this.#terminated = true;
     const k = this.keys;
-    await this.connector
-      .multi()
-      .srem(k.runningWorkers, this.workerId)
-      .sadd(k.terminatedWorkers, this.workerId)
-      .exec();
+    unwrap(
+      await this.connector
+        .multi()
+        .srem(k.runningWorkers, this.workerId)
+        .sadd(k.terminatedWorkers, this.workerId)
+        .exec(),
+    );
     await this.#loggers?.flush();
   }
 
@@ -196,12 +191,13 @@ export class RushWorker<
    */
   async failAndTerminate(condition: Condition): Promise<void> {
     this.#terminated = true;
-    const k = this.keys;
     await runScript(
       this.connector,
-      'lose_workers',
-      [k.runningWorkers, k.terminatedWorkers, k.running, k.failed],
-      [k.prefix, k.events, encodeValue(condition, 'condition'), '0', this.workerId],
+      calls.loseWorkers(this.keys, {
+        workerIds: [this.workerId],
+        condition: encodeValue(condition, 'condition'),
+        expiredHeartbeats: false,
+      }),
     );
     await this.#loggers?.flush();
   }
@@ -211,21 +207,4 @@ export class RushWorker<
     await this.#loggers?.flush();
     await super.closeConnections();
   }
-}
-
-function checkWorkerId(value: unknown): string {
-  if (typeof value !== 'string' || value === '' || /[\s:{}]/.test(value)) {
-    throw new RushInputError(
-      'workerId',
-      `must be a non-empty string without white space, ':' or braces, got ${describeValue(value)}`,
-    );
-  }
-  return value;
-}
-
-function checkCount(name: string, value: unknown, min = 0): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new RushInputError(name, `must be an integer >= ${min}, got ${describeValue(value)}`);
-  }
-  return value;
 }

@@ -3,17 +3,17 @@
  * The level comes from `RUSHNET_LOG_LEVEL` (default `warn`).
  */
 import { type Logger, pino } from 'pino';
+import { isLogLevel } from './levels.js';
 
 export type { Logger };
 
-const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 const envLevel = process.env.RUSHNET_LOG_LEVEL;
 
 const stderr = pino.destination({ fd: 2, sync: true });
 
 /** The `rushnet` logger. */
 export const logger: Logger = pino(
-  { name: 'rushnet', level: envLevel && LEVELS.has(envLevel) ? envLevel : 'warn' },
+  { name: 'rushnet', level: isLogLevel(envLevel) ? envLevel : 'warn' },
   stderr,
 );
 

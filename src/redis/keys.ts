@@ -1,12 +1,12 @@
 /**
  * The only place that names Redis keys. Every key of a network starts with
- * `rush:{<networkId>}:`, so all of them share one Redis Cluster hash slot.
+ * `rush:{<networkId>}:`, so all of them share one Redis Cluster hash slot. Scripts receive
+ * fixed keys through KEYS and, for keys they find at run time (a task popped from the queue, the
+ * workers in a set), the prefixes below through ARGV: no Lua file spells a key name.
  */
 export class RushKeys {
   /** Prefix of every key of the network. */
   readonly prefix: string;
-  /** Prefix of task hashes; the task key follows it. */
-  readonly taskPrefix: string;
   /** All task keys in creation order (list). */
   readonly tasks: string;
   /** Queued task keys, popped from the head (list). */
@@ -18,9 +18,9 @@ export class RushKeys {
   /** Failed task keys (set). */
   readonly failed: string;
   /**
-   * One MessagePack record per finished task, aligned with `finished` (list, append only):
-   * `{ key, xs, ys, xs_extra, ys_extra, condition, worker_id }` as they were when it finished.
-   * Lets a bulk read of finished tasks cost two LRANGEs instead of one HMGET per task.
+   * One MessagePack record per finished task, aligned with `finished` (list): the task's row
+   * (see _msgpack.lua). Every write that changes a finished task rewrites its record, so it is
+   * never a stale copy; a bulk read of finished tasks costs LRANGEs instead of a HMGET per task.
    */
   readonly finishedRecords: string;
   /** Keys of hashes written by `writeHashes` that are not tasks (set), so `reset` finds them. */
@@ -38,23 +38,43 @@ export class RushKeys {
   /** Pub/sub channel announcing finished and failed tasks (not a key: nothing to delete). */
   readonly events: string;
 
+  /** Prefix of task hashes; the task key follows it. */
+  readonly taskPrefix: string;
+  /** Prefixes of the per-worker keys; the worker id follows each. */
+  readonly workerPrefix: string;
+  readonly heartbeatPrefix: string;
+  readonly logPrefix: string;
+  readonly terminatePrefix: string;
+  readonly killPrefix: string;
+  /** Prefixes of the per-popper keys (workers and managers that pop); the popper id follows. */
+  readonly pendingPrefix: string;
+  readonly lastPopPrefix: string;
+
   constructor(readonly networkId: string) {
-    this.prefix = `rush:{${networkId}}:`;
-    this.taskPrefix = `${this.prefix}task:`;
-    this.tasks = `${this.prefix}tasks`;
-    this.queued = `${this.prefix}queued`;
-    this.running = `${this.prefix}running`;
-    this.finished = `${this.prefix}finished`;
-    this.failed = `${this.prefix}failed`;
-    this.finishedRecords = `${this.prefix}finished_records`;
-    this.extraHashes = `${this.prefix}extra_hashes`;
-    this.workers = `${this.prefix}workers`;
-    this.runningWorkers = `${this.prefix}running_workers`;
-    this.terminatedWorkers = `${this.prefix}terminated_workers`;
-    this.poppers = `${this.prefix}poppers`;
-    this.terminateAll = `${this.prefix}terminate`;
-    this.workerConfig = `${this.prefix}worker_config`;
-    this.events = `${this.prefix}events`;
+    const p = `rush:{${networkId}}:`;
+    this.prefix = p;
+    this.tasks = `${p}tasks`;
+    this.queued = `${p}queued`;
+    this.running = `${p}running`;
+    this.finished = `${p}finished`;
+    this.failed = `${p}failed`;
+    this.finishedRecords = `${p}finished_records`;
+    this.extraHashes = `${p}extra_hashes`;
+    this.workers = `${p}workers`;
+    this.runningWorkers = `${p}running_workers`;
+    this.terminatedWorkers = `${p}terminated_workers`;
+    this.poppers = `${p}poppers`;
+    this.terminateAll = `${p}terminate`;
+    this.workerConfig = `${p}worker_config`;
+    this.events = `${p}events`;
+    this.taskPrefix = `${p}task:`;
+    this.workerPrefix = `${p}worker:`;
+    this.heartbeatPrefix = `${p}heartbeat:`;
+    this.logPrefix = `${p}log:`;
+    this.terminatePrefix = `${p}terminate:`;
+    this.killPrefix = `${p}kill:`;
+    this.pendingPrefix = `${p}pending:`;
+    this.lastPopPrefix = `${p}last_pop:`;
   }
 
   task(key: string): string {
@@ -62,30 +82,63 @@ export class RushKeys {
   }
   /** A worker's info hash. */
   worker(workerId: string): string {
-    return `${this.prefix}worker:${workerId}`;
+    return this.workerPrefix + workerId;
   }
-  /** Tasks a worker popped but has not yet marked running (list). */
-  pending(workerId: string): string {
-    return `${this.prefix}pending:${workerId}`;
+  /** Tasks a worker or manager popped but has not yet marked running (list). */
+  pending(popperId: string): string {
+    return this.pendingPrefix + popperId;
   }
   /** The last pop of a worker or manager: its request id and the keys it took (string). */
   lastPop(popperId: string): string {
-    return `${this.prefix}last_pop:${popperId}`;
+    return this.lastPopPrefix + popperId;
   }
   heartbeat(workerId: string): string {
-    return `${this.prefix}heartbeat:${workerId}`;
+    return this.heartbeatPrefix + workerId;
   }
   log(workerId: string): string {
-    return `${this.prefix}log:${workerId}`;
+    return this.logPrefix + workerId;
   }
   /** A flag asking one worker to terminate. */
   terminate(workerId: string): string {
-    return `${this.prefix}terminate:${workerId}`;
+    return this.terminatePrefix + workerId;
   }
   /** A flag asking one worker's heartbeat to kill its process. */
   kill(workerId: string): string {
-    return `${this.prefix}kill:${workerId}`;
+    return this.killPrefix + workerId;
   }
-  /** Suffixes of the per-worker keys, for scripts that delete them. */
-  static readonly perWorkerKinds = ['worker', 'heartbeat', 'log', 'terminate', 'kill'] as const;
+
+  /** The collection that holds the tasks of a state. */
+  ofState(state: 'queued' | 'running' | 'finished' | 'failed'): string {
+    return this[state];
+  }
+
+  /** Keys that exist once per network and go with its workers (deleted by a full reset). */
+  get workerRegistry(): string[] {
+    return [
+      this.workers,
+      this.runningWorkers,
+      this.terminatedWorkers,
+      this.terminateAll,
+      this.workerConfig,
+    ];
+  }
+
+  /** Prefixes of per-worker keys, for the scripts that delete a worker's keys. */
+  get perWorkerPrefixes(): string[] {
+    return [
+      this.workerPrefix,
+      this.heartbeatPrefix,
+      this.logPrefix,
+      this.terminatePrefix,
+      this.killPrefix,
+    ];
+  }
+
+  /** The network id inside a key of any network, or undefined for other keys. */
+  static networkOf(key: string): string | undefined {
+    return /^rush:\{(.+?)\}:/.exec(key)?.[1];
+  }
+
+  /** A SCAN pattern that matches the keys of every network. */
+  static readonly ANY_NETWORK_PATTERN = 'rush:{*}:*';
 }

@@ -69,3 +69,28 @@ export class TaskEvents {
     if (subscriber) await closeConnection(subscriber);
   }
 }
+
+/** Longest single wait between checks while blocking on events (a safety net, not a poll). */
+export const MAX_EVENT_WAIT_MS = 1000;
+
+/**
+ * The wait loop every blocking call shares: runs `check` until it returns a value (not
+ * `undefined`), sleeping on the events channel between checks until `deadline` (ms since the
+ * epoch; Infinity for none). `onTimeout` makes the error (or value) when the time is up.
+ */
+export async function waitOnEvents<T>(
+  events: TaskEvents,
+  deadline: number,
+  check: () => Promise<T | undefined>,
+  onTimeout: () => T,
+): Promise<T> {
+  let generation = await events.ready();
+  for (;;) {
+    const result = await check();
+    if (result !== undefined) return result;
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) return onTimeout();
+    await events.wait(generation, Math.min(remaining, MAX_EVENT_WAIT_MS));
+    generation = events.generation;
+  }
+}

@@ -7,11 +7,12 @@
  * rows are kept (not the decoded values they were built from), so a cold read leaves little
  * behind for the garbage collector and 100,000s of cached tasks stay small.
  */
-import { buildRow, type TaskRecord } from '../tasks/rows.js';
+import { TASK_FIELDS } from '../tasks/fields.js';
+import { buildRow, freezeRow, type TaskRecord } from '../tasks/rows.js';
 import type { TaskRow } from '../types.js';
 
 /** The fields of the finished-records log, in the order of its records (after the key). */
-export const RECORD_FIELDS = ['xs', 'ys', 'xs_extra', 'ys_extra', 'condition', 'worker_id'];
+export const RECORD_FIELDS: readonly string[] = TASK_FIELDS;
 
 /** Views kept at once; the least recently created goes first. */
 const MAX_VIEWS = 4;
@@ -48,7 +49,8 @@ export class FinishedView {
   ): void {
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
-      this.rows.push(Array.isArray(item) ? buildRow(item, this.fields, indices) : item);
+      // Frozen: the rows are shared with every caller of the fetch methods.
+      this.rows.push(freezeRow(Array.isArray(item) ? buildRow(item, this.fields, indices) : item));
       this.positions.push(positions[i]!);
     }
     this.consumed = consumed;

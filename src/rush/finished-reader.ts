@@ -12,9 +12,10 @@
  */
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { RushKeys } from '../redis/keys.js';
-import { queueScript, readCollectionArgs, unwrap } from '../redis/scripts/index.js';
+import * as calls from '../redis/scripts/calls.js';
+import { queueScript, unwrap } from '../redis/scripts/index.js';
 import { decodeValue } from '../tasks/codec.js';
-import { decodeReply, decodeTasks, type TaskRecord } from '../tasks/rows.js';
+import { decodeReply, decodeTasks, fieldKinds, type TaskRecord } from '../tasks/rows.js';
 import type { TaskRow } from '../types.js';
 import { type FinishedView, RECORD_FIELDS } from './finished-cache.js';
 
@@ -90,8 +91,17 @@ export class FinishedReader {
     decoded?: (items: LogItem[]) => void,
   ): number {
     if (!view.fromRecords) {
-      const args = readCollectionArgs(this.keys, 'list', from, to, view.fields);
-      queueScript(pipeline, 'read_collection', [this.keys.finished], args, true);
+      queueScript(
+        pipeline,
+        calls.readCollection(this.keys, {
+          collection: this.keys.finished,
+          kind: 'list',
+          from,
+          to,
+          fieldKinds: fieldKinds(view.fields),
+          fields: view.fields,
+        }),
+      );
       return 1;
     }
     // Decode as soon as the records arrive, while Redis still checks for vanished hashes.
@@ -103,12 +113,7 @@ export class FinishedReader {
         // Decoded again, and reported, when the replies are absorbed.
       }
     });
-    queueScript(
-      pipeline,
-      'vanished_finished',
-      [this.keys.finished],
-      [this.keys.taskPrefix, from, to],
-    );
+    queueScript(pipeline, calls.vanishedFinished(this.keys, { from, to }));
     return 2;
   }
 

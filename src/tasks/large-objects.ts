@@ -3,9 +3,10 @@
  * that every participant can read (e.g. a shared file system); Redis holds a reference.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { RushConfigError, RushInputError } from '../errors.js';
+import { RushConfigError } from '../errors.js';
+import { checkDirectory } from '../validate.js';
 import { encodeValue, LargeObjectRef } from './codec.js';
 
 /**
@@ -13,22 +14,10 @@ import { encodeValue, LargeObjectRef } from './codec.js';
  * A reference can be stored in any task field; readers resolve it to the value.
  */
 export function storeLargeObject(value: unknown, path: string): LargeObjectRef {
-  if (typeof path !== 'string' || path === '') {
-    throw new RushInputError('path', 'must be a non-empty string naming a directory');
-  }
-  assertDirectory(path, 'path');
+  checkDirectory('path', path);
   const file = join(resolve(path), `rush-object-${randomUUID()}.msgpack`);
   writeFileSync(file, encodeValue(value, 'value'));
   return new LargeObjectRef(file);
-}
-
-function assertDirectory(path: string, argument: string): void {
-  if (!existsSync(path) || !statSync(path).isDirectory()) {
-    throw new RushInputError(
-      argument,
-      `must name an existing directory, got ${JSON.stringify(path)}`,
-    );
-  }
 }
 
 /** Where values over the size limit go; `path` undefined means they are refused. */
@@ -55,7 +44,7 @@ export function encodeWithinLimit(
         'Set `largeObjectsPath` with rushPlan() to store large values in files.',
     );
   }
-  assertDirectory(policy.path, 'largeObjectsPath');
+  checkDirectory('largeObjectsPath', policy.path);
   const file = join(resolve(policy.path), `rush-object-${randomUUID()}.msgpack`);
   writeFileSync(file, encoded);
   return encodeValue(new LargeObjectRef(file), argument);

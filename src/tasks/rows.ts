@@ -5,11 +5,7 @@
 
 import type { PoppedTask, TaskRow } from '../types.js';
 import { decodeValue } from './codec.js';
-
-/** Fields stored as plain UTF-8 strings, not MessagePack. */
-const STRING_FIELDS = new Set(['worker_id', 'state']);
-/** Object fields kept whole under their name instead of being spread into the row. */
-const WHOLE_FIELDS = new Set(['condition', 'worker_id', 'state']);
+import { STRING_FIELDS, WHOLE_FIELDS } from './fields.js';
 
 export type RawValue = Buffer | null;
 /** A flat script reply: strings/Buffers, integers and nils. */
@@ -127,4 +123,27 @@ export function poppedTasks<XS extends object>(
     tasks.push(task as PoppedTask<XS>);
   }
   return tasks;
+}
+
+/**
+ * Freezes a row that is shared with a cache, and the plain objects and arrays inside it, so a
+ * caller cannot change what later calls return. (Maps, Sets, Dates and typed arrays cannot be
+ * frozen; they are shared as they are.)
+ */
+export function freezeRow<T extends object>(row: T): T {
+  for (const name in row) {
+    const value = (row as Record<string, unknown>)[name];
+    if (typeof value === 'object' && value !== null) freezeDeep(value);
+  }
+  return Object.freeze(row);
+}
+
+function freezeDeep(value: object): void {
+  if (Object.isFrozen(value)) return;
+  const isArray = Array.isArray(value);
+  if (!isArray && !isRecord(value)) return;
+  Object.freeze(value);
+  for (const item of isArray ? value : Object.values(value)) {
+    if (typeof item === 'object' && item !== null) freezeDeep(item);
+  }
 }

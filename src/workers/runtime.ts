@@ -3,14 +3,14 @@
  * packages, registers a RushWorker, runs the loop, and reports how it ended.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, openSync, statSync, writeSync } from 'node:fs';
+import { openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { RushConfigError, RushInputError } from '../errors.js';
+import { RushConfigError } from '../errors.js';
 import { rushConfig } from '../plan.js';
 import { type RedisConfig, resolveConfig } from '../redis/config.js';
 import { closeConnection, openConnection } from '../redis/connection.js';
 import { RushKeys } from '../redis/keys.js';
-import { checkNetworkId } from '../validate.js';
+import { checkDirectory, checkNetworkId } from '../validate.js';
 import { RushWorker } from '../worker.js';
 import { decodeWorkerConfig, LATEST_CONFIG, loadLoop, type WorkerConfig } from './loop.js';
 import { importPackages } from './packages.js';
@@ -40,14 +40,8 @@ export interface StartWorkerOptions {
 export async function startWorker(options: StartWorkerOptions): Promise<number> {
   const networkId = checkNetworkId('networkId', options.networkId);
   const workerId = options.workerId ?? randomUUID();
-  for (const [name, dir] of [
-    ['messageLog', options.messageLog],
-    ['outputLog', options.outputLog],
-  ] as const) {
-    if (dir !== undefined && !(existsSync(dir) && statSync(dir).isDirectory())) {
-      throw new RushInputError(name, `must name an existing directory, got ${JSON.stringify(dir)}`);
-    }
-  }
+  if (options.messageLog !== undefined) checkDirectory('messageLog', options.messageLog);
+  if (options.outputLog !== undefined) checkDirectory('outputLog', options.outputLog);
   if (options.messageLog)
     redirect(process.stderr, join(options.messageLog, `message_${workerId}.log`));
   if (options.outputLog)

@@ -4,6 +4,8 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { RushWorker } from '../../src/index.js';
+import { RushKeys } from '../../src/redis/keys.js';
+import * as calls from '../../src/redis/scripts/calls.js';
 import { defineScripts, runScript } from '../../src/redis/scripts/index.js';
 import {
   manager,
@@ -97,14 +99,18 @@ describe('regressions found by the chaos suite', () => {
     const client = new Redis(redisUrl());
     try {
       defineScripts(client);
-      const p = `rush:{${id}}:`;
-      const pop = (request: string) =>
-        runScript<(string | null)[] | null>(
-          client,
-          'pop_task',
-          [`${p}pending:w`, `${p}queued`, `${p}running`, `${p}last_pop:w`],
-          [`${p}task:`, 'w', '', 2, request, 'worker_id'],
-        );
+      const keysOf = new RushKeys(id);
+      const pop = async (request: string) => {
+        const call = calls.popTask(keysOf, {
+          popperId: 'w',
+          workerId: 'w',
+          claim: '',
+          count: 2,
+          request,
+          fields: ['worker_id'],
+        });
+        return (await runScript(client, call))?.map(String) ?? null;
+      };
       const first = await pop('req-1');
       expect(first).toEqual([keys[0], 'w', keys[1], 'w']);
       expect(await pop('req-1')).toEqual(first); // the resend

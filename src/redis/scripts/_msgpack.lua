@@ -75,3 +75,13 @@ local function mp_record(key, xs, ys, xs_extra, ys_extra, condition, worker_id)
     ys_extra or MP_ABSENT, condition or MP_ABSENT, worker or MP_ABSENT,
   })
 end
+-- The task fields a record holds, in record order (after the key), and the hash field that
+-- remembers where the record of a finished task is, so a later write can rewrite it.
+local RECORD_INDEX = 'finished_index'
+-- Rewrites a finished task's record from its hash (after a write changed the hash).
+local function rewrite_record(records_key, hash, key)
+  local v = redis.call('HMGET', hash, 'xs', 'ys', 'xs_extra', 'ys_extra', 'condition', 'worker_id', RECORD_INDEX)
+  if v[7] and redis.call('LLEN', records_key) > tonumber(v[7]) then
+    redis.call('LSET', records_key, tonumber(v[7]), mp_record(key, v[1], v[2], v[3], v[4], v[5], v[6]))
+  end
+end

@@ -1,6 +1,7 @@
 --[[
   Moves running tasks to finished, stores their results, and appends each one's record to the
-  finished-records log. First writer wins: a task that is no longer running is left as it is.
+  finished-records log (remembering its place in the task's hash). First writer wins: a task
+  that is no longer running is left as it is.
   (Uses the helpers of _msgpack.lua.)
   Input:  KEYS[1] running (set)  KEYS[2] finished (list)  KEYS[3] finished records (list)
           ARGV[1] task hash prefix  ARGV[2] events channel
@@ -14,14 +15,15 @@ for i = 3, #ARGV, 3 do
   if ys_extra == '' then ys_extra = nil end
   if redis.call('SREM', KEYS[1], key) == 1 then
     local hash = prefix .. key
-    if ys_extra then
-      redis.call('HSET', hash, 'state', 'finished', 'ys', ys, 'ys_extra', ys_extra)
-    else
-      redis.call('HSET', hash, 'state', 'finished', 'ys', ys)
-    end
     local stored = redis.call('HMGET', hash, 'xs', 'xs_extra', 'ys_extra', 'condition', 'worker_id')
-    redis.call('RPUSH', KEYS[2], key)
+    if ys_extra then stored[3] = ys_extra end
+    local index = redis.call('RPUSH', KEYS[2], key) - 1
     redis.call('RPUSH', KEYS[3], mp_record(key, stored[1], ys, stored[2], stored[3], stored[4], stored[5]))
+    if ys_extra then
+      redis.call('HSET', hash, 'state', 'finished', 'ys', ys, 'ys_extra', ys_extra, RECORD_INDEX, index)
+    else
+      redis.call('HSET', hash, 'state', 'finished', 'ys', ys, RECORD_INDEX, index)
+    end
     moved[#moved + 1] = key
   end
 end

@@ -1,115 +1,107 @@
 /**
- * The Lua scripts of rushnet, one file per atomic step, registered on each connection with
- * ioredis `defineCommand` (which sends EVALSHA and falls back to EVAL on NOSCRIPT).
- * Each file opens with its contract: keys, arguments, output.
+ * The Lua scripts of rushnet: one file per atomic step, each opening with its contract (keys,
+ * arguments, output), registered on each connection with ioredis `defineCommand` (which sends
+ * EVALSHA and falls back to EVAL on NOSCRIPT). Shared pieces (`_*.lua`) are prepended to the
+ * scripts that include them. Callers use the typed wrappers of `calls.ts`, not these names.
  */
 import { readFileSync } from 'node:fs';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { explainRedisError, RushError } from '../../errors.js';
-import { fieldKinds } from '../../tasks/rows.js';
-import type { RushKeys } from '../keys.js';
 
 /**
- * Script name → number of KEYS it takes (-1: variable, passed first), and whether it uses the
- * MessagePack helpers of _msgpack.lua (prepended to its source).
+ * Script name → the number of KEYS it takes (-1: variable, passed first) and the shared pieces
+ * it includes. Every script takes at least one key of its network, so a Redis Cluster client
+ * routes it to the network's hash slot.
  */
 const SCRIPTS = {
-  push_tasks: { keys: 3, msgpack: true },
+  push_tasks: { keys: 3, includes: ['_msgpack'] },
   pop_task: { keys: 4 },
-  finish_tasks: { keys: 3, msgpack: true },
-  fail_tasks: { keys: 3 },
-  empty_queue: { keys: 2 },
-  read_collection: { keys: 1, msgpack: true },
+  finish_tasks: { keys: 3, includes: ['_msgpack'] },
+  fail_tasks: { keys: 3, includes: ['_fail_task'] },
+  empty_queue: { keys: 2, includes: ['_fail_task'] },
+  read_collection: { keys: 1, includes: ['_msgpack'] },
   vanished_finished: { keys: 1 },
-  read_hashes: { keys: 0 },
-  write_hashes: { keys: 1 },
+  read_hashes: { keys: 1 },
+  write_hashes: { keys: 2, includes: ['_msgpack'] },
   wait_status: { keys: 1 },
   register_worker: { keys: 6 },
-  lose_workers: { keys: 4 },
+  lose_workers: { keys: 4, includes: ['_fail_task'] },
   worker_info: { keys: 2 },
   reset: { keys: -1 },
-} as const satisfies Record<string, { keys: number; msgpack?: boolean }>;
+} as const satisfies Record<string, { keys: number; includes?: readonly string[] }>;
 
 export type ScriptName = keyof typeof SCRIPTS;
 export type ScriptArg = string | Buffer | number;
 
+/** One call of a script: its keys and arguments, and how to read its reply. */
+export interface ScriptCall<R> {
+  readonly script: ScriptName;
+  readonly keys: readonly string[];
+  readonly args: readonly ScriptArg[];
+  /** Bulk replies as Buffers (task values are binary). */
+  readonly binary: boolean;
+  /** Turns the raw reply into the wrapper's typed result. */
+  readonly parse: (raw: unknown) => R;
+}
+
 const read = (file: string) => readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');
-const msgpackHelpers = read('_msgpack.lua');
-const sources = new Map<ScriptName, string>();
-for (const [name, spec] of Object.entries(SCRIPTS) as [
-  ScriptName,
-  { keys: number; msgpack?: boolean },
-][]) {
-  sources.set(name, (spec.msgpack ? `${msgpackHelpers}\n` : '') + read(`${name}.lua`));
+
+/** The full source of each script: its includes, then its own file. */
+export const SCRIPT_SOURCES: ReadonlyMap<ScriptName, string> = new Map(
+  (Object.entries(SCRIPTS) as [ScriptName, { includes?: readonly string[] }][]).map(
+    ([name, spec]) => [
+      name,
+      [...(spec.includes ?? []).map((i) => read(`${i}.lua`)), read(`${name}.lua`)].join('\n'),
+    ],
+  ),
+);
+
+/** The number of KEYS a script takes (-1: variable). */
+export function scriptKeyCount(name: ScriptName): number {
+  return SCRIPTS[name].keys;
 }
 
 /** Registers every script on a connection; call once per connection. */
 export function defineScripts(client: Redis): void {
-  for (const [name, spec] of Object.entries(SCRIPTS) as [ScriptName, { keys: number }][]) {
-    client.defineCommand(name, {
-      lua: sources.get(name)!,
-      ...(spec.keys >= 0 ? { numberOfKeys: spec.keys } : {}),
-    });
+  for (const [name, source] of SCRIPT_SOURCES) {
+    const keys = SCRIPTS[name].keys;
+    client.defineCommand(name, { lua: source, ...(keys >= 0 ? { numberOfKeys: keys } : {}) });
   }
 }
 
 type ScriptMethod = (...args: ScriptArg[]) => unknown;
 
-function scriptMethod(target: object, name: ScriptName, buffers: boolean): ScriptMethod {
-  const method = (target as Record<string, ScriptMethod>)[buffers ? `${name}Buffer` : name];
-  if (!method) throw new Error(`script ${name} is not defined on this connection`);
-  return method;
+function commandOf(target: object, call: ScriptCall<unknown>): [ScriptMethod, ScriptArg[]] {
+  const name = call.binary ? `${call.script}Buffer` : call.script;
+  const method = (target as Record<string, ScriptMethod>)[name];
+  if (!method) throw new RushError(`script ${call.script} is not defined on this connection`);
+  const variable = SCRIPTS[call.script].keys < 0;
+  return [
+    method,
+    variable ? [call.keys.length, ...call.keys, ...call.args] : [...call.keys, ...call.args],
+  ];
 }
 
-/** Arguments in the order the command takes them; variable-key scripts get the key count first. */
-function commandArgs(
-  name: ScriptName,
-  keys: readonly string[],
-  args: readonly ScriptArg[],
-): ScriptArg[] {
-  return SCRIPTS[name].keys < 0 ? [keys.length, ...keys, ...args] : [...keys, ...args];
-}
-
-/** Runs a script. `buffers` asks for bulk replies as Buffers (task values are binary). */
-export function runScript<T>(
-  client: Redis,
-  name: ScriptName,
-  keys: readonly string[],
-  args: readonly ScriptArg[],
-  buffers = false,
-): Promise<T> {
-  const reply = scriptMethod(client, name, buffers).apply(
-    client,
-    commandArgs(name, keys, args),
-  ) as Promise<T>;
-  return reply.catch((error: unknown) => {
+/** Runs a script call and returns its typed result. */
+export async function runScript<R>(client: Redis, call: ScriptCall<R>): Promise<R> {
+  const [method, args] = commandOf(client, call);
+  try {
+    return call.parse(await (method.apply(client, args) as Promise<unknown>));
+  } catch (error) {
     throw explainRedisError(error);
-  });
+  }
 }
 
-/** Queues a script on a pipeline or transaction; its reply comes with `exec()`. */
-export function queueScript(
-  pipeline: ChainableCommander,
-  name: ScriptName,
-  keys: readonly string[],
-  args: readonly ScriptArg[],
-  buffers = false,
-): void {
-  scriptMethod(pipeline, name, buffers).apply(pipeline, commandArgs(name, keys, args));
+/** Queues a script call on a pipeline or transaction; read its reply with `parseReply`. */
+export function queueScript(pipeline: ChainableCommander, call: ScriptCall<unknown>): void {
+  const [method, args] = commandOf(pipeline, call);
+  method.apply(pipeline, args);
 }
 
-/** Arguments of the read_collection script for items `from..to` (lists only) of a collection. */
-export function readCollectionArgs(
-  keys: RushKeys,
-  kind: 'list' | 'set',
-  from: number,
-  to: number,
-  fields: readonly string[],
-): ScriptArg[] {
-  return [kind, keys.taskPrefix, from, to, fieldKinds(fields), ...fields];
-}
-
-/** Results of pipelines and transactions, throwing the first error. */
+/**
+ * Results of a pipeline or transaction, checked: the first failed command throws (explained),
+ * and an aborted transaction throws too. Nothing of a pipeline's replies goes unchecked.
+ */
 export function unwrap(results: [Error | null, unknown][] | null): unknown[] {
   if (!results) throw new RushError('a Redis transaction was aborted');
   return results.map(([error, value]) => {

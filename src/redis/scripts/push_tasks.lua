@@ -29,16 +29,18 @@ for i = 6 + n, #ARGV, n + 1 do
       args[#args + 1] = 'worker_id'
       args[#args + 1] = worker_id
     end
-    redis.call('HSET', hash, unpack(args))
     redis.call('RPUSH', KEYS[1], key)
     if ordered then
-      redis.call('RPUSH', KEYS[2], key)
+      local index = redis.call('RPUSH', KEYS[2], key) - 1
+      if state == 'finished' then
+        redis.call('RPUSH', KEYS[3], mp_record(key, value.xs, value.ys, value.xs_extra, value.ys_extra, value.condition, worker_id))
+        args[#args + 1] = RECORD_INDEX
+        args[#args + 1] = index
+      end
     else
       redis.call('SADD', KEYS[2], key)
     end
-    if state == 'finished' then
-      redis.call('RPUSH', KEYS[3], mp_record(key, value.xs, value.ys, value.xs_extra, value.ys_extra, value.condition, worker_id))
-    end
+    redis.call('HSET', hash, unpack(args))
     created = created + 1
   end
 end

@@ -1,6 +1,8 @@
 --[[
-  Reads fields of the given hashes.
-  Input:  ARGV[1] hash prefix  ARGV[2] n, the number of fields  ARGV[3 .. 2+n] fields
+  Reads fields of the given hashes (tasks, or hashes written with writeHashes).
+  Input:  KEYS[1] the network's task list: not read; it routes the call to the network's hash
+          slot, which every hash below shares (their keys carry the network's hash tag)
+          ARGV[1] hash prefix  ARGV[2] n, the number of fields  ARGV[3 .. 2+n] fields
           ARGV[3+n ..] keys
   Output: per key: 1 if its hash exists else 0, then the value of each field.
 ]]

@@ -1,16 +1,15 @@
 --[[
   Deletes the data of a network in one atomic step.
-  Input:  KEYS[1] tasks  KEYS[2] queued  KEYS[3] running  KEYS[4] finished  KEYS[5] failed
-          KEYS[6] extra hashes  KEYS[7] finished records  KEYS[8] workers
-          KEYS[9] poppers (owners of pending lists)  KEYS[10 ..] other keys of the network that
-          go with the workers (running/terminated workers, flags, worker configuration)
-          ARGV[1] prefix of the network's keys  ARGV[2] '1' to delete the workers too
-          ARGV[3 ..] kinds of per-worker keys (pending lists and last pops are always deleted
-          with the tasks)
+  Input:  KEYS[1] tasks  KEYS[2] extra hashes  KEYS[3] poppers (owners of pending lists)
+          KEYS[4] workers  KEYS[5 ..] other keys to delete: the task collections, and with the
+          workers the registry keys (running/terminated workers, flags, worker configuration);
+          poppers and workers go only with the workers
+          ARGV[1] task hash prefix  ARGV[2] pending list prefix  ARGV[3] last pop prefix
+          ARGV[4] '1' to delete the workers' own keys too
+          ARGV[5 ..] prefixes of per-worker keys (info, heartbeat, log, flags)
   Output: the number of keys deleted.
 ]]
-local prefix = ARGV[1]
-local with_workers = ARGV[2] == '1'
+local task_prefix = ARGV[1]
 local doomed = {}
 local deleted = 0
 local function flush()
@@ -24,21 +23,26 @@ local function add(key)
   if #doomed >= 1000 then flush() end
 end
 for _, key in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
-  add(prefix .. 'task:' .. key)
+  add(task_prefix .. key)
 end
-for _, key in ipairs(redis.call('SMEMBERS', KEYS[6])) do
-  add(prefix .. 'task:' .. key)
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  add(task_prefix .. key)
 end
-for i = 1, 7 do add(KEYS[i]) end
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[9])) do
-  add(prefix .. 'pending:' .. id)
-  add(prefix .. 'last_pop:' .. id)
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  add(ARGV[2] .. id)
+  add(ARGV[3] .. id)
 end
-if with_workers then
-  for _, id in ipairs(redis.call('ZRANGE', KEYS[8], 0, -1)) do
-    for i = 3, #ARGV do add(prefix .. ARGV[i] .. ':' .. id) end
+if ARGV[4] == '1' then
+  for _, id in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
+    for i = 5, #ARGV do add(ARGV[i] .. id) end
   end
-  for i = 8, #KEYS do add(KEYS[i]) end
+end
+add(KEYS[1])
+add(KEYS[2])
+for i = 5, #KEYS do add(KEYS[i]) end
+if ARGV[4] == '1' then
+  add(KEYS[3])
+  add(KEYS[4])
 end
 flush()
 return deleted

@@ -1,0 +1,246 @@
+/**
+ * One typed wrapper per Lua script: named arguments in, a `ScriptCall` with the script's KEYS
+ * and ARGV out (run it with `runScript`, or queue it on a pipeline). The key names come from
+ * `RushKeys` only; the argument order matches each script's contract header.
+ */
+import type { RushKeys } from '../keys.js';
+import type { ScriptArg, ScriptCall, ScriptName } from './index.js';
+
+const asIs = <R>(raw: unknown) => raw as R;
+
+function call<R>(
+  script: ScriptName,
+  keys: readonly string[],
+  args: readonly ScriptArg[],
+  binary = false,
+  parse: (raw: unknown) => R = asIs,
+): ScriptCall<R> {
+  return { script, keys, args, binary, parse };
+}
+
+/** The states a task can be created in, with the collection that holds each. */
+export type CreatedState = 'queued' | 'running' | 'finished' | 'failed';
+
+/**
+ * Creates tasks (`push_tasks.lua`). `tasks` is flat: per task, its key and one encoded value
+ * per field. Returns how many were created (a resent call creates none).
+ */
+export function pushTasks(
+  k: RushKeys,
+  a: { state: CreatedState; workerId: string; fields: readonly string[]; tasks: ScriptArg[] },
+): ScriptCall<number> {
+  return call(
+    'push_tasks',
+    [k.tasks, k.ofState(a.state), k.finishedRecords],
+    [k.taskPrefix, a.state, a.workerId, k.events, a.fields.length, ...a.fields, ...a.tasks],
+  );
+}
+
+/**
+ * Takes up to `count` tasks for `popperId` and marks them running (`pop_task.lua`); `claim` is
+ * a key a blocking pop moved into the pending list. Raw reply: key then field values per task.
+ */
+export function popTask(
+  k: RushKeys,
+  a: {
+    popperId: string;
+    workerId: string;
+    claim: string;
+    count: number;
+    request: string;
+    fields: readonly string[];
+  },
+): ScriptCall<(Buffer | null)[] | null> {
+  return call(
+    'pop_task',
+    [k.pending(a.popperId), k.queued, k.running, k.lastPop(a.popperId)],
+    [k.taskPrefix, a.workerId, a.claim, a.count, a.request, ...a.fields],
+    true,
+  );
+}
+
+/** Moves running tasks to finished (`finish_tasks.lua`). `tasks`: key, ys, ys_extra per task. */
+export function finishTasks(k: RushKeys, tasks: ScriptArg[]): ScriptCall<string[]> {
+  return call(
+    'finish_tasks',
+    [k.running, k.finished, k.finishedRecords],
+    [k.taskPrefix, k.events, ...tasks],
+  );
+}
+
+/** Moves running or queued tasks to failed (`fail_tasks.lua`). `tasks`: key, condition pairs. */
+export function failTasks(k: RushKeys, tasks: ScriptArg[]): ScriptCall<string[]> {
+  return call('fail_tasks', [k.running, k.queued, k.failed], [k.taskPrefix, k.events, ...tasks]);
+}
+
+/**
+ * Moves queued tasks to failed (`empty_queue.lua`): the given key/condition pairs, or the whole
+ * queue with `wholeQueueCondition` when `tasks` is empty.
+ */
+export function emptyQueue(
+  k: RushKeys,
+  a: { wholeQueueCondition: ScriptArg; tasks: ScriptArg[] },
+): ScriptCall<string[]> {
+  return call(
+    'empty_queue',
+    [k.queued, k.failed],
+    [k.taskPrefix, k.events, a.wholeQueueCondition, ...a.tasks],
+  );
+}
+
+/** Reads fields of a collection's tasks as one MessagePack document (`read_collection.lua`). */
+export function readCollection(
+  k: RushKeys,
+  a: {
+    collection: string;
+    kind: 'list' | 'set';
+    from: number;
+    to: number;
+    fieldKinds: string;
+    fields: readonly string[];
+  },
+): ScriptCall<Buffer> {
+  return call(
+    'read_collection',
+    [a.collection],
+    [a.kind, k.taskPrefix, a.from, a.to, a.fieldKinds, ...a.fields],
+    true,
+  );
+}
+
+/** Keys among finished[from..to] whose hash vanished (`vanished_finished.lua`). */
+export function vanishedFinished(
+  k: RushKeys,
+  a: { from: number; to: number },
+): ScriptCall<string[]> {
+  return call('vanished_finished', [k.finished], [k.taskPrefix, a.from, a.to]);
+}
+
+/** Reads fields of hashes (`read_hashes.lua`). Raw reply: exists flag then values per key. */
+export function readHashes(
+  k: RushKeys,
+  a: { fields: readonly string[]; keys: readonly string[] },
+): ScriptCall<(Buffer | number | null)[]> {
+  return call(
+    'read_hashes',
+    [k.tasks],
+    [k.taskPrefix, a.fields.length, ...a.fields, ...a.keys],
+    true,
+  );
+}
+
+/** Writes fields of hashes (`write_hashes.lua`). `hashes`: key then values, per hash. */
+export function writeHashes(
+  k: RushKeys,
+  a: { fields: readonly string[]; hashes: ScriptArg[] },
+): ScriptCall<number> {
+  return call(
+    'write_hashes',
+    [k.extraHashes, k.finishedRecords],
+    [k.taskPrefix, a.fields.length, ...a.fields, ...a.hashes],
+  );
+}
+
+/** How many of `keys` are not finished or failed, and how many workers run (`wait_status.lua`). */
+export function waitStatus(
+  k: RushKeys,
+  keys: readonly string[],
+): ScriptCall<{ open: number; runningWorkers: number }> {
+  return call('wait_status', [k.runningWorkers], [k.taskPrefix, ...keys], false, (raw) => {
+    const [open, runningWorkers] = raw as [number, number];
+    return { open, runningWorkers };
+  });
+}
+
+/** Registers a worker as running (`register_worker.lua`). */
+export function registerWorker(
+  k: RushKeys,
+  a: {
+    workerId: string;
+    now: number;
+    heartbeatExpire: number | undefined;
+    info: Record<string, string | number>;
+  },
+): ScriptCall<number> {
+  return call(
+    'register_worker',
+    [
+      k.workers,
+      k.runningWorkers,
+      k.terminatedWorkers,
+      k.worker(a.workerId),
+      k.poppers,
+      k.heartbeat(a.workerId),
+    ],
+    [a.workerId, a.now, a.heartbeatExpire ?? '', k.events, ...Object.entries(a.info).flat()],
+  );
+}
+
+/**
+ * Moves workers to terminated and fails their running and pending tasks with `condition`
+ * (`lose_workers.lua`); with `expiredHeartbeats`, also every running worker whose heartbeat
+ * expired. Returns the ids that moved.
+ */
+export function loseWorkers(
+  k: RushKeys,
+  a: { workerIds: readonly string[]; condition: Buffer; expiredHeartbeats: boolean },
+): ScriptCall<string[]> {
+  return call(
+    'lose_workers',
+    [k.runningWorkers, k.terminatedWorkers, k.running, k.failed],
+    [
+      k.taskPrefix,
+      k.workerPrefix,
+      k.heartbeatPrefix,
+      k.pendingPrefix,
+      k.events,
+      a.condition,
+      a.expiredHeartbeats ? '1' : '0',
+      ...a.workerIds,
+    ],
+  );
+}
+
+/** A row of the worker registry as `worker_info.lua` returns it. */
+export interface WorkerInfoRow {
+  workerId: string;
+  running: boolean;
+  pid: number;
+  hostname: string;
+  heartbeat: boolean;
+}
+
+/** Reads the worker registry in registration order (`worker_info.lua`). */
+export function workerInfo(k: RushKeys): ScriptCall<WorkerInfoRow[]> {
+  return call('worker_info', [k.workers, k.runningWorkers], [k.workerPrefix], false, (raw) => {
+    const reply = raw as (string | number | null)[];
+    const rows: WorkerInfoRow[] = [];
+    for (let i = 0; i < reply.length; i += 5) {
+      rows.push({
+        workerId: String(reply[i]),
+        running: reply[i + 1] === 1,
+        pid: Number(reply[i + 2]),
+        hostname: String(reply[i + 3] ?? ''),
+        heartbeat: reply[i + 4] === '1',
+      });
+    }
+    return rows;
+  });
+}
+
+/** Deletes the network's tasks, and with `workers` every key of the network (`reset.lua`). */
+export function reset(k: RushKeys, a: { workers: boolean }): ScriptCall<number> {
+  const taskKeys = [k.queued, k.running, k.finished, k.failed, k.finishedRecords];
+  return call(
+    'reset',
+    [
+      k.tasks,
+      k.extraHashes,
+      k.poppers,
+      k.workers,
+      ...taskKeys,
+      ...(a.workers ? k.workerRegistry.filter((key) => key !== k.workers) : []),
+    ],
+    [k.taskPrefix, k.pendingPrefix, k.lastPopPrefix, a.workers ? '1' : '0', ...k.perWorkerPrefixes],
+  );
+}

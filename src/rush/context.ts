@@ -1,0 +1,37 @@
+/**
+ * What the parts of a `Rush` share: the network, its keys, who this participant is, its
+ * connection, logger, event listener and value encoder. Each part (writing, queue, reading,
+ * waiting, workers) depends on this narrow context, not on the `Rush` class.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logging/logger.js';
+import type { RushKeys } from '../redis/keys.js';
+import type { TaskEvents } from './events.js';
+
+/** Who takes part: a worker (its id goes into the tasks it creates and runs) or a manager. */
+export interface Participant {
+  /** The owner of this participant's pending list: the worker id, or `manager-<uuid>`. */
+  readonly id: string;
+  readonly isWorker: boolean;
+}
+
+/** The worker id stored with the tasks a participant creates or runs ('' for a manager). */
+export function taskOwner(participant: Participant): string {
+  return participant.isWorker ? participant.id : '';
+}
+
+export interface RushContext {
+  readonly networkId: string;
+  readonly keys: RushKeys;
+  readonly participant: Participant;
+  readonly logger: Logger;
+  readonly events: TaskEvents;
+  /** The main connection (throws when not connected). */
+  client(): Redis;
+  /** Opens another connection of this participant (for blocking pops). */
+  open(role: string): Promise<Redis>;
+  /** Encodes a value, moving it to a file when it is over the size limit. */
+  encode(value: unknown, argument: string): Buffer;
+  /** Warns that tasks had no data in Redis and were dropped from a result. */
+  warnMissing(keys: readonly string[]): void;
+}

@@ -1,0 +1,119 @@
+/**
+ * The counts and ids of a network's workers and tasks, the worker registry, and the summary
+ * printed for a network: the read-only questions every participant can ask. Each method is one
+ * consistent read (one round trip). `Rush` extends this with the task and worker API.
+ */
+import type { Redis } from 'ioredis';
+import type { RushKeys } from '../redis/keys.js';
+import * as calls from '../redis/scripts/calls.js';
+import { runScript, unwrap } from '../redis/scripts/index.js';
+import type * as T from '../types.js';
+
+export abstract class NetworkCounts {
+  protected abstract readonly keys: RushKeys;
+  /** The network's id. */
+  abstract get networkId(): string;
+  /** The Redis client in use. */
+  abstract get connector(): Redis;
+
+  nWorkers(): Promise<number> {
+    return this.connector.zcard(this.keys.workers);
+  }
+  nRunningWorkers(): Promise<number> {
+    return this.connector.scard(this.keys.runningWorkers);
+  }
+  nTerminatedWorkers(): Promise<number> {
+    return this.connector.scard(this.keys.terminatedWorkers);
+  }
+  /** Ids of all registered workers, in registration order. */
+  workerIds(): Promise<string[]> {
+    return this.connector.zrange(this.keys.workers, 0, -1);
+  }
+  runningWorkerIds(): Promise<string[]> {
+    return this.connector.smembers(this.keys.runningWorkers);
+  }
+  terminatedWorkerIds(): Promise<string[]> {
+    return this.connector.smembers(this.keys.terminatedWorkers);
+  }
+  /** Keys of all tasks in creation order. */
+  tasks(): Promise<string[]> {
+    return this.connector.lrange(this.keys.tasks, 0, -1);
+  }
+  /** Keys of queued tasks in the order they will be popped. */
+  queuedTasks(): Promise<string[]> {
+    return this.connector.lrange(this.keys.queued, 0, -1);
+  }
+  runningTasks(): Promise<string[]> {
+    return this.connector.smembers(this.keys.running);
+  }
+  /** Keys of finished tasks in finish order. */
+  finishedTasks(): Promise<string[]> {
+    return this.connector.lrange(this.keys.finished, 0, -1);
+  }
+  failedTasks(): Promise<string[]> {
+    return this.connector.smembers(this.keys.failed);
+  }
+  nTasks(): Promise<number> {
+    return this.connector.llen(this.keys.tasks);
+  }
+  nQueuedTasks(): Promise<number> {
+    return this.connector.llen(this.keys.queued);
+  }
+  nRunningTasks(): Promise<number> {
+    return this.connector.scard(this.keys.running);
+  }
+  nFinishedTasks(): Promise<number> {
+    return this.connector.llen(this.keys.finished);
+  }
+  nFailedTasks(): Promise<number> {
+    return this.connector.scard(this.keys.failed);
+  }
+
+  /** Worker and task counts in one consistent read (one round trip). */
+  async counts(): Promise<T.NetworkCounts> {
+    const k = this.keys;
+    const multi = this.connector.multi().scard(k.runningWorkers).scard(k.terminatedWorkers);
+    multi.llen(k.queued).scard(k.running).llen(k.finished).scard(k.failed);
+    const [runningWorkers, terminatedWorkers, queued, running, finished, failed] = unwrap(
+      await multi.exec(),
+    ) as number[];
+    return {
+      runningWorkers: runningWorkers!,
+      terminatedWorkers: terminatedWorkers!,
+      queued: queued!,
+      running: running!,
+      finished: finished!,
+      failed: failed!,
+    };
+  }
+
+  /** One row per registered worker, in registration order. */
+  async workerInfo(): Promise<T.WorkerInfo[]> {
+    const rows = await runScript(this.connector, calls.workerInfo(this.keys));
+    return rows.map((r) => ({
+      worker_id: r.workerId,
+      pid: r.pid,
+      hostname: r.hostname,
+      heartbeat: r.heartbeat,
+      state: r.running ? 'running' : 'terminated',
+    }));
+  }
+
+  /** A short summary: class, network, running workers and task counts. */
+  async format(): Promise<string> {
+    const c = await this.counts();
+    return [
+      `${this}`,
+      `* Running workers: ${c.runningWorkers}`,
+      `* Queued tasks: ${c.queued}`,
+      `* Running tasks: ${c.running}`,
+      `* Finished tasks: ${c.finished}`,
+      `* Failed tasks: ${c.failed}`,
+    ].join('\n');
+  }
+
+  /** Writes {@link format} to stdout. */
+  async print(): Promise<void> {
+    process.stdout.write(`${await this.format()}\n`);
+  }
+}

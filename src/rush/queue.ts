@@ -1,0 +1,94 @@
+/**
+ * The queue path: taking tasks with `popTask`/`popTasks`. A pop is one script call that takes
+ * tasks and marks them running. When the queue is empty the caller blocks on a connection of
+ * its own (BLMOVE into its pending list, so a crash between the two steps leaves the task
+ * where lost-worker detection looks) and then claims what arrived.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { explained } from '../errors.js';
+import { closeConnection } from '../redis/connection.js';
+import * as calls from '../redis/scripts/calls.js';
+import { runScript } from '../redis/scripts/index.js';
+import { DEFAULT_FIELDS } from '../tasks/fields.js';
+import { poppedTasks } from '../tasks/rows.js';
+import type { PoppedTask, PopTaskOptions } from '../types.js';
+import { checkFields, checkOptions, checkSeconds } from '../validate.js';
+import { type RushContext, taskOwner } from './context.js';
+
+export class TaskQueue {
+  #blocking: Redis | undefined;
+  #registered = false;
+  /** Counts pops, for their request ids (unique with the nonce, even if ids are reused). */
+  #pops = 0;
+  readonly #nonce = randomUUID().slice(0, 8);
+
+  constructor(private readonly ctx: RushContext) {}
+
+  /**
+   * Takes up to `n` tasks and marks them running, waiting up to `timeout` seconds for the
+   * first. Returns `[]` when none came.
+   */
+  async pop(n: number, options: PopTaskOptions | undefined): Promise<PoppedTask<object>[]> {
+    const o = checkOptions('options', options, ['timeout', 'fields']);
+    const timeout = checkSeconds('timeout', o.timeout ?? 1, { infinite: true });
+    const fields = checkFields('fields', o.fields ?? [...DEFAULT_FIELDS.popTask]);
+    const { keys, participant } = this.ctx;
+    if (!this.#registered) {
+      // reset() finds pending lists and last pops through this set.
+      await explained(this.ctx.client().sadd(keys.poppers, participant.id));
+      this.#registered = true;
+    }
+    const take = async (claim: string, count: number) => {
+      // A fresh request id per call: a resend after a reconnect repeats the id, not the pop.
+      const request = this.#nonce + (++this.#pops).toString(36);
+      const call = calls.popTask(keys, {
+        popperId: participant.id,
+        workerId: taskOwner(participant),
+        claim,
+        count,
+        request,
+        fields,
+      });
+      const reply = await runScript(this.ctx.client(), call);
+      return reply ? poppedTasks<object>(reply, fields) : [];
+    };
+    const tasks = await take('', n);
+    if (tasks.length > 0 || timeout === 0) return tasks;
+
+    const blocking = await this.#blockingClient();
+    const pending = keys.pending(participant.id);
+    const deadline = Date.now() + timeout * 1000;
+    for (;;) {
+      const remaining = (deadline - Date.now()) / 1000;
+      if (remaining <= 0) return [];
+      const key = await blocking.blmove(
+        keys.queued,
+        pending,
+        'LEFT',
+        'RIGHT',
+        Number.isFinite(remaining) ? Math.max(remaining, 0.01) : 0,
+      );
+      if (key === null) return [];
+      // An empty result: another actor failed the task while it was pending; wait on.
+      const claimed = await take(key, n - 1);
+      if (claimed.length > 0) return claimed;
+    }
+  }
+
+  /** After a reset, the popper set no longer holds this participant. */
+  forgetRegistration(): void {
+    this.#registered = false;
+  }
+
+  async #blockingClient(): Promise<Redis> {
+    this.#blocking ??= await this.ctx.open('blocking');
+    return this.#blocking;
+  }
+
+  async close(): Promise<void> {
+    const blocking = this.#blocking;
+    this.#blocking = undefined;
+    if (blocking) await closeConnection(blocking);
+  }
+}

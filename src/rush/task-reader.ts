@@ -1,0 +1,260 @@
+/**
+ * Reading tasks: the fetch methods (rows, SPEC §2), the finished-task cache that makes repeated
+ * reads pay only for what is new, and the low-level reads (`readHashes`, `isRunningTask`,
+ * `tasksWithState`). Tasks whose data vanished are dropped with a warning, never a crash.
+ */
+import * as calls from '../redis/scripts/calls.js';
+import { queueScript, runScript, unwrap } from '../redis/scripts/index.js';
+import { DEFAULT_FIELDS } from '../tasks/fields.js';
+import {
+  buildRecord,
+  buildRow,
+  decodeField,
+  decodeReply,
+  decodeTasks,
+  fieldKinds,
+  type TaskRecord,
+} from '../tasks/rows.js';
+import { TASK_STATES } from '../tasks/states.js';
+import type { TaskRow, TaskState } from '../types.js';
+import {
+  checkBoolean,
+  checkFields,
+  checkKeys,
+  checkOptions,
+  checkSeconds,
+  checkStates,
+} from '../validate.js';
+import type { RushContext } from './context.js';
+import { waitOnEvents } from './events.js';
+import { FinishedCache } from './finished-cache.js';
+import { FinishedReader } from './finished-reader.js';
+
+type Row = TaskRow<object, object>;
+
+/** Keys per command when a call takes a list of keys: any length is split into these. */
+export const KEY_CHUNK = 10000;
+
+export class TaskReader {
+  readonly #cache = new FinishedCache();
+  readonly #reader: FinishedReader;
+  #cacheLock: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly ctx: RushContext) {
+    this.#reader = new FinishedReader(
+      ctx.keys,
+      () => ctx.client(),
+      (keys) => ctx.warnMissing(keys),
+    );
+  }
+
+  /** Rows of a collection's tasks, read in one consistent step. */
+  async fetchCollection(
+    state: TaskState | 'all',
+    options: unknown,
+    defaults: readonly string[],
+  ): Promise<Row[]> {
+    const fields = fetchFields(options, defaults);
+    const k = this.ctx.keys;
+    const collection = state === 'all' ? k.tasks : k.ofState(state);
+    const kind = state === 'all' || state === 'queued' || state === 'finished' ? 'list' : 'set';
+    const reply = decodeReply(
+      await runScript(
+        this.ctx.client(),
+        calls.readCollection(k, {
+          collection,
+          kind,
+          from: 0,
+          to: -1,
+          fieldKinds: fieldKinds(fields),
+          fields,
+        }),
+      ),
+    );
+    return this.#rows(reply, fields);
+  }
+
+  /** Finished tasks in finish order, from the cache (which reads only what is new). */
+  async fetchFinished(options: unknown): Promise<Row[]> {
+    const fields = fetchFields(options, DEFAULT_FIELDS.fetchFinishedTasks);
+    return this.#withCacheLock(async () => {
+      const view = this.#cache.view(fields);
+      await this.#reader.sync(view);
+      return view.rows.slice();
+    });
+  }
+
+  /** Finished tasks not returned by an earlier call; waits up to `timeout` s for one. */
+  async fetchNew(options: unknown): Promise<Row[]> {
+    const o = checkOptions('options', options as { fields?: string[]; timeout?: number }, [
+      'fields',
+      'timeout',
+    ]);
+    const fields = checkFields('fields', o.fields ?? [...DEFAULT_FIELDS.fetchTasks]);
+    const timeout = checkSeconds('timeout', o.timeout ?? 0, { infinite: true });
+    const read = () =>
+      this.#withCacheLock(async () => {
+        const view = this.#cache.view(fields);
+        await this.#reader.sync(view);
+        const fresh = view.rowsFrom<object, object>(this.#cache.delivered);
+        this.#cache.delivered = Math.max(this.#cache.delivered, view.consumed);
+        return fresh;
+      });
+    if (timeout === 0) return read();
+    return waitOnEvents(
+      this.ctx.events,
+      Date.now() + timeout * 1000,
+      async () => {
+        const rows = await read();
+        return rows.length > 0 ? rows : undefined;
+      },
+      () => [],
+    );
+  }
+
+  /** Tasks of the given states with a `state` property, in one consistent snapshot. */
+  async fetchWithState(options: unknown): Promise<Row[]> {
+    const o = checkOptions('options', options as { fields?: string[]; states?: TaskState[] }, [
+      'fields',
+      'states',
+    ]);
+    const fields = checkFields('fields', o.fields ?? [...DEFAULT_FIELDS.fetchFinishedTasks]);
+    const states = checkStates('states', o.states ?? [...TASK_STATES]);
+    const others = (['queued', 'running', 'failed'] as const).filter((s) => states.includes(s));
+    const withFinished = states.includes('finished');
+    const k = this.ctx.keys;
+    return this.#withCacheLock(async () => {
+      const view = this.#cache.view(fields);
+      const multi = this.ctx.client().multi();
+      for (const state of others) {
+        queueScript(
+          multi,
+          calls.readCollection(k, {
+            collection: k.ofState(state),
+            kind: state === 'queued' ? 'list' : 'set',
+            from: 0,
+            to: -1,
+            fieldKinds: fieldKinds(fields),
+            fields,
+          }),
+        );
+      }
+      if (withFinished) this.#reader.queueFirstRead(multi, view);
+      const replies = unwrap(await multi.exec());
+      const rows: Row[] = [];
+      others.forEach((state, i) => {
+        for (const row of this.#rows(decodeReply(replies[i] as Buffer), fields)) {
+          row.state = state;
+          rows.push(row);
+        }
+      });
+      if (withFinished) {
+        await this.#reader.sync(view, replies.slice(others.length));
+        for (const row of view.rows) rows.push({ ...row, state: 'finished' });
+      }
+      return rows;
+    });
+  }
+
+  /** Empties the finished-task cache; the next fetch reads every finished task again. */
+  resetCache(): void {
+    this.#cache.reset();
+  }
+
+  /** Reads fields of tasks or other hashes, flattened into rows unless `flatten` is false. */
+  async readHashes(
+    keys: unknown,
+    fields: unknown,
+    options: unknown,
+  ): Promise<Record<string, unknown>[]> {
+    const o = checkOptions('options', options as { flatten?: boolean }, ['flatten']);
+    const checkedKeys = checkKeys('keys', keys);
+    const checkedFields = checkFields('fields', fields);
+    const flatten = checkBoolean('flatten', o.flatten ?? true);
+    if (checkedKeys.length === 0 || checkedFields.length === 0) return [];
+    const client = this.ctx.client();
+    const pipeline = client.pipeline();
+    const chunks = chunked(checkedKeys, KEY_CHUNK);
+    for (const chunk of chunks) {
+      queueScript(
+        pipeline,
+        calls.readHashes(this.ctx.keys, { fields: checkedFields, keys: chunk }),
+      );
+    }
+    const replies = unwrap(await pipeline.exec()) as (Buffer | number | null)[][];
+    const stride = checkedFields.length + 1;
+    const missing: string[] = [];
+    const rows: Record<string, unknown>[] = [];
+    chunks.forEach((chunk, c) => {
+      const reply = replies[c]!;
+      chunk.forEach((key, i) => {
+        const at = i * stride;
+        if (reply[at] === 0) {
+          missing.push(key);
+          return;
+        }
+        const record: TaskRecord = [key];
+        for (const [j, field] of checkedFields.entries())
+          record.push(decodeField(field, reply[at + 1 + j] as Buffer | null));
+        rows.push(flatten ? buildRow(record, checkedFields) : buildRecord(record, checkedFields));
+      });
+    });
+    this.ctx.warnMissing(missing);
+    return rows;
+  }
+
+  /** For each key, whether the task is in `state`'s set (running or failed). */
+  async isInState(state: 'running' | 'failed', keys: unknown): Promise<boolean[]> {
+    const checked = checkKeys('keys', keys);
+    if (checked.length === 0) return [];
+    const pipeline = this.ctx.client().pipeline();
+    for (const chunk of chunked(checked, KEY_CHUNK))
+      pipeline.smismember(this.ctx.keys.ofState(state), ...chunk);
+    const replies = unwrap(await pipeline.exec()) as number[][];
+    return replies.flat().map((v) => v === 1);
+  }
+
+  /** Keys by state, for the given states, in one consistent read. */
+  async keysByState(states: unknown): Promise<Partial<Record<TaskState, string[]>>> {
+    const checked = checkStates('states', states);
+    const k = this.ctx.keys;
+    const multi = this.ctx.client().multi();
+    for (const state of checked) {
+      if (state === 'queued' || state === 'finished') multi.lrange(k.ofState(state), 0, -1);
+      else multi.smembers(k.ofState(state));
+    }
+    const replies = unwrap(await multi.exec()) as string[][];
+    const out: Partial<Record<TaskState, string[]>> = {};
+    checked.forEach((state, i) => {
+      out[state] = replies[i]!;
+    });
+    return out;
+  }
+
+  /** Rows of a read_collection reply; tasks without data are dropped with a warning. */
+  #rows(reply: unknown[], fields: readonly string[]): Row[] {
+    const missing: string[] = [];
+    const tasks = decodeTasks(reply, 1, fields, (key) => missing.push(key));
+    this.ctx.warnMissing(missing);
+    return tasks.map((t) => buildRow<object, object>(t, fields));
+  }
+
+  /** Serializes updates of the cache, so concurrent calls never read the same tasks twice. */
+  #withCacheLock<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#cacheLock.then(work, work);
+    this.#cacheLock = run.catch(() => {});
+    return run;
+  }
+}
+
+function fetchFields(options: unknown, defaults: readonly string[]): string[] {
+  const o = checkOptions('options', options as { fields?: string[] }, ['fields']);
+  return checkFields('fields', o.fields ?? [...defaults]);
+}
+
+/** Splits a list into slices of at most `size`. */
+export function chunked<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,271 @@
+/**
+ * Writing tasks: creating them in any state, moving them to finished or failed, emptying the
+ * queue, and `writeHashes`. Every value is encoded (and every argument checked) before the
+ * first command is sent, so bad input writes nothing. Large batches are split into chunks sent
+ * in one pipeline: one round trip, and no single script holds the server for long.
+ */
+import { randomUUID } from 'node:crypto';
+import { describeValue, RushInputError } from '../errors.js';
+import * as calls from '../redis/scripts/calls.js';
+import {
+  queueScript,
+  runScript,
+  type ScriptArg,
+  type ScriptCall,
+  unwrap,
+} from '../redis/scripts/index.js';
+import { RESERVED_FIELDS } from '../tasks/states.js';
+import type { Condition, TaskState } from '../types.js';
+import {
+  checkCompanion,
+  checkConditions,
+  checkFields,
+  checkKeys,
+  checkObjectArray,
+  checkOptions,
+  isPlainObject,
+} from '../validate.js';
+import { type RushContext, taskOwner } from './context.js';
+
+/** Tasks per script call when writing many: keeps every call short for other clients. */
+const WRITE_CHUNK = 2000;
+
+const FAILED_DEFAULT: Condition = { message: 'Task failed' };
+const REMOVED_FROM_QUEUE: Condition = { message: 'Removed from queue' };
+
+/** A column of a new task: its field, its values (one per task, or one for all), its argument. */
+type Column = [field: string, values: readonly unknown[] | undefined, argument: string];
+
+export class TaskWriter {
+  constructor(private readonly ctx: RushContext) {}
+
+  /** Creates tasks in `state` from checked columns. Returns their keys. */
+  async create(state: TaskState, n: number, columns: Column[]): Promise<string[]> {
+    if (n === 0) return [];
+    const present = columns.filter(
+      (c): c is [string, readonly unknown[], string] => c[1] !== undefined,
+    );
+    const encoded = present.map(([, values, argument]) => this.#encodeColumn(values, argument, n));
+    const keys = Array.from({ length: n }, () => randomUUID());
+    const fields = present.map(([field]) => field);
+    const workerId = state === 'queued' ? '' : taskOwner(this.ctx.participant);
+    await this.#writeChunked(n, (from, to) => {
+      const tasks: ScriptArg[] = [];
+      for (let i = from; i < to; i++) {
+        tasks.push(keys[i]!);
+        for (const column of encoded) tasks.push(column[i]!);
+      }
+      return calls.pushTasks(this.ctx.keys, { state, workerId, fields, tasks });
+    });
+    return keys;
+  }
+
+  /** Checks the arguments of `pushTasks`/`pushRunningTasks` and creates the tasks. */
+  async push(state: 'queued' | 'running', xss: unknown, options: unknown): Promise<string[]> {
+    const o = checkOptions('options', options as { xssExtra?: object[] }, ['xssExtra']);
+    const n = checkObjectArray('xss', xss).length;
+    return this.create(state, n, [
+      ['xs', xss as object[], 'xss'],
+      ['xs_extra', checkCompanion('xssExtra', o.xssExtra, n), 'xssExtra'],
+    ]);
+  }
+
+  async pushFinished(xss: unknown, yss: unknown, options: unknown): Promise<string[]> {
+    const o = checkOptions('options', options as { xssExtra?: object[]; yssExtra?: object[] }, [
+      'xssExtra',
+      'yssExtra',
+    ]);
+    const n = checkObjectArray('xss', xss).length;
+    return this.create('finished', n, [
+      ['xs', xss as object[], 'xss'],
+      ['ys', checkCompanion('yss', yss, n) ?? required('yss'), 'yss'],
+      ['xs_extra', checkCompanion('xssExtra', o.xssExtra, n), 'xssExtra'],
+      ['ys_extra', checkCompanion('yssExtra', o.yssExtra, n), 'yssExtra'],
+    ]);
+  }
+
+  async pushFailed(xss: unknown, options: unknown): Promise<string[]> {
+    const o = checkOptions('options', options as { xssExtra?: object[]; conditions?: object[] }, [
+      'xssExtra',
+      'conditions',
+    ]);
+    const n = checkObjectArray('xss', xss).length;
+    return this.create('failed', n, [
+      ['xs', xss as object[], 'xss'],
+      ['xs_extra', checkCompanion('xssExtra', o.xssExtra, n), 'xssExtra'],
+      [
+        'condition',
+        checkConditions('conditions', o.conditions, n) ?? [FAILED_DEFAULT],
+        'conditions',
+      ],
+    ]);
+  }
+
+  /** Moves running tasks to finished. First writer wins. Returns the keys that moved. */
+  async finish(keys: unknown, yss: unknown, options: unknown): Promise<string[]> {
+    const o = checkOptions('options', options as { yssExtra?: object[] }, ['yssExtra']);
+    const checked = checkKeys('keys', keys);
+    const n = checked.length;
+    const ys = this.#encodeColumn(checkCompanion('yss', yss, n) ?? required('yss'), 'yss', n);
+    const extra = checkCompanion('yssExtra', o.yssExtra, n);
+    const ysExtra = extra ? this.#encodeColumn(extra, 'yssExtra', n) : undefined;
+    if (n === 0) return [];
+    const replies = await this.#writeChunked(n, (from, to) => {
+      const tasks: ScriptArg[] = [];
+      for (let i = from; i < to; i++) tasks.push(checked[i]!, ys[i]!, ysExtra?.[i] ?? '');
+      return calls.finishTasks(this.ctx.keys, tasks);
+    });
+    return this.#reportDiscarded('finishTasks', checked, replies.flat());
+  }
+
+  /** Moves running or queued tasks to failed. First writer wins. Returns the keys that moved. */
+  async fail(keys: unknown, options: unknown): Promise<string[]> {
+    const o = checkOptions('options', options as { conditions?: object[] }, ['conditions']);
+    const checked = checkKeys('keys', keys);
+    const n = checked.length;
+    const conditions = checkConditions('conditions', o.conditions, n) ?? [FAILED_DEFAULT];
+    if (n === 0) return [];
+    const encoded = this.#encodeColumn(conditions, 'conditions', n);
+    const replies = await this.#writeChunked(n, (from, to) => {
+      const tasks: ScriptArg[] = [];
+      for (let i = from; i < to; i++) tasks.push(checked[i]!, encoded[i]!);
+      return calls.failTasks(this.ctx.keys, tasks);
+    });
+    return this.#reportDiscarded('failTasks', checked, replies.flat());
+  }
+
+  /** Moves queued tasks (all by default) to failed. Returns the keys that moved. */
+  async emptyQueue(options: unknown): Promise<string[]> {
+    const o = checkOptions('options', options as { keys?: string[]; conditions?: object[] }, [
+      'keys',
+      'conditions',
+    ]);
+    const keys = o.keys === undefined ? undefined : checkKeys('keys', o.keys);
+    const n = keys?.length ?? 1;
+    const conditions = checkConditions('conditions', o.conditions, n) ?? [REMOVED_FROM_QUEUE];
+    const encoded = this.#encodeColumn(conditions, 'conditions', n);
+    if (keys === undefined) {
+      const whole = calls.emptyQueue(this.ctx.keys, {
+        wholeQueueCondition: encoded[0]!,
+        tasks: [],
+      });
+      return runScript(this.ctx.client(), whole);
+    }
+    if (keys.length === 0) return [];
+    const replies = await this.#writeChunked(keys.length, (from, to) => {
+      const tasks: ScriptArg[] = [];
+      for (let i = from; i < to; i++) tasks.push(keys[i]!, encoded[i]!);
+      return calls.emptyQueue(this.ctx.keys, { wholeQueueCondition: encoded[0]!, tasks });
+    });
+    return replies.flat();
+  }
+
+  /**
+   * Writes one hash per index (see `Rush.writeHashes`). With `keys`, their number is the number
+   * of hashes and every column has that length or 1; without, the longest column sets it.
+   */
+  async writeHashes(values: unknown, options: unknown): Promise<string[]> {
+    const o = checkOptions('options', options as { keys?: string[] }, ['keys']);
+    if (!isPlainObject(values)) {
+      throw new RushInputError(
+        'values',
+        `must be an object of field → array of values, got ${describeValue(values)}`,
+      );
+    }
+    const keys = o.keys === undefined ? undefined : checkKeys('keys', o.keys);
+    const fields = checkFields('values', Object.keys(values));
+    for (const field of fields) {
+      if (RESERVED_FIELDS.includes(field)) {
+        throw new RushInputError(
+          `values.${field}`,
+          "is rushnet's own field (a task's state and owner change only through the task methods)",
+        );
+      }
+    }
+    let n = keys?.length;
+    for (const field of fields) {
+      const column = values[field];
+      if (!Array.isArray(column)) {
+        throw new RushInputError(
+          `values.${field}`,
+          `must be an array, got ${describeValue(column)}`,
+        );
+      }
+      if (column.length === 1) continue;
+      if (n === undefined || (keys === undefined && n === 1)) n = column.length;
+      if (column.length !== n) {
+        const expected = keys ? `the length of keys (${n}) or 1` : `length ${n} or 1`;
+        throw new RushInputError(
+          `values.${field}`,
+          `must have ${expected}, got length ${column.length}`,
+        );
+      }
+    }
+    n ??= fields.length > 0 ? 1 : 0;
+    if (n === 0 || fields.length === 0) return keys ?? [];
+    const count = n;
+    const encoded = fields.map((f) =>
+      this.#encodeColumn(values[f] as unknown[], `values.${f}`, count),
+    );
+    const targets = keys ?? Array.from({ length: count }, () => randomUUID());
+    await this.#writeChunked(count, (from, to) => {
+      const hashes: ScriptArg[] = [];
+      for (let i = from; i < to; i++) {
+        hashes.push(targets[i]!);
+        for (const column of encoded) hashes.push(column[i]!);
+      }
+      return calls.writeHashes(this.ctx.keys, { fields, hashes });
+    });
+    return targets;
+  }
+
+  /** Encodes one value per task; a column of length 1 is encoded once and shared. */
+  #encodeColumn(values: readonly unknown[], argument: string, n: number): Buffer[] {
+    if (values.length === 1 && n > 1) {
+      return new Array<Buffer>(n).fill(this.ctx.encode(values[0], `${argument}[0]`));
+    }
+    return values.map((v, i) => this.ctx.encode(v, `${argument}[${i}]`));
+  }
+
+  /**
+   * Runs a writing script for chunks of `n` items (`chunk` builds the call of items
+   * `from..to`): one call when one chunk suffices, else all chunks in one pipeline.
+   * Returns the replies in order.
+   */
+  async #writeChunked<R>(
+    n: number,
+    chunk: (from: number, to: number) => ScriptCall<R>,
+  ): Promise<R[]> {
+    const client = this.ctx.client();
+    if (n <= WRITE_CHUNK) return [await runScript(client, chunk(0, n))];
+    const pipeline = client.pipeline();
+    const parts: ScriptCall<R>[] = [];
+    for (let from = 0; from < n; from += WRITE_CHUNK) {
+      const part = chunk(from, Math.min(n, from + WRITE_CHUNK));
+      parts.push(part);
+      queueScript(pipeline, part);
+    }
+    return unwrap(await pipeline.exec()).map((raw, i) => parts[i]!.parse(raw));
+  }
+
+  #reportDiscarded(method: string, keys: readonly string[], moved: string[]): string[] {
+    if (moved.length < keys.length) {
+      const movedSet = new Set(moved);
+      const discarded = keys.filter((k) => !movedSet.has(k));
+      this.ctx.logger.warn(
+        {
+          network: this.ctx.networkId,
+          method,
+          keys: discarded.slice(0, 20),
+          count: discarded.length,
+        },
+        `${method}: ${discarded.length} task(s) discarded: no longer in a state they can move from (first writer wins)`,
+      );
+    }
+    return moved;
+  }
+}
+
+function required(argument: string): never {
+  throw new RushInputError(argument, 'is required');
+}

@@ -1,0 +1,128 @@
+/**
+ * Stopping workers and finding lost ones. A kill reaches a worker through its launcher, else
+ * through its heartbeat (a flag its sentinel thread obeys); then one script moves the workers
+ * to terminated and fails their running and pending tasks. rushnet never signals a pid read
+ * from Redis.
+ */
+import { describeValue, RushInputError } from '../errors.js';
+import * as calls from '../redis/scripts/calls.js';
+import { runScript, unwrap } from '../redis/scripts/index.js';
+import { encodeValue } from '../tasks/codec.js';
+import { checkKeys, checkOptions } from '../validate.js';
+import type { StopWorkersOptions } from './settings.js';
+import type { WorkerContext, WorkerProcesses } from './worker-context.js';
+
+const KILLED = { message: 'Worker was killed' };
+const LOST = { message: 'Worker has crashed or was killed' };
+
+/** Stops workers; see `Rush.stopWorkers`. Returns the ids acted on. */
+export async function stopWorkers(
+  ctx: WorkerContext,
+  started: WorkerProcesses,
+  options: StopWorkersOptions | undefined,
+  { warnSkipped }: { warnSkipped: boolean },
+): Promise<string[]> {
+  const o = checkOptions('options', options, ['type', 'workerIds']);
+  const type = o.type ?? 'kill';
+  if (type !== 'kill' && type !== 'terminate') {
+    throw new RushInputError('type', `must be 'kill' or 'terminate', got ${describeValue(type)}`);
+  }
+  const requested = o.workerIds === undefined ? undefined : checkKeys('workerIds', o.workerIds);
+  const { keys, logger, networkId } = ctx;
+  const client = ctx.client();
+  const running = new Set(await client.smembers(keys.runningWorkers));
+  const targets = requested ? requested.filter((id) => running.has(id)) : [...running];
+  const skipped = requested ? requested.filter((id) => !running.has(id)) : [];
+  if (skipped.length > 0 && warnSkipped) {
+    logger.warn(
+      { network: networkId, workerIds: skipped },
+      `stopWorkers: skipped ${skipped.length} worker(s) that are not running`,
+    );
+  }
+  // Workers this manager started that have not registered yet have no task: when all are
+  // stopped, they are killed (a flag for them would outlive them in Redis).
+  const starting = requested ? [] : await startingWorkers(ctx, started, running);
+  await Promise.all(starting.map((id) => started.launchers.get(id)?.kill(id)));
+  if (targets.length === 0) return [];
+  if (type === 'terminate') {
+    const pipeline = client.pipeline();
+    for (const id of targets) pipeline.set(keys.terminate(id), '1');
+    unwrap(await pipeline.exec());
+    return targets;
+  }
+  const heartbeats = await heartbeatFlags(ctx, targets);
+  const reached = await Promise.all(
+    targets.map(async (id) => (await started.launchers.get(id)?.kill(id)) ?? false),
+  );
+  const unreachable: string[] = [];
+  const flags = client.pipeline();
+  for (const [i, id] of targets.entries()) {
+    if (reached[i]) continue;
+    if (heartbeats[i]) flags.set(keys.kill(id), '1');
+    else unreachable.push(id);
+  }
+  unwrap(await flags.exec());
+  if (unreachable.length > 0 && warnSkipped) {
+    logger.warn(
+      { network: networkId, workerIds: unreachable },
+      'stopWorkers: no launcher or heartbeat reaches these workers; they are marked terminated, but their processes may run on',
+    );
+  }
+  await loseWorkers(ctx, targets, KILLED, { expiredHeartbeats: false });
+  return targets;
+}
+
+/** Finds workers lost since the last call: exited processes and expired heartbeats. */
+export async function detectLostWorkers(
+  ctx: WorkerContext,
+  started: WorkerProcesses,
+): Promise<string[]> {
+  const exited: string[] = [];
+  for (const [id, launcher] of started.launchers) {
+    if ((await launcher.isAlive(id)) === false) exited.push(id);
+  }
+  const lost = await loseWorkers(ctx, exited, LOST, { expiredHeartbeats: true });
+  if (lost.length > 0) {
+    ctx.logger.warn(
+      { network: ctx.networkId, workerIds: lost },
+      `detected ${lost.length} lost worker(s)`,
+    );
+  }
+  return lost;
+}
+
+/** Moves workers to terminated and fails their running and pending tasks (one script). */
+export function loseWorkers(
+  ctx: WorkerContext,
+  workerIds: string[],
+  condition: { message: string },
+  { expiredHeartbeats }: { expiredHeartbeats: boolean },
+): Promise<string[]> {
+  return runScript(
+    ctx.client(),
+    calls.loseWorkers(ctx.keys, {
+      workerIds,
+      condition: encodeValue(condition, 'condition'),
+      expiredHeartbeats,
+    }),
+  );
+}
+
+/** Workers started here whose process is alive but which never registered. */
+async function startingWorkers(
+  ctx: WorkerContext,
+  started: WorkerProcesses,
+  running: Set<string>,
+): Promise<string[]> {
+  const candidates = [...started.launchers.keys()].filter((id) => !running.has(id));
+  if (candidates.length === 0) return [];
+  const registered = await ctx.client().zmscore(ctx.keys.workers, ...candidates);
+  const alive = await Promise.all(candidates.map((id) => started.launchers.get(id)!.isAlive(id)));
+  return candidates.filter((_, i) => registered[i] === null && alive[i] === true);
+}
+
+async function heartbeatFlags(ctx: WorkerContext, ids: string[]): Promise<boolean[]> {
+  const pipeline = ctx.client().pipeline();
+  for (const id of ids) pipeline.hget(ctx.keys.worker(id), 'heartbeat');
+  return unwrap(await pipeline.exec()).map((value) => value === '1');
+}
