@@ -10,6 +10,6 @@ export default defineConfig({
     // One scenario at a time: each runs several processes on a small machine.
     fileParallelism: false,
     reporters: ['default', './test/helpers/summary-reporter.ts'],
-    env: { RUSHNET_LOG_LEVEL: 'error' },
+    env: { RUSHNET_LOG_LEVEL: 'error', RUSHNET_TEST_GUARD: 'off' },
   },
 });

@@ -22,7 +22,12 @@ import {
   checkOptions,
   checkWorkerId,
 } from './validate.js';
-import { ThreadSentinel, TimerSentinel, type WorkerSentinel } from './workers/sentinel.js';
+import {
+  type SentinelReport,
+  ThreadSentinel,
+  TimerSentinel,
+  type WorkerSentinel,
+} from './workers/sentinel.js';
 
 export interface RushWorkerOptions extends RushOptions {
   /** The network to join. */
@@ -67,6 +72,7 @@ export class RushWorker<
   #loggers: WorkerLoggers | undefined;
   #terminated = false;
   #sentinel: WorkerSentinel | undefined;
+  #sentinelFailure: string | undefined;
 
   constructor(options: RushWorkerOptions) {
     const o = checkOptions('options', options, OPTION_NAMES);
@@ -137,26 +143,56 @@ export class RushWorker<
             },
             supervisorPid,
           },
-          (error) => {
-            this.logger.error(
-              { err: error },
-              'the sentinel thread failed: heartbeats and stop requests are no longer seen',
-            );
-          },
+          (report) => this.#onSentinelReport(report),
         )
-      : new TimerSentinel(async () => {
-          const replies = await this.connector
-            .multi()
-            .mget(...flags)
-            .sismember(k.runningWorkers, this.workerId)
-            .exec();
-          const raised = ((replies?.[0]?.[1] ?? []) as (string | null)[]).some(
-            (flag) => flag !== null,
-          );
-          // A worker no longer among the running ones was declared lost or killed: it stops too.
-          return raised || replies?.[1]?.[1] === 0;
-        }, supervisorPid);
+      : new TimerSentinel(
+          async () => {
+            const [raised, running] = unwrap(
+              await this.connector
+                .multi()
+                .mget(...flags)
+                .sismember(k.runningWorkers, this.workerId)
+                .exec(),
+            ) as [(string | null)[], number];
+            // A worker no longer among the running ones was declared lost or killed: it stops.
+            return raised.some((flag) => flag !== null) || running === 0;
+          },
+          supervisorPid,
+          (report) => this.#onSentinelReport(report),
+        );
     return this;
+  }
+
+  /**
+   * Why this worker's sentinel gave up (a permanent Redis error), if it did: the worker was
+   * then failed and terminated, and the runtime exits non-zero.
+   */
+  get sentinelFailure(): string | undefined {
+    return this.#sentinelFailure;
+  }
+
+  /** Logs the sentinel's reports to the worker's log; a fatal one fails the worker clearly. */
+  #onSentinelReport(report: SentinelReport): void {
+    const worker = { network: this.networkId, workerId: this.workerId };
+    if (report.kind === 'error') {
+      this.logger.warn(
+        { ...worker, err: report.message },
+        'heartbeat and stop checks are failing; retrying',
+      );
+    } else if (report.kind === 'recovered') {
+      this.logger.info(worker, 'heartbeat and stop checks work again');
+    } else if (this.#sentinelFailure === undefined) {
+      this.#sentinelFailure = report.message;
+      this.logger.error(
+        { ...worker, err: report.message },
+        'heartbeat and stop checks failed for good: the worker stops',
+      );
+      this.failAndTerminate({
+        message: `Worker stopped: its heartbeat failed (${report.message})`,
+      }).catch((error: unknown) =>
+        this.logger.error({ ...worker, err: String(error) }, "could not fail the worker's tasks"),
+      );
+    }
   }
 
   protected override loggerFor(name: string): Logger {

@@ -5,6 +5,7 @@
 import type { Redis } from 'ioredis';
 import { type DestinationStream, type LevelWithSilent, type Logger, pino } from 'pino';
 import type { LogThresholds } from '../plan.js';
+import { unwrap } from '../redis/scripts/index.js';
 
 /** How many records each worker keeps in Redis unless configured. */
 export const DEFAULT_MAX_LOG_ENTRIES = 10_000;
@@ -15,6 +16,8 @@ const DEFAULT_THRESHOLD = 'info';
 export class RedisLogSink implements DestinationStream {
   #buffer: string[] = [];
   #pending: Promise<unknown> = Promise.resolve();
+  /** Whether the last write failed (so a streak of failures is reported once). */
+  #failing = false;
 
   constructor(
     private readonly client: Redis,
@@ -28,7 +31,10 @@ export class RedisLogSink implements DestinationStream {
     if (this.#buffer.length > this.bufferSize) void this.flush();
   }
 
-  /** Writes what is buffered; resolves when Redis has it (errors are swallowed: logging never throws). */
+  /**
+   * Writes what is buffered; resolves when Redis has it. Logging never throws: a failed write
+   * is reported on stderr (once per streak of failures) and its records are lost.
+   */
   flush(): Promise<void> {
     if (this.#buffer.length > 0) {
       const lines = this.#buffer;
@@ -38,7 +44,18 @@ export class RedisLogSink implements DestinationStream {
         .rpush(this.key, ...lines)
         .ltrim(this.key, -this.maxEntries, -1)
         .exec()
-        .catch(() => {});
+        .then((replies) => {
+          unwrap(replies);
+          this.#failing = false;
+        })
+        .catch((error: unknown) => {
+          if (!this.#failing) {
+            process.stderr.write(
+              `rushnet: could not store log records in Redis (${error instanceof Error ? error.message : String(error)})\n`,
+            );
+          }
+          this.#failing = true;
+        });
     }
     return this.#pending.then(() => {});
   }

@@ -70,7 +70,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<number> 
     await loop(worker, ...stored.args);
     // Tasks it left running or pending would otherwise stay so forever: fail them.
     await worker.failAndTerminate({ message: 'Worker terminated before finishing the task' });
-    return 0;
+    // A heartbeat that failed for good has stopped the loop: that is a failure of the worker.
+    return worker.sentinelFailure === undefined ? 0 : 1;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     worker.logger.error({ err: error }, `worker loop failed: ${message}`);

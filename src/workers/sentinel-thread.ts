@@ -6,11 +6,14 @@
  *   the worker is no longer among the running workers: it was declared lost or killed),
  * - ends the process when a kill request arrives (heartbeat workers only),
  * - ends the process when its supervising parent is gone.
- * Redis errors are retried forever: a heartbeat never kills its own worker.
+ * Transient Redis errors are retried forever (a heartbeat never kills its own worker), and
+ * reported: the first error of a streak and the recovery go to the main thread, which logs them
+ * to the worker's log. An error that retrying cannot cure (a missing permission, a key of the
+ * wrong type) is reported as fatal: the main thread then fails the worker clearly.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Redis } from 'ioredis';
-import type { SentinelData } from './sentinel.js';
+import { isPermanentRedisError, type SentinelData, type SentinelReport } from './sentinel.js';
 
 const data = workerData as SentinelData;
 const flags = new Int32Array(data.flags);
@@ -43,9 +46,11 @@ async function tick(): Promise<void> {
     .mget(data.terminateAllKey, data.terminateKey, data.killKey)
     .sismember(data.runningWorkersKey, data.workerId)
     .exec();
-  const [all, mine, kill] = (replies?.[0]?.[1] ?? []) as (string | null)[];
+  if (!replies) throw new Error('the flag read was aborted');
+  for (const [error] of replies) if (error) throw error;
+  const [all, mine, kill] = replies[0]![1] as (string | null)[];
   // A worker no longer among the running ones was declared lost or killed: it stops too.
-  const dropped = replies?.[1]?.[1] === 0;
+  const dropped = replies[1]![1] === 0;
   if (kill != null && data.heartbeat) endProcess();
   if ((all != null || mine != null || dropped) && Atomics.load(flags, TERMINATE) === 0) {
     Atomics.store(flags, TERMINATE, 1);
@@ -53,12 +58,25 @@ async function tick(): Promise<void> {
   }
 }
 
+function report(message: SentinelReport): void {
+  parentPort?.postMessage(message);
+}
+
 async function loop(): Promise<void> {
+  let failing = false;
   while (running && Atomics.load(flags, STOPPED) === 0) {
     try {
       await tick();
-    } catch {
-      // Transient Redis trouble: keep trying.
+      if (failing) report({ kind: 'recovered' });
+      failing = false;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (isPermanentRedisError(message)) {
+        report({ kind: 'fatal', message });
+        break;
+      }
+      if (!failing) report({ kind: 'error', message });
+      failing = true;
     }
     await new Promise((r) => setTimeout(r, CHECK_MS));
   }

@@ -28,6 +28,17 @@ export interface SentinelData {
 const TERMINATE = 0;
 const STOPPED = 1;
 
+/** What a sentinel tells its worker: a failure streak starts or ends, or a fatal error. */
+export type SentinelReport =
+  | { kind: 'error'; message: string }
+  | { kind: 'recovered' }
+  | { kind: 'fatal'; message: string };
+
+/** Errors that no retry cures: a missing permission, a key of the wrong type, bad credentials. */
+export function isPermanentRedisError(message: string): boolean {
+  return /^(NOPERM|WRONGTYPE|WRONGPASS|NOAUTH|ERR unknown command)/.test(message);
+}
+
 /** Running from TypeScript sources (tests, tsx): the thread needs tsx to load its .ts file. */
 const fromSources = import.meta.url.endsWith('.ts');
 
@@ -53,16 +64,33 @@ export class TimerSentinel implements WorkerSentinel {
   #terminate = false;
   #timer: NodeJS.Timeout | undefined;
 
-  /** @param shouldStop asks Redis whether the worker was asked to stop (or dropped) */
-  constructor(shouldStop: () => Promise<boolean>, supervisorPid: number | undefined) {
+  /**
+   * @param shouldStop asks Redis whether the worker was asked to stop (or dropped)
+   * @param onReport told when checks start failing, recover, or fail for good
+   */
+  constructor(
+    shouldStop: () => Promise<boolean>,
+    supervisorPid: number | undefined,
+    onReport: (report: SentinelReport) => void,
+  ) {
+    let failing = false;
     const check = async () => {
       // A supervised worker whose parent is gone ends with it.
       if (supervisorPid !== undefined && process.ppid !== supervisorPid)
         process.kill(process.pid, 'SIGKILL');
       try {
         if (await shouldStop()) this.#terminate = true;
-      } catch {
-        // Redis unreachable for now: look again at the next tick.
+        if (failing) onReport({ kind: 'recovered' });
+        failing = false;
+      } catch (error) {
+        // Redis unreachable for now: report the first failure, look again at the next tick.
+        const message = error instanceof Error ? error.message : String(error);
+        if (isPermanentRedisError(message)) {
+          onReport({ kind: 'fatal', message });
+          return;
+        }
+        if (!failing) onReport({ kind: 'error', message });
+        failing = true;
       }
       if (this.#timer) this.#timer = setTimeout(check, CHECK_MS).unref();
     };
@@ -84,8 +112,11 @@ export class ThreadSentinel implements WorkerSentinel {
   readonly #flags = new Int32Array(new SharedArrayBuffer(8));
   readonly #thread: Worker;
 
-  /** @param onError told when the thread fails (heartbeats and flags then stop) */
-  constructor(options: Omit<SentinelData, 'flags'>, onError: (error: Error) => void) {
+  /**
+   * @param onReport told when the thread's Redis calls start failing, recover, or fail for
+   * good, and when the thread itself fails (heartbeats and flags then stop)
+   */
+  constructor(options: Omit<SentinelData, 'flags'>, onReport: (report: SentinelReport) => void) {
     // Functions cannot cross to a thread; the thread sets its own retry behaviour.
     const { retryStrategy: _, ...clientOptions } = options.clientOptions;
     const workerData: SentinelData = { ...options, clientOptions, flags: this.#flags.buffer };
@@ -96,7 +127,10 @@ export class ThreadSentinel implements WorkerSentinel {
         })
       : new Worker(new URL('./sentinel-thread.js', import.meta.url), { workerData });
     this.#thread.unref();
-    this.#thread.on('error', onError);
+    this.#thread.on('message', (report: SentinelReport) => onReport(report));
+    this.#thread.on('error', (error) =>
+      onReport({ kind: 'fatal', message: `the sentinel thread failed: ${error.message}` }),
+    );
   }
 
   /** Whether a terminate request was seen. */

@@ -39,10 +39,11 @@ export async function stopWorkers(
       `stopWorkers: skipped ${skipped.length} worker(s) that are not running`,
     );
   }
-  // Workers this manager started that have not registered yet have no task: when all are
+  // Processes this manager started that are alive but not among the running workers (still
+  // starting, or declared lost while frozen) have no task to hand back: when all workers are
   // stopped, they are killed (a flag for them would outlive them in Redis).
-  const starting = requested ? [] : await startingWorkers(ctx, started, running);
-  await Promise.all(starting.map((id) => started.launchers.get(id)?.kill(id)));
+  const strays = requested ? [] : await strayWorkers(ctx, started, running, type);
+  await Promise.all(strays.map((id) => started.launchers.get(id)?.kill(id)));
   if (targets.length === 0) return [];
   if (type === 'terminate') {
     const pipeline = client.pipeline();
@@ -108,17 +109,22 @@ export function loseWorkers(
   );
 }
 
-/** Workers started here whose process is alive but which never registered. */
-async function startingWorkers(
+/**
+ * Workers started here whose process is alive but which are not running in the network: for a
+ * kill, all of them; for a terminate, those that never registered (the others already stopped).
+ */
+async function strayWorkers(
   ctx: WorkerContext,
   started: WorkerProcesses,
   running: Set<string>,
+  type: 'kill' | 'terminate',
 ): Promise<string[]> {
   const candidates = [...started.launchers.keys()].filter((id) => !running.has(id));
   if (candidates.length === 0) return [];
-  const registered = await ctx.client().zmscore(ctx.keys.workers, ...candidates);
+  const registered =
+    type === 'kill' ? [] : await ctx.client().zmscore(ctx.keys.workers, ...candidates);
   const alive = await Promise.all(candidates.map((id) => started.launchers.get(id)!.isAlive(id)));
-  return candidates.filter((_, i) => registered[i] === null && alive[i] === true);
+  return candidates.filter((_, i) => alive[i] === true && (registered[i] ?? null) === null);
 }
 
 async function heartbeatFlags(ctx: WorkerContext, ids: string[]): Promise<boolean[]> {

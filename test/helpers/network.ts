@@ -1,4 +1,12 @@
-/** Per-test helpers: a fresh network on the shared private Redis, closed after the test. */
+/**
+ * Per-test helpers: a fresh network on the shared private Redis, cleaned up after the test.
+ *
+ * After every test that used them, a guard checks each network the test touched: first the
+ * invariants (test/helpers/invariants.ts), then it cleans up the way a user would (closes the
+ * workers, `reset()` through a manager) and fails the test if anything survives that: a worker
+ * process still alive, or a key of the network that SCAN still finds. (The chaos suite, whose
+ * faults break networks on purpose, runs with RUSHNET_TEST_GUARD=off.)
+ */
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -7,14 +15,100 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, inject } from 'vitest';
 import { Rush, RushWorker, type RushWorkerOptions } from '../../src/index.js';
+import { checkInvariants } from './invariants.js';
 
 export const redisUrl = (): string => inject('redisUrl');
 
 const open: { close(): Promise<void> }[] = [];
+/** Networks the test used, with the managers made for them. */
+const networks = new Map<string, Rush[]>();
+/** Networks whose invariants the test breaks on purpose (e.g. by deleting keys). */
+const brokenOnPurpose = new Set<string>();
+/** Processes the test started itself (not through rushnet). */
+const spawned: ChildProcess[] = [];
+const guardOn = process.env.RUSHNET_TEST_GUARD !== 'off';
+
+function touch(networkId: string, rush?: Rush): void {
+  const managers = networks.get(networkId) ?? [];
+  if (rush) managers.push(rush);
+  networks.set(networkId, managers);
+}
+
+/** Marks a network whose invariants the test breaks on purpose: they are not checked. */
+export function breaksInvariants(networkId: string): void {
+  brokenOnPurpose.add(networkId);
+}
+
+/** Registers a process the test started, so the leak guard checks it is gone at the end. */
+export function trackProcess<T extends ChildProcess>(child: T): T {
+  spawned.push(child);
+  return child;
+}
 
 afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
+  const touched = [...networks];
+  networks.clear();
+  const unchecked = new Set(brokenOnPurpose);
+  brokenOnPurpose.clear();
+  const children = spawned.splice(0);
+  const problems: string[] = [];
+  const raw = new Redis(redisUrl());
+  try {
+    if (guardOn) {
+      for (const [id] of touched) {
+        if (unchecked.has(id)) continue;
+        for (const v of await checkInvariants(raw, id)) problems.push(`network ${id}: ${v}`);
+      }
+    }
+    const managers = touched.flatMap(([, list]) => list);
+    const processes = managers.flatMap((rush) => [...rush.processes.values()]);
+    // Workers in this process first (their sentinels would write after a reset), then a reset
+    // of each network by one of its managers (a fresh one when the test closed its own).
+    await Promise.all(open.splice(0).map((c) => c.close()));
+    if (guardOn) {
+      for (const [id, list] of touched) {
+        let rush = list.find((r) => isOpen(r));
+        const fresh = rush === undefined;
+        rush ??= await new Rush({ networkId: id, config: redisUrl() }).connect();
+        await rush.reset();
+        if (fresh) await rush.close();
+      }
+      for (const child of [...processes, ...children]) {
+        if (child.exitCode === null && child.signalCode === null) {
+          problems.push(
+            `process ${child.pid} (${child.spawnfile}) was still running after reset()`,
+          );
+        }
+      }
+      for (const [id] of touched) {
+        const left = await scanNetworkKeys(raw, id);
+        if (left.length > 0) {
+          problems.push(
+            `network ${id}: reset() left ${left.length} key(s): ${left.slice(0, 5).join(', ')}`,
+          );
+          await raw.del(...left);
+        }
+      }
+    }
+  } finally {
+    await Promise.all(
+      [...touched.flatMap(([, l]) => l.flatMap((r) => [...r.processes.values()])), ...children].map(
+        killAndWait,
+      ),
+    );
+    await Promise.all(touched.flatMap(([, list]) => list.map((r) => r.close())));
+    raw.disconnect();
+  }
+  if (problems.length > 0) throw new Error(`leak guard:\n${problems.join('\n')}`);
 });
+
+function isOpen(rush: Rush): boolean {
+  try {
+    return rush.connector.status === 'ready';
+  } catch {
+    return false;
+  }
+}
 
 /** A temporary directory, removed after the test. */
 export function tempDir(prefix = 'rushnet-test-'): string {
@@ -27,15 +121,10 @@ export function newNetworkId(): string {
   return `test-${randomUUID()}`;
 }
 
-/** A connected manager of a fresh network (or of `networkId`); its worker processes die after the test. */
+/** A connected manager of a fresh network (or of `networkId`); the leak guard resets it after the test. */
 export async function manager(networkId = newNetworkId(), config = redisUrl()): Promise<Rush> {
   const rush = await new Rush({ networkId, config }).connect();
-  open.push({
-    close: async () => {
-      await Promise.all([...rush.processes.values()].map(killAndWait));
-      await rush.close();
-    },
-  });
+  touch(networkId, rush);
   return rush;
 }
 
@@ -67,6 +156,7 @@ export async function worker(
   options: Partial<RushWorkerOptions> = {},
 ): Promise<RushWorker> {
   const w = await RushWorker.create({ networkId, config: redisUrl(), ...options });
+  touch(networkId);
   open.push(w);
   return w;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { storeLargeObject } from '../../src/index.js';
 import {
+  breaksInvariants,
   manager,
   newNetworkId,
   rawClient,
@@ -16,6 +17,7 @@ describe('reading tasks', () => {
     const first = await rush.pushFinishedTasks([{ x: 1 }, { x: 2 }], [{ y: 1 }, { y: 2 }]);
     expect((await rush.fetchFinishedTasks()).map((r) => r.key)).toEqual(first);
     // Delete a cached task behind the cache's back: a cached read does not look at it again.
+    breaksInvariants(id); // deletes keys behind rushnet's back
     await rawClient().del(`rush:{${id}}:task:${first[0]}`);
     const [third] = await rush.pushFinishedTasks([{ x: 3 }], [{ y: 3 }]);
     const rows = await rush.fetchFinishedTasks();
@@ -88,6 +90,7 @@ describe('reading tasks', () => {
     ]);
     expect(Object.is((fromRecords[0]!.m as Map<number, number>).get(1), -0)).toBe(true);
     // The same rows when read from the hashes.
+    breaksInvariants(id); // deletes keys behind rushnet's back
     await rawClient().del(`rush:{${id}}:finished_records`);
     expect(await (await manager(id)).fetchFinishedTasks()).toEqual(fromRecords);
   });
@@ -96,6 +99,7 @@ describe('reading tasks', () => {
     const id = newNetworkId();
     const rush = await manager(id);
     const keys = await rush.pushFinishedTasks([{ x: 1 }, { x: 2 }], [{ y: 1 }, { y: 2 }]);
+    breaksInvariants(id); // deletes keys behind rushnet's back
     await rawClient().del(`rush:{${id}}:finished_records`);
     const fresh = await manager(id);
     expect(await fresh.fetchFinishedTasks({ fields: ['xs', 'ys'] })).toEqual([
@@ -200,6 +204,7 @@ describe('reading tasks', () => {
     const id = newNetworkId();
     const rush = await manager(id);
     const keys = await rush.pushTasks([{ x: 1 }, { x: 2 }, { x: 3 }]);
+    breaksInvariants(id); // deletes keys behind rushnet's back
     await rawClient().del(`rush:{${id}}:task:${keys[1]}`);
     const warn = vi.spyOn(rush.logger, 'warn');
     const rows = await rush.fetchQueuedTasks();
@@ -224,6 +229,7 @@ describe('reading tasks', () => {
       [{ y: 0 }],
     );
     const raw = rawClient();
+    breaksInvariants(id); // deletes keys behind rushnet's back
     await raw.del(`rush:{${id}}:task:${keys[10]}`, `rush:{${id}}:task:${keys[2500]}`);
     const fresh = await manager(id);
     const warn = vi.spyOn(fresh.logger, 'warn');

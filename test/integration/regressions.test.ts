@@ -100,6 +100,7 @@ describe('regressions found by the chaos suite', () => {
     try {
       defineScripts(client);
       const keysOf = new RushKeys(id);
+      await client.sadd(keysOf.poppers, 'w'); // as a popper registers, so reset() finds its keys
       const pop = async (request: string) => {
         const call = calls.popTask(keysOf, {
           popperId: 'w',
