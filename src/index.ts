@@ -18,7 +18,14 @@ export {
   rushConfig,
   rushPlan,
 } from './plan.js';
-export type { RedisConfig, RedisConnectionOptions } from './redis/config.js';
+export type {
+  RedisAddress,
+  RedisClusterOptions,
+  RedisConfig,
+  RedisConnectionOptions,
+  RedisSentinelOptions,
+  RedisTlsOptions,
+} from './redis/config.js';
 export { Rush, type RushOptions, rsh } from './rush.js';
 export { LargeObjectRef } from './tasks/codec.js';
 export { storeLargeObject } from './tasks/large-objects.js';

@@ -6,7 +6,7 @@
 import { rushConfig } from './plan.js';
 import type { RedisConfig } from './redis/config.js';
 import { resolveConfig } from './redis/config.js';
-import { closeConnection, openConnection } from './redis/connection.js';
+import { closeConnection, openConnection, primaries } from './redis/connection.js';
 import { RushKeys } from './redis/keys.js';
 import { checkOptions } from './validate.js';
 
@@ -27,21 +27,24 @@ export async function listNetworks(options?: ListNetworksOptions): Promise<strin
   );
   try {
     const ids = new Set<string>();
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(
-        cursor,
-        'MATCH',
-        RushKeys.ANY_NETWORK_PATTERN,
-        'COUNT',
-        SCAN_COUNT,
-      );
-      for (const key of keys) {
-        const id = RushKeys.networkOf(key);
-        if (id !== undefined) ids.add(id);
-      }
-      cursor = next;
-    } while (cursor !== '0');
+    // On a Redis Cluster, SCAN sees one node: ask every primary.
+    for (const node of primaries(client)) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(
+          cursor,
+          'MATCH',
+          RushKeys.ANY_NETWORK_PATTERN,
+          'COUNT',
+          SCAN_COUNT,
+        );
+        for (const key of keys) {
+          const id = RushKeys.networkOf(key);
+          if (id !== undefined) ids.add(id);
+        }
+        cursor = next;
+      } while (cursor !== '0');
+    }
     return [...ids].sort();
   } finally {
     await closeConnection(client);

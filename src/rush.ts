@@ -26,7 +26,7 @@ import {
 } from './redis/connection.js';
 import { RushKeys } from './redis/keys.js';
 import * as calls from './redis/scripts/calls.js';
-import { defineScripts, runScript, unwrap } from './redis/scripts/index.js';
+import { defineScripts, runScript } from './redis/scripts/index.js';
 import type { Participant, RushContext } from './rush/context.js';
 import { NetworkCounts } from './rush/counts.js';
 import { TaskEvents } from './rush/events.js';

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import type { Logger } from './logging/logger.js';
 import { DEFAULT_MAX_LOG_ENTRIES, RedisLogSink, WorkerLoggers } from './logging/redis-log.js';
 import { checkLogThresholds, type LogThresholds } from './plan.js';
-import { toClientOptions } from './redis/config.js';
+import { plainConfig } from './redis/config.js';
 import * as calls from './redis/scripts/calls.js';
 import { runScript, unwrap } from './redis/scripts/index.js';
 import { Rush, type RushOptions } from './rush.js';
@@ -130,7 +130,8 @@ export class RushWorker<
     this.#sentinel = this.heartbeatPeriod
       ? new ThreadSentinel(
           {
-            clientOptions: toClientOptions(this.config),
+            // The password is not enumerable in this.config: hand the thread a plain copy.
+            config: plainConfig(this.config),
             terminateAllKey: flags[0]!,
             runningWorkersKey: k.runningWorkers,
             workerId: this.workerId,

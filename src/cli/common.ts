@@ -2,8 +2,16 @@
  * Helpers shared by the commands: connecting, failing in one line, tables, value formatting.
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import { RushError } from '../errors.js';
-import { configToUrl, type ResolvedRedisConfig, resolveConfig } from '../redis/config.js';
+import { RushError, RushInputError } from '../errors.js';
+import {
+  checkFile,
+  configToUrl,
+  normalizeConfig,
+  plainConfig,
+  type RedisTlsOptions,
+  type ResolvedRedisConfig,
+  resolveConfig,
+} from '../redis/config.js';
 import { Rush } from '../rush.js';
 
 /** Exit code of usage errors (bad arguments). */
@@ -12,9 +20,56 @@ export const USAGE_ERROR = 2;
 /** A usage error: reported like commander's own, exit code 2. */
 export class UsageError extends Error {}
 
-/** The Redis config of a command: `--url`, else `REDIS_URL`, else the default. */
-export function cliConfig(url: string | undefined): ResolvedRedisConfig {
-  return resolveConfig(url, undefined);
+/** The connection flags of a command (see {@link withUrl}). */
+export interface ConnectionFlags {
+  url?: string;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+/**
+ * The Redis config of a command: `--url`, else the environment (`RUSHNET_REDIS_CONFIG`,
+ * `REDIS_URL`), else the default; `--tls-ca/--tls-cert/--tls-key` add TLS files (and turn TLS
+ * on). A bad `--url` or a missing file is a {@link UsageError}.
+ */
+export function cliConfig(flags: ConnectionFlags): ResolvedRedisConfig {
+  let config: ResolvedRedisConfig;
+  try {
+    config =
+      flags.url === undefined
+        ? resolveConfig(undefined, undefined)
+        : normalizeConfig(flags.url, '--url');
+  } catch (error) {
+    if (flags.url !== undefined && error instanceof RushInputError) {
+      throw new UsageError(error.message);
+    }
+    throw error;
+  }
+  const files: RedisTlsOptions = {};
+  for (const [flag, value, name] of [
+    ['--tls-ca', flags.tlsCa, 'caFile'],
+    ['--tls-cert', flags.tlsCert, 'certFile'],
+    ['--tls-key', flags.tlsKey, 'keyFile'],
+  ] as const) {
+    if (value === undefined) continue;
+    try {
+      files[name] = checkFile(value, flag);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  if ((files.certFile === undefined) !== (files.keyFile === undefined)) {
+    throw new UsageError('`--tls-cert` and `--tls-key` go together: give both or neither');
+  }
+  if (Object.keys(files).length === 0) return config;
+  const plain = plainConfig(config);
+  const tls = { ...(plain.tls || {}), ...files };
+  return normalizeConfig(
+    plain.kind === 'sentinel' && plain.sentinelTls
+      ? { ...plain, tls, sentinelTls: { ...plain.sentinelTls, ...files } }
+      : { ...plain, tls },
+  );
 }
 
 export function redacted(config: ResolvedRedisConfig): string {
@@ -22,8 +77,8 @@ export function redacted(config: ResolvedRedisConfig): string {
 }
 
 /** A manager of the network for one command. */
-export async function openNetwork(networkId: string, url: string | undefined): Promise<Rush> {
-  return new Rush({ networkId, config: cliConfig(url) }).connect();
+export async function openNetwork(networkId: string, flags: ConnectionFlags): Promise<Rush> {
+  return new Rush({ networkId, config: cliConfig(flags) }).connect();
 }
 
 /** Prints one line on stderr, no stack trace, and exits non-zero. */
@@ -46,12 +101,13 @@ export function action<A extends unknown[]>(
   };
 }
 
-/** Adds `--url` to a command. */
+/** Adds `--url` and the TLS file flags to a command (read them with {@link cliConfig}). */
 export function withUrl(command: Command): Command {
-  return command.option(
-    '--url <redis-url>',
-    'Redis URL (default: $REDIS_URL, else redis://127.0.0.1:6379)',
-  );
+  return command
+    .option('--url <redis-url>', 'Redis URL (default: $REDIS_URL, else redis://127.0.0.1:6379)')
+    .option('--tls-ca <file>', "TLS: the CA certificate (PEM) that signed the server's certificate")
+    .option('--tls-cert <file>', 'TLS: a client certificate (PEM), with --tls-key')
+    .option('--tls-key <file>', "TLS: the client certificate's private key (PEM)");
 }
 
 export function positiveInteger(value: string): number {

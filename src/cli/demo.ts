@@ -8,11 +8,12 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
+import { startDashboard } from '../dashboard/index.js';
 import { ProgressLine } from '../progress.js';
 import { configToUrl, resolveConfig } from '../redis/config.js';
 import { answersPing, type EmbeddedRedis, startEmbeddedRedis } from '../redis/embedded-redis.js';
 import { Rush } from '../rush.js';
-import { action, positiveInteger, positiveNumber } from './common.js';
+import { action, positiveInteger, positiveNumber, untilInterrupted } from './common.js';
 import { toCsv } from './export.js';
 
 const KNOWN_MINIMUM = 0.397887;
@@ -25,6 +26,8 @@ interface DemoOptions {
   evalMs: number;
   url?: string;
   embedded?: boolean;
+  dashboard?: boolean;
+  dashboardPort?: number;
 }
 
 function nonNegative(value: string): number {
@@ -84,6 +87,11 @@ async function runDemo(options: DemoOptions): Promise<void> {
     networkId: `demo-${Date.now().toString(36)}`,
     config: url,
   }).connect();
+  // The dashboard starts before the workers, so its charts show the whole run.
+  const dashboard = options.dashboard
+    ? await startDashboard({ config: url, network: rush.networkId, port: options.dashboardPort })
+    : undefined;
+  if (dashboard) out.write(`rushnet demo: dashboard at ${dashboard.url}\n`);
   const nWorkers = options.workers ?? availableParallelism();
   const deadline = started + options.duration * 1000;
   const loop = { module: new URL(`./demo-loop.${fromSources ? 'ts' : 'js'}`, import.meta.url) };
@@ -170,6 +178,17 @@ async function runDemo(options: DemoOptions): Promise<void> {
     );
     lines.push(`  results: ${file}`);
   }
+  if (dashboard) {
+    // The summary now; the dashboard (and its Redis) stays until Ctrl-C.
+    out.write(`${lines.splice(0).join('\n')}\n`);
+    if (!interrupted) {
+      out.write(`rushnet demo: the dashboard stays at ${dashboard.url} (Ctrl-C to stop)\n`);
+      const stop = untilInterrupted();
+      while (!stop.stopped()) await stop.wait(60_000);
+      interrupted = false; // that Ctrl-C only ended the dashboard
+    }
+    await within(3000, dashboard.close());
+  }
   if (embedded) {
     await within(3000, rush.close());
     await embedded.stop();
@@ -206,5 +225,7 @@ export function demoCommand(program: Command): void {
       'use this Redis (default: $REDIS_URL, else 127.0.0.1:6379 if it answers, else a private redis-server)',
     )
     .option('--embedded', 'always use a private redis-server')
+    .option('--dashboard', 'serve the live dashboard of the run, and keep it until Ctrl-C')
+    .option('--dashboard-port <n>', 'port of the dashboard (default: a free one)', positiveInteger)
     .action(action(runDemo));
 }

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import type { TaskState } from '../types.js';
-import { action, openNetwork, withUrl } from './common.js';
+import { action, type ConnectionFlags, openNetwork, withUrl } from './common.js';
 
 const FIXED = ['key', 'state', 'worker_id'];
 
@@ -62,14 +62,15 @@ export function exportCommand(program: Command): void {
       .option('--out <file>', 'write to this file instead of stdout'),
   ).action(
     action(
-      async (options: {
-        network: string;
-        url?: string;
-        state?: TaskState[];
-        format: 'json' | 'csv';
-        out?: string;
-      }) => {
-        const rush = await openNetwork(options.network, options.url);
+      async (
+        options: ConnectionFlags & {
+          network: string;
+          state?: TaskState[];
+          format: 'json' | 'csv';
+          out?: string;
+        },
+      ) => {
+        const rush = await openNetwork(options.network, options);
         try {
           const rows = await rush.fetchTasksWithState({
             states: options.state ?? ['queued', 'running', 'finished', 'failed'],

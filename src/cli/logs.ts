@@ -1,17 +1,10 @@
 /** `rushnet logs`: the log records workers stored in Redis. */
 import { type Command, InvalidArgumentError } from 'commander';
+import { LEVEL_RANK, LOG_LEVELS } from '../logging/levels.js';
 import { formatLogRecord } from '../logging/redis-log.js';
-import { LOG_LEVELS } from '../plan.js';
-import { action, openNetwork, untilInterrupted, withUrl } from './common.js';
+import { action, type ConnectionFlags, openNetwork, untilInterrupted, withUrl } from './common.js';
 
-const RANK: Record<string, number> = {
-  trace: 10,
-  debug: 20,
-  info: 30,
-  warn: 40,
-  error: 50,
-  fatal: 60,
-};
+const RANK: Record<string, number> = LEVEL_RANK;
 
 function level(value: string): string {
   if (!(value in RANK))
@@ -32,14 +25,15 @@ export function logsCommand(program: Command): void {
       .option('--follow', 'keep printing new records until Ctrl-C'),
   ).action(
     action(
-      async (options: {
-        network: string;
-        url?: string;
-        worker?: string;
-        level?: string;
-        follow?: boolean;
-      }) => {
-        const rush = await openNetwork(options.network, options.url);
+      async (
+        options: ConnectionFlags & {
+          network: string;
+          worker?: string;
+          level?: string;
+          follow?: boolean;
+        },
+      ) => {
+        const rush = await openNetwork(options.network, options);
         const minimum = RANK[options.level ?? 'trace']!;
         const printed = new Map<string, number>(); // worker id → last seq printed
         const printNew = async () => {

@@ -34,6 +34,7 @@ const modules =
         import('./reset.js').then((m) => m.resetCommand),
         import('./export.js').then((m) => m.exportCommand),
         import('./demo.js').then((m) => m.demoCommand),
+        import('./dashboard.js').then((m) => m.dashboardCommand),
       ];
 for (const add of await Promise.all(modules)) add(program);
 // Subcommands share the one-line errors and the exit codes.

@@ -1,7 +1,15 @@
 /** `rushnet reset`: remove every key of a network, after confirmation. */
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { action, cliConfig, openNetwork, redacted, UsageError, withUrl } from './common.js';
+import {
+  action,
+  type ConnectionFlags,
+  cliConfig,
+  openNetwork,
+  redacted,
+  UsageError,
+  withUrl,
+} from './common.js';
 
 export function resetCommand(program: Command): void {
   withUrl(
@@ -11,17 +19,17 @@ export function resetCommand(program: Command): void {
       .requiredOption('--network <id>', 'network id')
       .option('--yes', 'do not ask for confirmation'),
   ).action(
-    action(async (options: { network: string; url?: string; yes?: boolean }) => {
+    action(async (options: ConnectionFlags & { network: string; yes?: boolean }) => {
       if (!options.yes && !process.stdin.isTTY) {
         throw new UsageError('reset needs confirmation: run it on a terminal, or pass --yes');
       }
-      const rush = await openNetwork(options.network, options.url);
+      const rush = await openNetwork(options.network, options);
       try {
         const [tasks, workers] = await Promise.all([rush.nTasks(), rush.nRunningWorkers()]);
         if (!options.yes) {
           const prompt = createInterface({ input: process.stdin, output: process.stdout });
           const answer = await prompt.question(
-            `Remove network ${rush.networkId} from ${redacted(cliConfig(options.url))} ` +
+            `Remove network ${rush.networkId} from ${redacted(cliConfig(options))} ` +
               `(${tasks} tasks, ${workers} running workers)? [y/N] `,
           );
           prompt.close();

@@ -4,6 +4,7 @@ import { listNetworks } from '../networks.js';
 import { Rush } from '../rush.js';
 import {
   action,
+  type ConnectionFlags,
   cliConfig,
   openNetwork,
   redacted,
@@ -32,8 +33,8 @@ async function describeNetwork(rush: Rush): Promise<string> {
 }
 
 /** Network ids found on the server, with counts. */
-async function describeServer(url: string | undefined): Promise<string> {
-  const config = cliConfig(url);
+async function describeServer(flags: ConnectionFlags): Promise<string> {
+  const config = cliConfig(flags);
   const ids = await listNetworks({ config });
   if (ids.length === 0) return `no rush networks on ${redacted(config)}`;
   const rows: (string | number)[][] = [];
@@ -59,9 +60,9 @@ export function statusCommand(program: Command): void {
       .option('--network <id>', 'network id')
       .option('--watch', 'refresh every second until Ctrl-C'),
   ).action(
-    action(async (options: { network?: string; url?: string; watch?: boolean }) => {
-      const rush = options.network ? await openNetwork(options.network, options.url) : undefined;
-      const render = () => (rush ? describeNetwork(rush) : describeServer(options.url));
+    action(async (options: ConnectionFlags & { network?: string; watch?: boolean }) => {
+      const rush = options.network ? await openNetwork(options.network, options) : undefined;
+      const render = () => (rush ? describeNetwork(rush) : describeServer(options));
       try {
         if (!options.watch) {
           process.stdout.write(`${await render()}\n`);

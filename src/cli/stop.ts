@@ -1,6 +1,6 @@
 /** `rushnet stop`: terminate or kill workers of a network. */
 import { type Command, Option } from 'commander';
-import { action, openNetwork, withUrl } from './common.js';
+import { action, type ConnectionFlags, openNetwork, withUrl } from './common.js';
 
 export function stopCommand(program: Command): void {
   withUrl(
@@ -16,13 +16,14 @@ export function stopCommand(program: Command): void {
       .option('--worker <id...>', 'only these workers'),
   ).action(
     action(
-      async (options: {
-        network: string;
-        url?: string;
-        type: 'terminate' | 'kill';
-        worker?: string[];
-      }) => {
-        const rush = await openNetwork(options.network, options.url);
+      async (
+        options: ConnectionFlags & {
+          network: string;
+          type: 'terminate' | 'kill';
+          worker?: string[];
+        },
+      ) => {
+        const rush = await openNetwork(options.network, options);
         try {
           const info = new Map((await rush.workerInfo()).map((w) => [w.worker_id, w]));
           for (const id of options.worker ?? []) {

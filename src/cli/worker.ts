@@ -1,14 +1,15 @@
 /** `rushnet worker`: runs one worker of a network (what workerScript() emits). */
 import type { Command } from 'commander';
 import { startWorker } from '../workers/runtime.js';
-import { action, positiveInteger } from './common.js';
+import { action, type ConnectionFlags, cliConfig, positiveInteger, withUrl } from './common.js';
 
 export function workerCommand(program: Command): void {
-  program
-    .command('worker')
-    .description('start one worker of a network (this is what workerScript() emits)')
-    .requiredOption('--network <id>', 'network id')
-    .option('--url <redis-url>', 'Redis URL (default: $REDIS_URL, else redis://127.0.0.1:6379)')
+  withUrl(
+    program
+      .command('worker')
+      .description('start one worker of a network (this is what workerScript() emits)')
+      .requiredOption('--network <id>', 'network id'),
+  )
     .option('--worker-id <id>', 'worker id (default: a new UUID)')
     .option('--config <id>', 'stored worker configuration to run (default: the latest)')
     .option('--heartbeat-period <s>', 'seconds between heartbeats', positiveInteger)
@@ -20,19 +21,20 @@ export function workerCommand(program: Command): void {
     .option('--output-log <dir>', 'directory for output_<worker-id>.log (stdout)')
     .action(
       action(
-        async (options: {
-          network: string;
-          url?: string;
-          workerId?: string;
-          config?: string;
-          heartbeatPeriod?: number;
-          heartbeatExpire?: number;
-          messageLog?: string;
-          outputLog?: string;
-        }) => {
+        async (
+          options: ConnectionFlags & {
+            network: string;
+            workerId?: string;
+            config?: string;
+            heartbeatPeriod?: number;
+            heartbeatExpire?: number;
+            messageLog?: string;
+            outputLog?: string;
+          },
+        ) => {
           const code = await startWorker({
             networkId: options.network,
-            config: options.url,
+            config: cliConfig(options),
             workerId: options.workerId,
             configId: options.config,
             heartbeatPeriod: options.heartbeatPeriod,

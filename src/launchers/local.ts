@@ -6,15 +6,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FROM_SOURCES, ownModule } from '../module-paths.js';
 import { superviseChild } from '../workers/supervision.js';
 import type { WorkerLauncher, WorkerSpec } from './launcher.js';
 
-const fromSources = import.meta.url.endsWith('.ts');
-
 /** How to run this package's own CLI with the running Node. */
 export function cliCommand(): { program: string; args: string[] } {
-  const entry = fileURLToPath(new URL(`../cli/main.${fromSources ? 'ts' : 'js'}`, import.meta.url));
-  return { program: process.execPath, args: fromSources ? ['--import', 'tsx', entry] : [entry] };
+  const entry = fileURLToPath(ownModule('../cli/main', import.meta.url));
+  return { program: process.execPath, args: FROM_SOURCES ? ['--import', 'tsx', entry] : [entry] };
 }
 
 /** Runs workers as child processes of this process. */

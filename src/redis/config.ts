@@ -1,13 +1,37 @@
 /**
- * Redis connection settings (SPEC §3): a URL or an options object, resolved against the plan,
- * the `REDIS_URL` environment variable and the default address. Passwords never leave this
- * module unredacted except into the client itself.
+ * Redis connection settings (SPEC §3): a URL, a standalone options object, a Redis Cluster or a
+ * Sentinel-monitored primary, with TLS that names files. Checked and brought into one normalized
+ * form, resolved against the plan, the environment and the default address, and handed to
+ * workers through their environment. Passwords never leave this module unredacted except into
+ * the client and the workers' environment.
  */
-import type { RedisOptions } from 'ioredis';
-import { describeValue, RushInputError } from '../errors.js';
+import { RushConfigError, RushInputError } from '../errors.js';
+import { normalizeConfig } from './config-checks.js';
 
-/** Connection options, the alternative to a `redis://` / `rediss://` URL. */
+/** TLS settings. Files are read when a client is made, so the same settings reach every worker. */
+export interface RedisTlsOptions {
+  /** PEM file of the certificate authority that signed the server's certificate. */
+  caFile?: string;
+  /** PEM file of a client certificate (for servers with `tls-auth-clients yes`); needs `keyFile`. */
+  certFile?: string;
+  /** PEM file of the client certificate's private key. */
+  keyFile?: string;
+  /** Name to verify the server's certificate against. @default the host */
+  servername?: string;
+  /** Reject a server whose certificate does not verify. @default true */
+  rejectUnauthorized?: boolean;
+}
+
+/** One server address. */
+export interface RedisAddress {
+  host: string;
+  /** @default 6379 (26379 for a sentinel) */
+  port?: number;
+}
+
+/** A standalone server, the alternative to a `redis://` / `rediss://` URL. */
 export interface RedisConnectionOptions {
+  kind?: 'standalone';
   /** @default '127.0.0.1' */
   host?: string;
   /** @default 6379 */
@@ -16,149 +40,209 @@ export interface RedisConnectionOptions {
   password?: string;
   /** Database number. @default 0 */
   db?: number;
-  /** `true` or TLS options for `rediss`. @default false */
-  tls?: boolean | Record<string, unknown>;
+  /** `true` or TLS settings. @default false */
+  tls?: boolean | RedisTlsOptions;
+}
+
+/** A Redis Cluster: a few of its nodes (URLs or addresses); the client finds the rest. */
+export interface RedisClusterOptions {
+  kind?: 'cluster';
+  cluster: (string | RedisAddress)[];
+  username?: string;
+  password?: string;
+  tls?: boolean | RedisTlsOptions;
+}
+
+/** A primary monitored by Sentinel: the client asks the sentinels where it is. */
+export interface RedisSentinelOptions {
+  kind?: 'sentinel';
+  sentinels: RedisAddress[];
+  /** The monitored primary's name (`sentinel monitor <name> ...`). */
+  name: string;
+  /** For the data nodes. */
+  username?: string;
+  password?: string;
+  /** For the sentinels themselves, when they require it. */
+  sentinelUsername?: string;
+  sentinelPassword?: string;
+  /** @default 0 */
+  db?: number;
+  /** TLS to the data nodes. */
+  tls?: boolean | RedisTlsOptions;
+  /** TLS to the sentinels. @default the same as `tls` */
+  sentinelTls?: boolean | RedisTlsOptions;
 }
 
 /** A Redis URL (`redis://user:pass@host:port/db`, `rediss://` for TLS) or an options object. */
-export type RedisConfig = string | RedisConnectionOptions;
+export type RedisConfig =
+  | string
+  | RedisConnectionOptions
+  | RedisClusterOptions
+  | RedisSentinelOptions;
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
-/** The settings in one normalized form. */
-export interface ResolvedRedisConfig {
+/** TLS settings with absolute file paths; `false` is no TLS. */
+export type ResolvedTls = false | RedisTlsOptions;
+export type ResolvedAddress = Required<RedisAddress>;
+
+export interface ResolvedStandaloneConfig {
+  kind: 'standalone';
   host: string;
   port: number;
   username: string | undefined;
   password: string | undefined;
   db: number;
-  tls: boolean | Record<string, unknown>;
+  tls: ResolvedTls;
 }
-
-/** Parses and checks a config; throws {@link RushInputError} naming `argument`. */
-export function normalizeConfig(config: RedisConfig, argument = 'config'): ResolvedRedisConfig {
-  if (typeof config === 'string') return parseUrl(config, argument);
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new RushInputError(
-      argument,
-      `must be a Redis URL or an options object, got ${describeValue(config)}`,
-    );
-  }
-  const { host = '127.0.0.1', port = 6379, username, password, db = 0, tls = false } = config;
-  if (typeof host !== 'string' || host === '') {
-    throw new RushInputError(
-      `${argument}.host`,
-      `must be a non-empty string, got ${describeValue(host)}`,
-    );
-  }
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new RushInputError(
-      `${argument}.port`,
-      `must be an integer from 1 to 65535, got ${describeValue(port)}`,
-    );
-  }
-  if (!Number.isInteger(db) || db < 0) {
-    throw new RushInputError(
-      `${argument}.db`,
-      `must be a non-negative integer, got ${describeValue(db)}`,
-    );
-  }
-  for (const [name, v] of [
-    ['username', username],
-    ['password', password],
-  ] as const) {
-    if (v !== undefined && typeof v !== 'string') {
-      throw new RushInputError(`${argument}.${name}`, 'must be a string');
-    }
-  }
-  if (typeof tls !== 'boolean' && (typeof tls !== 'object' || tls === null)) {
-    throw new RushInputError(
-      `${argument}.tls`,
-      `must be a boolean or an options object, got ${describeValue(tls)}`,
-    );
-  }
-  return { host, port, username, password, db, tls };
+export interface ResolvedClusterConfig {
+  kind: 'cluster';
+  cluster: ResolvedAddress[];
+  username: string | undefined;
+  password: string | undefined;
+  tls: ResolvedTls;
 }
-
-function parseUrl(text: string, argument: string): ResolvedRedisConfig {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    // The text may hold a password: never echo it.
-    throw new RushInputError(
-      argument,
-      'is not a valid URL (expected redis://host:port or rediss://host:port)',
-    );
-  }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new RushInputError(
-      argument,
-      `must use the redis:// or rediss:// scheme, got ${url.protocol}//`,
-    );
-  }
-  const port = url.port === '' ? 6379 : Number(url.port);
-  const dbText = url.pathname.replace(/^\//, '');
-  const db = dbText === '' ? 0 : Number(dbText);
-  if (!Number.isInteger(db) || db < 0) {
-    throw new RushInputError(
-      argument,
-      `has a bad database number ${JSON.stringify(dbText)} in its path`,
-    );
-  }
-  return {
-    host: url.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
-    port,
-    username: url.username === '' ? undefined : decodeURIComponent(url.username),
-    password: url.password === '' ? undefined : decodeURIComponent(url.password),
-    db,
-    tls: url.protocol === 'rediss:',
-  };
+export interface ResolvedSentinelConfig {
+  kind: 'sentinel';
+  sentinels: ResolvedAddress[];
+  name: string;
+  username: string | undefined;
+  password: string | undefined;
+  sentinelUsername: string | undefined;
+  sentinelPassword: string | undefined;
+  db: number;
+  tls: ResolvedTls;
+  /** `undefined`: the same as `tls`. */
+  sentinelTls: ResolvedTls | undefined;
 }
+/** The settings in one normalized form (also a valid {@link RedisConfig}). */
+export type ResolvedRedisConfig =
+  | ResolvedStandaloneConfig
+  | ResolvedClusterConfig
+  | ResolvedSentinelConfig;
 
-/** The config to use: the explicit one, else the plan's, else `REDIS_URL`, else the default. */
+/** Environment variable that carries a whole config (JSON) to workers. */
+export const CONFIG_ENV = 'RUSHNET_REDIS_CONFIG';
+
+/**
+ * The config to use: the explicit one, else the plan's, else the environment
+ * (`RUSHNET_REDIS_CONFIG`, then `REDIS_URL`), else the default.
+ */
 export function resolveConfig(
   explicit: RedisConfig | undefined,
   planned: RedisConfig | undefined,
 ): ResolvedRedisConfig {
   if (explicit !== undefined) return normalizeConfig(explicit);
   if (planned !== undefined) return normalizeConfig(planned);
-  const fromEnv = process.env.REDIS_URL;
-  if (fromEnv !== undefined && fromEnv !== '') return normalizeConfig(fromEnv, 'REDIS_URL');
+  const env = process.env;
+  if (env[CONFIG_ENV]) return normalizeConfig(configFromEnv(env)!, CONFIG_ENV);
+  if (env.REDIS_URL) return normalizeConfig(env.REDIS_URL, 'REDIS_URL');
   return normalizeConfig(DEFAULT_REDIS_URL);
 }
 
-/** The config as a URL; with `redact`, the password reads `<redacted>`. */
+/**
+ * The config as a URL; with `redact`, the password reads `<redacted>`. A cluster or sentinel
+ * config has no URL: redacted, it gets a description ({@link describeConfig}); unredacted, it
+ * is an error (hand it over with {@link configToEnv}).
+ */
 export function configToUrl(config: ResolvedRedisConfig, { redact }: { redact: boolean }): string {
+  if (config.kind !== 'standalone') {
+    if (redact) return describeConfig(config);
+    throw new RushConfigError(
+      `a ${config.kind} config has no URL form: hand it over with configToEnv()`,
+    );
+  }
   const scheme = config.tls ? 'rediss' : 'redis';
+  return `${scheme}://${auth(config, redact)}${address(config)}${config.db ? `/${config.db}` : ''}`;
+}
+
+/** A readable description for messages, password redacted, e.g. `redis-cluster://h:1,h:2`. */
+export function describeConfig(config: ResolvedRedisConfig): string {
+  const tls = config.tls ? ' (TLS)' : '';
+  switch (config.kind) {
+    case 'standalone':
+      return configToUrl(config, { redact: true });
+    case 'cluster':
+      return `redis-cluster://${auth(config, true)}${addresses(config.cluster)}${tls}`;
+    case 'sentinel':
+      return (
+        `redis-sentinel://${auth(config, true)}${addresses(config.sentinels)}/${config.name}` +
+        `${config.db ? `/${config.db}` : ''}${tls}`
+      );
+  }
+}
+
+function auth(config: { username?: string; password?: string }, redact: boolean): string {
   const user = config.username ? encodeURIComponent(config.username) : '';
   const pass = config.password ? (redact ? '<redacted>' : encodeURIComponent(config.password)) : '';
-  const auth = user || pass ? `${user}${pass ? `:${pass}` : ''}@` : '';
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const db = config.db ? `/${config.db}` : '';
-  return `${scheme}://${auth}${host}:${config.port}${db}`;
+  return user || pass ? `${user}${pass ? `:${pass}` : ''}@` : '';
 }
 
-/** Options for ioredis. Commands wait through reconnects instead of failing (SPEC §10). */
-export function toClientOptions(config: ResolvedRedisConfig): RedisOptions {
-  return {
-    host: config.host,
-    port: config.port,
-    username: config.username,
-    password: config.password,
-    db: config.db,
-    ...(config.tls ? { tls: config.tls === true ? {} : config.tls } : {}),
-    lazyConnect: true,
-    maxRetriesPerRequest: null,
-    connectTimeout: 5000,
-    retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000),
-  };
+function address({ host, port }: ResolvedAddress): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-/** A frozen copy whose password is not enumerable, so printing or serializing it hides it. */
+function addresses(list: readonly ResolvedAddress[]): string {
+  const shown = list.slice(0, 3).map(address).join(',');
+  return list.length > 3 ? `${shown},… (${list.length} nodes)` : shown;
+}
+
+/** A plain copy that carries every property, passwords included (for JSON and the client). */
+export function plainConfig(config: ResolvedRedisConfig): ResolvedRedisConfig {
+  const secrets = { username: config.username, password: config.password };
+  if (config.kind === 'sentinel') {
+    return {
+      ...config,
+      ...secrets,
+      sentinelUsername: config.sentinelUsername,
+      sentinelPassword: config.sentinelPassword,
+    };
+  }
+  return { ...config, ...secrets };
+}
+
+/**
+ * Environment variables that hand the whole config to a worker process: `RUSHNET_REDIS_CONFIG`
+ * (JSON, TLS file paths included) and, for a standalone server, `REDIS_URL`. They hold the
+ * password: pass them in the environment only, never on a command line.
+ */
+export function configToEnv(config: ResolvedRedisConfig): Record<string, string> {
+  const env: Record<string, string> = { [CONFIG_ENV]: JSON.stringify(plainConfig(config)) };
+  if (config.kind === 'standalone') env.REDIS_URL = configToUrl(config, { redact: false });
+  return env;
+}
+
+/**
+ * The config an environment names: `RUSHNET_REDIS_CONFIG` (checked), else `REDIS_URL`, else
+ * `undefined`. @throws RushInputError naming the variable when it is malformed.
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RedisConfig | undefined {
+  const json = env[CONFIG_ENV];
+  if (json) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch {
+      throw new RushInputError(CONFIG_ENV, 'is not valid JSON'); // never echo: it has passwords
+    }
+    normalizeConfig(parsed as RedisConfig, CONFIG_ENV);
+    return parsed as RedisConfig;
+  }
+  return env.REDIS_URL ? env.REDIS_URL : undefined;
+}
+
+/** A frozen copy whose passwords are not enumerable, so printing or serializing it hides them. */
 export function hidePassword(config: ResolvedRedisConfig): Readonly<ResolvedRedisConfig> {
-  const { password, ...rest } = config;
-  const out = { ...rest } as ResolvedRedisConfig;
-  Object.defineProperty(out, 'password', { value: password, enumerable: false });
-  return Object.freeze(out);
+  const out = { ...plainConfig(config) } as Record<string, unknown>;
+  for (const secret of ['password', 'sentinelPassword']) {
+    if (!(secret in out)) continue;
+    const value = out[secret];
+    delete out[secret];
+    Object.defineProperty(out, secret, { value, enumerable: false });
+  }
+  return Object.freeze(out) as unknown as Readonly<ResolvedRedisConfig>;
 }
+
+export { toClientOptions } from './client-options.js';
+
+export { checkFile, normalizeConfig } from './config-checks.js';

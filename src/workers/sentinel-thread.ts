@@ -12,7 +12,9 @@
  * wrong type) is reported as fatal: the main thread then fails the worker clearly.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Redis } from 'ioredis';
+// Only what building a client needs: the thread starts before the first heartbeat expires.
+import { createClient } from '../redis/client-options.js';
+import { normalizeConfig } from '../redis/config-checks.js';
 import { isPermanentRedisError, type SentinelData, type SentinelReport } from './sentinel.js';
 
 const data = workerData as SentinelData;
@@ -21,7 +23,9 @@ const TERMINATE = 0;
 const STOPPED = 1;
 const CHECK_MS = 200;
 
-const client = new Redis({ ...data.clientOptions, lazyConnect: false, maxRetriesPerRequest: null });
+// Its own client of the same kind as the worker's (standalone, Cluster or Sentinel); it waits
+// through reconnects and failovers like every rushnet client.
+const client = createClient(normalizeConfig(data.config), `rushnet:sentinel:${data.workerId}`);
 client.on('error', () => {
   // Reconnects on its own; the next tick tries again.
 });

@@ -10,11 +10,13 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { RedisOptions } from 'ioredis';
+import { FROM_SOURCES } from '../module-paths.js';
+import type { ResolvedRedisConfig } from '../redis/config.js';
 
 export interface SentinelData {
   flags: SharedArrayBuffer;
-  clientOptions: RedisOptions;
+  /** The Redis config, as plain data (it crosses to the thread). */
+  config: ResolvedRedisConfig;
   terminateAllKey: string;
   runningWorkersKey: string;
   workerId: string;
@@ -38,9 +40,6 @@ export type SentinelReport =
 export function isPermanentRedisError(message: string): boolean {
   return /^(NOPERM|WRONGTYPE|WRONGPASS|NOAUTH|ERR unknown command)/.test(message);
 }
-
-/** Running from TypeScript sources (tests, tsx): the thread needs tsx to load its .ts file. */
-const fromSources = import.meta.url.endsWith('.ts');
 
 /** Thread code that registers tsx in the thread, then loads the TypeScript entry. */
 function tsxBootstrap(entry: URL): string {
@@ -117,10 +116,9 @@ export class ThreadSentinel implements WorkerSentinel {
    * good, and when the thread itself fails (heartbeats and flags then stop)
    */
   constructor(options: Omit<SentinelData, 'flags'>, onReport: (report: SentinelReport) => void) {
-    // Functions cannot cross to a thread; the thread sets its own retry behaviour.
-    const { retryStrategy: _, ...clientOptions } = options.clientOptions;
-    const workerData: SentinelData = { ...options, clientOptions, flags: this.#flags.buffer };
-    this.#thread = fromSources
+    const workerData: SentinelData = { ...options, flags: this.#flags.buffer };
+    // From the TypeScript sources (tests, tsx) the thread needs tsx to load its .ts file.
+    this.#thread = FROM_SOURCES
       ? new Worker(tsxBootstrap(new URL('./sentinel-thread.ts', import.meta.url)), {
           eval: true,
           workerData,

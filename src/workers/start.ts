@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { explained, RushError, RushInputError, RushTimeoutError } from '../errors.js';
 import type { WorkerSpec } from '../launchers/launcher.js';
 import { ProgressLine } from '../progress.js';
-import { configToUrl } from '../redis/config.js';
+import { CONFIG_ENV, configToEnv, describeConfig } from '../redis/config.js';
 import { unwrap } from '../redis/scripts/index.js';
 import { waitOnEvents } from '../rush/events.js';
 import {
@@ -54,7 +54,9 @@ export async function startWorkers(
   const config = buildWorkerConfig(loop, o, plan);
   const configId = await storeConfig(ctx, config);
 
-  const env = { REDIS_URL: configToUrl(ctx.config, { redact: false }) };
+  // The whole Redis config (TLS files, cluster or sentinel addresses) travels in the
+  // environment, never on a command line.
+  const env = configToEnv(ctx.config);
   const specs: WorkerSpec[] = Array.from({ length: nWorkers }, () => {
     const workerId = randomUUID();
     return {
@@ -84,29 +86,37 @@ export async function workerScript(
   const o = checkOptions('options', options, SCRIPT_OPTIONS);
   const config = buildWorkerConfig(loop, o, ctx.plan());
   const configId = await storeConfig(ctx, config);
-  const command = (url: string) => {
-    const flags: [string, string][] = [
-      ['--network', ctx.networkId],
-      ['--url', url],
-      ['--config', configId],
-    ];
-    if (config.heartbeatPeriod !== undefined) {
-      flags.push(
-        ['--heartbeat-period', String(config.heartbeatPeriod)],
-        ['--heartbeat-expire', String(config.heartbeatExpire)],
-      );
-    }
-    if (o.messageLog !== undefined) flags.push(['--message-log', o.messageLog]);
-    if (o.outputLog !== undefined) flags.push(['--output-log', o.outputLog]);
-    return ['rushnet worker', ...flags.map(([flag, value]) => `${flag} ${shellQuote(value)}`)].join(
-      ' ',
+  const flags: [string, string][] = [
+    ['--network', ctx.networkId],
+    ['--config', configId],
+  ];
+  if (config.heartbeatPeriod !== undefined) {
+    flags.push(
+      ['--heartbeat-period', String(config.heartbeatPeriod)],
+      ['--heartbeat-expire', String(config.heartbeatExpire)],
     );
-  };
+  }
+  if (o.messageLog !== undefined) flags.push(['--message-log', o.messageLog]);
+  if (o.outputLog !== undefined) flags.push(['--output-log', o.outputLog]);
+  const args = flags.map(([flag, value]) => `${flag} ${shellQuote(value)}`).join(' ');
+  // The connection goes in the environment part of the command, so it is in no process's argv.
+  const [name, value] = scriptEnvironment(ctx.config);
   ctx.logger.info(
-    { network: ctx.networkId, script: command(configToUrl(ctx.config, { redact: true })) },
+    {
+      network: ctx.networkId,
+      redis: describeConfig(ctx.config),
+      script: `${name}='<redacted>' rushnet worker ${args}`,
+    },
     'worker script',
   );
-  return command(configToUrl(ctx.config, { redact: false }));
+  return `${name}=${shellQuote(value)} rushnet worker ${args}`;
+}
+
+/** The one environment variable that hands a config to a script worker. */
+function scriptEnvironment(config: WorkerContext['config']): [string, string] {
+  const env = configToEnv(config);
+  const plainUrl = config.kind === 'standalone' && typeof config.tls === 'boolean';
+  return plainUrl ? ['REDIS_URL', env.REDIS_URL!] : [CONFIG_ENV, env[CONFIG_ENV]!];
 }
 
 /**

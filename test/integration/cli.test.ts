@@ -45,7 +45,7 @@ beforeAll(() => {
 });
 
 describe('rushnet command line', () => {
-  it.each(['worker', 'status', 'logs', 'stop', 'reset', 'export', 'demo'])(
+  it.each(['worker', 'status', 'logs', 'stop', 'reset', 'export', 'demo', 'dashboard'])(
     '`%s --help` exits 0',
     async (command) => {
       const { code, stdout } = await rushnet([command, '--help']);

@@ -39,7 +39,9 @@ describe('connecting', () => {
     expect(plan).toMatchObject({ config: redisUrl(), nWorkers: 2, workerType: 'local' });
     expect(rushAvailable()).toBe(true);
     const rush = await rsh();
-    expect(`${rush.config.host}:${rush.config.port}`).toBe(redisUrl().replace('redis://', ''));
+    expect(rush.config).toMatchObject({ kind: 'standalone' });
+    const address = rush.config as { host?: string; port?: number };
+    expect(`${address.host}:${address.port}`).toBe(redisUrl().replace('redis://', ''));
     expect(await rush.nTasks()).toBe(0);
     await rush.close();
     expect(removeRushPlan()).toBe(true);

@@ -47,7 +47,8 @@ describe('workerScript', () => {
       },
       { args: [100], heartbeatPeriod: 1, messageLog: logs, outputLog: logs },
     );
-    expect(script).toMatch(/^rushnet worker --network '[^']+' --url '/);
+    // The connection is in the environment part of the command, not among the arguments.
+    expect(script).toMatch(/^REDIS_URL='[^ ]+' rushnet worker --network '[^']+' --config '/);
     // The password is there, its quote escaped for the shell.
     expect(script).toContain("s3cr3t-pa'\\''ss");
     const logged = JSON.stringify(info.mock.calls);
@@ -55,13 +56,22 @@ describe('workerScript', () => {
     expect(logged).not.toContain('s3cr3t');
     info.mockRestore();
 
-    const child = spawn('sh', ['-c', script], {
+    // Run as a job script would be: the shell reads it (here from standard input), so the
+    // environment part of the command is in no process's arguments.
+    const child = spawn('sh', ['-s'], {
       cwd: root,
       env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, REDIS_URL: '' },
-      stdio: 'ignore',
+      stdio: ['pipe', 'ignore', 'ignore'],
     });
+    child.stdin!.end(`${script}\n`);
     children.push(child);
     await rush.waitForWorkers({ n: 1, timeout: 60 });
+    // Neither the shell nor the worker's node process shows the password in its command line.
+    const [registered] = await rush.workerInfo();
+    for (const pid of new Set([child.pid!, registered!.pid])) {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      expect(cmdline).not.toContain('s3cr3t');
+    }
     const [key] = await rush.pushTasks([{ x: 1 }]);
     await rush.waitForTasks([key!], { timeout: 30 });
     expect((await rush.fetchFinishedTasks())[0]).toMatchObject({ x: 1, y: 101 });

@@ -1,0 +1,114 @@
+/** `rushnet dashboard`: serves a live, read-only web page of a network (or of all networks). */
+import { spawn } from 'node:child_process';
+import { type Command, InvalidArgumentError } from 'commander';
+import { startDashboard } from '../dashboard/index.js';
+import {
+  action,
+  cliConfig,
+  openNetwork,
+  positiveNumber,
+  untilInterrupted,
+  withUrl,
+} from './common.js';
+
+interface DashboardCliOptions {
+  network?: string;
+  url?: string;
+  host: string;
+  port: number;
+  token?: string;
+  open?: boolean;
+  ys?: string;
+  direction?: 'min' | 'max';
+  maximize?: boolean;
+  interval: number;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('must be a whole number from 0 to 65535');
+  return n;
+}
+
+function direction(value: string): 'min' | 'max' {
+  if (/^min(imize)?$/.test(value)) return 'min';
+  if (/^max(imize)?$/.test(value)) return 'max';
+  throw new InvalidArgumentError('must be min or max');
+}
+
+function token(value: string): string {
+  if (value.length < 8 || /\s/.test(value))
+    throw new InvalidArgumentError('must be at least 8 characters without white space');
+  return value;
+}
+
+/** Opens the address in the desktop's browser; nothing happens where there is none. */
+function openBrowser(url: string): void {
+  const [command, ...args] =
+    process.platform === 'darwin'
+      ? ['open', url]
+      : process.platform === 'win32'
+        ? ['cmd', '/c', 'start', '', url]
+        : ['xdg-open', url];
+  try {
+    const child = spawn(command!, args, { stdio: 'ignore', detached: true });
+    child.on('error', () => {
+      process.stderr.write(`rushnet: could not open a browser; open ${url}\n`);
+    });
+    child.unref();
+  } catch {
+    // no browser on this machine: the address is printed anyway
+  }
+}
+
+export function dashboardCommand(program: Command): void {
+  withUrl(
+    program
+      .command('dashboard')
+      .description(
+        'serve a live, read-only web page of a network (without --network: of every network on the server)',
+      )
+      .option('--network <id>', 'network id')
+      .option(
+        '--host <address>',
+        'address to listen on (not loopback: a token is required)',
+        '127.0.0.1',
+      )
+      .option('--port <n>', 'port to listen on (0: a free one)', port, 0)
+      .option(
+        '--token <token>',
+        'require this token (default on a non-loopback --host: a new one)',
+        token,
+      )
+      .option('--open', 'open the page in the browser')
+      .option('--ys <column>', 'result column to chart (default: the first numeric one)')
+      .option('--direction <min|max>', 'whether smaller or larger results are better', direction)
+      .option('--maximize', 'larger results are better (same as --direction max)')
+      .option('--interval <s>', 'seconds between reads of the network', positiveNumber, 1),
+  ).action(
+    action(async (options: DashboardCliOptions) => {
+      const config = cliConfig(options);
+      // Fail fast on a wrong address; later outages show on the page instead.
+      await (await openNetwork(options.network ?? 'dashboard', options)).close();
+      const dashboard = await startDashboard({
+        config,
+        network: options.network,
+        host: options.host,
+        port: options.port,
+        token: options.token,
+        ys: options.ys,
+        direction: options.maximize ? 'max' : (options.direction ?? 'min'),
+        interval: options.interval,
+      });
+      const what = options.network ? `network ${options.network}` : 'the networks';
+      process.stdout.write(
+        `rushnet dashboard: ${what} on ${dashboard.redis}\n  ${dashboard.url}\n(Ctrl-C to stop)\n`,
+      );
+      if (options.open) openBrowser(dashboard.url);
+      const interrupt = untilInterrupted();
+      while (!interrupt.stopped()) await interrupt.wait(60_000);
+      await dashboard.close();
+    }),
+  );
+}

@@ -1,0 +1,379 @@
+/**
+ * NetworkMonitor: what the dashboard knows about one network. It polls through one long-lived
+ * `Rush`, so finished tasks come from its cache (each poll reads only the new ones), and keeps
+ * aggregates: counts over time, per-worker totals, downsampled result series, the failed tasks
+ * and a log tail. Reads of the failed set and the logs cost more with their size, so they are
+ * spaced out in proportion to how long they take. Nothing here writes to Redis.
+ */
+import { redacted } from '../cli/common.js';
+import { type NetworkCounts, type RedisConfig, Rush, type TaskRow } from '../index.js';
+import { FailedList } from './failed-list.js';
+import { LogTail } from './log-tail.js';
+import { nextVersion, ResultSeries, Timeline } from './series.js';
+import { describeError, Spacing } from './spacing.js';
+
+export type StatusState = 'connecting' | 'ok' | 'empty' | 'unreachable' | 'error';
+export interface Status {
+  state: StatusState;
+  message: string;
+  /** When this state began (ms since the epoch). */
+  since: number;
+}
+
+export interface WorkerRow {
+  id: string;
+  host: string;
+  pid: number;
+  state: string;
+  heartbeat: boolean;
+  finished: number;
+  failed: number;
+  /** Newest sign of life the dashboard saw (a log record or a task it finished), or null. */
+  lastSeen: number | null;
+  /** Revision of the monitor when this row last changed. */
+  rev: number;
+}
+
+export interface MonitorOptions {
+  networkId: string;
+  /** @default the plan's config, else `REDIS_URL`, else redis://127.0.0.1:6379 */
+  config?: RedisConfig;
+  /** Milliseconds between polls. @default 1000 */
+  intervalMs?: number;
+  /** Keep polling without subscribers (the network the dashboard was started for). */
+  pinned?: boolean;
+  /** The result column pages show unless they ask for another (its series is kept ready). */
+  ys?: string;
+}
+
+/** A poll slower than this makes the monitor check whether Redis still answers… */
+const STALL_MS = 3000;
+/** …within this time. */
+const PROBE_MS = 2000;
+/** Throughput is measured over this window. */
+const RATE_WINDOW_MS = 10_000;
+/** Finished tasks to read before the first full update that make the monitor send a first look. */
+const EARLY_BACKLOG = 10_000;
+/** Result series kept at once (one per column a page asked for). */
+const MAX_SERIES = 8;
+
+const TIMELINE_RULES = {
+  queued: 'last',
+  running: 'last',
+  finished: 'last',
+  failed: 'last',
+  throughput: 'mean',
+} as const;
+export type TimelineColumn = keyof typeof TIMELINE_RULES;
+
+export class NetworkMonitor {
+  readonly networkId: string;
+  readonly intervalMs: number;
+  readonly pinned: boolean;
+  /** Changes when the network was reset: clients then take everything again. */
+  generation = nextVersion();
+  /** Counts up with every change a client may need (rows of workers carry it). */
+  rev = 0;
+  status: Status = { state: 'connecting', message: 'Reading the network…', since: Date.now() };
+  statusRev = 0;
+  counts: NetworkCounts | undefined;
+  timeline = new Timeline(TIMELINE_RULES);
+  readonly workers = new Map<string, WorkerRow>();
+  /** Revision when the set or order of workers last changed. */
+  workerIdsRev = 0;
+  /** Numeric columns of the tasks' results (`ys`), found on the first finished task. */
+  columns: string[] = [];
+  columnsRev = 0;
+  failed = new FailedList();
+  log = new LogTail();
+  lastUsed = Date.now();
+
+  /** The Redis server, password hidden. */
+  readonly where: string;
+  readonly #rush: Rush;
+  /** A second connection, made when a poll is slow, to tell a slow read from a lost Redis. */
+  #prober: Rush | undefined;
+  #connected: Promise<Rush> | undefined;
+  #rows: readonly TaskRow[] = [];
+  #perWorker = new Map<string, number>();
+  #series = new Map<string, ResultSeries>();
+  #columnsFound = false;
+  readonly #ys: string | undefined;
+  #primed = false;
+  #recent: { t: number; done: number }[] = [];
+  #failedSpacing = new Spacing(1000, 30_000);
+  #logSpacing = new Spacing(1000, 30_000);
+  #failedSeen = -1;
+  #listeners = new Set<() => void>();
+  #running = false;
+  #closed = false;
+  #wake: (() => void) | undefined;
+
+  constructor(options: MonitorOptions) {
+    // The constructor checks the id (RushInputError for a malformed one).
+    this.#rush = new Rush({ networkId: options.networkId, config: options.config });
+    this.networkId = this.#rush.networkId;
+    this.where = redacted(this.#rush.config);
+    this.intervalMs = options.intervalMs ?? 1000;
+    this.pinned = options.pinned ?? false;
+    this.#ys = options.ys;
+    if (this.pinned) this.#start();
+  }
+
+  /** Calls `listener` after every poll (and status change) until the returned function runs. */
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    this.lastUsed = Date.now();
+    this.#start();
+    return () => {
+      this.#listeners.delete(listener);
+      this.lastUsed = Date.now();
+    };
+  }
+
+  get subscribers(): number {
+    return this.#listeners.size;
+  }
+
+  /** Worker and task counts now (for the overview), without starting the poll loop. */
+  async readCounts(): Promise<NetworkCounts> {
+    this.lastUsed = Date.now();
+    return (await this.#connect()).counts();
+  }
+
+  /** The result series of a column, built from the cached rows the first time it is asked for. */
+  series(column: string): ResultSeries {
+    let series = this.#series.get(column);
+    if (!series) {
+      if (this.#series.size >= MAX_SERIES)
+        this.#series.delete(this.#series.keys().next().value as string);
+      series = new ResultSeries(column);
+      for (const row of this.#rows) series.add(row);
+      this.#series.set(column, series);
+    }
+    return series;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#wake?.();
+    await Promise.all([this.#rush.close(), this.#prober?.close()]);
+  }
+
+  #connect(): Promise<Rush> {
+    this.#connected ??= this.#rush.connect().catch((error: unknown) => {
+      this.#connected = undefined;
+      throw error;
+    });
+    return this.#connected;
+  }
+
+  #start(): void {
+    if (this.#running || this.#closed) return;
+    this.#running = true;
+    void this.#loop();
+  }
+
+  async #loop(): Promise<void> {
+    while (!this.#closed && (this.pinned || this.#listeners.size > 0)) {
+      const stalled = setTimeout(() => void this.#probe(), STALL_MS);
+      try {
+        await this.#poll();
+      } catch (error) {
+        if (this.#closed) break;
+        const message = describeError(error);
+        const unreachable = /cannot reach|connection|ECONN|closed|timed? ?out/i.test(message);
+        this.#setStatus(unreachable ? 'unreachable' : 'error', `${message} (retrying)`);
+      } finally {
+        clearTimeout(stalled);
+      }
+      this.#notify();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.intervalMs);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    this.#running = false;
+  }
+
+  /**
+   * A poll is slow: Redis is down, or the network is large (the first read of 100,000s of
+   * tasks takes seconds). A second connection tells which.
+   */
+  async #probe(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      this.#prober ??= new Rush({ networkId: this.networkId, config: this.#rush.config });
+      const prober = this.#prober;
+      await Promise.race([
+        prober.connect().then(() => prober.counts()),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('no answer')), PROBE_MS);
+        }),
+      ]);
+      if (this.status.state === 'connecting')
+        this.#setStatus(
+          'connecting',
+          'Reading the network from Redis (a large one takes a while)…',
+        );
+    } catch {
+      if (!this.#closed)
+        this.#setStatus('unreachable', `Redis at ${this.where} is not answering; retrying…`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #notify(): void {
+    for (const listener of this.#listeners) listener();
+  }
+
+  #setStatus(state: StatusState, message: string): void {
+    if (this.status.state === state && this.status.message === message) return;
+    this.status = { state, message, since: Date.now() };
+    this.statusRev = ++this.rev;
+    this.#notify();
+  }
+
+  async #poll(): Promise<void> {
+    const rush = await this.#connect();
+    const [counts, info] = await Promise.all([rush.counts(), rush.workerInfo()]);
+    // Fewer finished tasks than read before: the network was reset. Read it again.
+    if (counts.finished < this.#rows.length) this.#restart(true);
+    if (!this.#primed && counts.finished - this.#rows.length > EARLY_BACKLOG) {
+      // A long first read: show the counts and workers while it runs.
+      this.counts = counts;
+      this.#updateWorkers(info, new Map());
+      this.#setStatus('connecting', `Reading ${counts.finished} finished tasks…`);
+    }
+    const rows = await rush.fetchFinishedTasks();
+    const now = Date.now();
+    if (rows.length < this.#rows.length) this.#restart(false); // the cache saw the reset itself
+    const fresh = rows.slice(this.#rows.length);
+    if (fresh.length > 0 && !this.#columnsFound) await this.#findColumns(rush, fresh[0]!);
+    // Series made until here hold the old rows only: each takes the fresh ones once.
+    for (const row of fresh) {
+      const worker = row.worker_id ?? '';
+      if (worker) this.#perWorker.set(worker, (this.#perWorker.get(worker) ?? 0) + 1);
+      for (const series of this.#series.values()) series.add(row);
+    }
+    this.#rows = rows;
+    const seen = new Map<string, number>();
+    if (this.#primed) for (const row of fresh) if (row.worker_id) seen.set(row.worker_id, now);
+
+    if (counts.failed !== this.#failedSeen && this.#failedSpacing.due(now)) {
+      const failed = await rush.fetchFailedTasks({ fields: ['xs', 'worker_id', 'condition'] });
+      this.#failedSeen = counts.failed;
+      if (this.failed.update(failed)) this.rev++;
+      this.#failedSpacing.took(now, Date.now());
+    }
+    if (this.#logSpacing.due(now)) {
+      const records = await rush.readLog();
+      for (const r of records) {
+        const t = r.timestamp.getTime();
+        if (t > (seen.get(r.worker_id) ?? 0)) seen.set(r.worker_id, t);
+      }
+      if (this.log.absorb(records) > 0) this.rev++;
+      this.#logSpacing.took(now, Date.now());
+    }
+
+    this.#updateWorkers(info, seen);
+    this.counts = counts;
+    this.#sample(now, counts);
+    this.#primed = true;
+    const empty =
+      info.length === 0 &&
+      rows.length === 0 &&
+      counts.queued + counts.running + counts.failed === 0;
+    if (empty)
+      this.#setStatus(
+        'empty',
+        `Network "${this.networkId}" has no data on ${this.where}: it was reset or removed, or has not started yet. This page updates when it appears.`,
+      );
+    else this.#setStatus('ok', '');
+  }
+
+  /** The network was reset elsewhere: forget everything and read it again. */
+  #restart(resetCache: boolean): void {
+    if (resetCache) this.#rush.resetCache();
+    this.#rows = [];
+    this.#perWorker.clear();
+    this.#series.clear();
+    this.#columnsFound = false;
+    this.columns = [];
+    this.columnsRev = ++this.rev;
+    this.failed = new FailedList();
+    this.#failedSeen = -1;
+    this.log = new LogTail();
+    this.timeline = new Timeline(TIMELINE_RULES);
+    this.#recent = [];
+    this.workers.clear();
+    this.generation = nextVersion();
+  }
+
+  /** The numeric properties of a result: read once from a task's `ys` (rows merge xs and ys). */
+  async #findColumns(rush: Rush, row: TaskRow): Promise<void> {
+    const record = await rush.readHash(row.key, ['ys']);
+    const ys = record?.ys;
+    const source = ys && typeof ys === 'object' ? (ys as Record<string, unknown>) : row;
+    this.columns = Object.keys(source).filter((k) => k !== 'key' && typeof source[k] === 'number');
+    this.#columnsFound = true;
+    this.columnsRev = ++this.rev;
+    // Build the default series as tasks arrive, so that no page waits for it.
+    const column = this.#ys ?? this.columns[0];
+    if (column) this.series(column);
+  }
+
+  #updateWorkers(
+    info: Awaited<ReturnType<Rush['workerInfo']>>,
+    seen: ReadonlyMap<string, number>,
+  ): void {
+    const ids = info.map((w) => w.worker_id);
+    if (ids.length !== this.workers.size || ids.some((id) => !this.workers.has(id))) {
+      for (const id of this.workers.keys()) if (!ids.includes(id)) this.workers.delete(id);
+      this.workerIdsRev = ++this.rev;
+    }
+    for (const w of info) {
+      const old = this.workers.get(w.worker_id);
+      const last = seen.get(w.worker_id);
+      const next: Omit<WorkerRow, 'rev'> = {
+        id: w.worker_id,
+        host: w.hostname,
+        pid: w.pid,
+        state: w.state,
+        heartbeat: w.heartbeat,
+        finished: this.#perWorker.get(w.worker_id) ?? 0,
+        failed: this.failed.perWorker.get(w.worker_id) ?? 0,
+        lastSeen: Math.max(old?.lastSeen ?? 0, last ?? 0) || null,
+      };
+      const same =
+        old && (Object.keys(next) as (keyof typeof next)[]).every((k) => old[k] === next[k]);
+      if (!same) {
+        this.workers.set(w.worker_id, { ...next, rev: ++this.rev });
+        if (!old) this.workerIdsRev = this.rev;
+      }
+    }
+  }
+
+  /** One point of the timeline: counts and the rate of tasks done over the last seconds. */
+  #sample(now: number, c: NetworkCounts): void {
+    const done = c.finished + c.failed;
+    const recent = this.#recent;
+    if (recent.length > 0 && done < recent[recent.length - 1]!.done) recent.length = 0;
+    recent.push({ t: now, done });
+    while (recent.length > 2 && now - recent[1]!.t >= RATE_WINDOW_MS) recent.shift();
+    const first = recent[0]!;
+    const throughput = now > first.t ? ((done - first.done) * 1000) / (now - first.t) : null;
+    this.timeline.push(now, {
+      queued: c.queued,
+      running: c.running,
+      finished: c.finished,
+      failed: c.failed,
+      throughput,
+    });
+    this.rev++;
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Small helpers of the monitor: spacing out costly reads, and error text fit for a page.
+ */
+
+/** Spaces out a costly read: next one after `factor` times its own duration, within bounds. */
+export class Spacing {
+  #next = 0;
+  constructor(
+    private readonly minMs: number,
+    private readonly maxMs: number,
+    private readonly factor = 10,
+  ) {}
+  due(now: number): boolean {
+    return now >= this.#next;
+  }
+  took(start: number, now: number): void {
+    this.#next = now + Math.min(this.maxMs, Math.max(this.minMs, (now - start) * this.factor));
+  }
+}
+
+/** Error text for the page, with anything that looks like a password in a URL hidden. */
+export function describeError(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0]!.replace(/(\/\/[^/@\s:]*:)[^@\s/]*@/g, '$1<redacted>@');
+}

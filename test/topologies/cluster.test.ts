@@ -1,0 +1,175 @@
+/**
+ * rushnet on a Redis Cluster (3 primaries + 3 replicas): the task round trip, many networks
+ * spread over the slots, a blocked pop and writes that continue through a primary's failover,
+ * a slot migration under load (ASK, TRYAGAIN, then MOVED), and the CLI.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listNetworks } from '../../src/index.js';
+import { startCluster, type TestCluster } from '../helpers/servers/cluster.js';
+import { command, waitFor } from '../helpers/servers/process.js';
+import { newNetworkId, pair, popAndFinish, roundTrip, rushnet } from './scenario.js';
+
+let cluster: TestCluster;
+
+beforeAll(async () => {
+  cluster = await startCluster();
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+/** Whether a client is blocked in BLMOVE on the node at `port`. */
+async function blockedPop(port: number): Promise<boolean> {
+  const clients = String(await command(port, ['CLIENT', 'LIST']));
+  return clients.split('\n').some((line) => /\bcmd=blmove\b/.test(line));
+}
+
+/** The slot of a network's keys (all of them share it). */
+const slotOf = (networkId: string) => cluster.slotOf(`rush:{${networkId}}:tasks`);
+
+describe('Redis Cluster', () => {
+  it('runs the task round trip, with waitForTasks woken through pub/sub', async () => {
+    await roundTrip(cluster.config);
+  });
+
+  it('keeps many networks apart, spread over the slots of every primary', async () => {
+    const ids = Array.from({ length: 12 }, () => newNetworkId());
+    const owners = new Set(
+      await Promise.all(ids.map(async (id) => (await cluster.ownerOf(await slotOf(id))).port)),
+    );
+    // Twelve random slots on three primaries: every primary gets some, bar freak luck.
+    expect(owners.size).toBeGreaterThan(1);
+    await Promise.all(
+      ids.map(async (id, i) => {
+        const { rush, worker, close } = await pair(cluster.config, id);
+        try {
+          const keys = await rush.pushTasks(Array.from({ length: i + 1 }, (_, x) => ({ x })));
+          expect(await popAndFinish(worker, i + 1)).toEqual(keys);
+          expect(await rush.nFinishedTasks()).toBe(i + 1);
+          expect(await rush.nQueuedTasks()).toBe(0);
+        } finally {
+          await close();
+        }
+      }),
+    );
+  });
+
+  it.each(['command', 'kill'] as const)(
+    'a blocked pop resumes and writes continue after the primary fails over (%s)',
+    async (how) => {
+      const { rush, worker, close } = await pair(cluster.config);
+      try {
+        const before = await rush.pushTasks([{ x: 1 }]);
+        expect(await popAndFinish(worker, 1)).toEqual(before);
+        const slot = await slotOf(rush.networkId);
+        const owner = await cluster.ownerOf(slot);
+        const popping = worker.popTask({ timeout: 10 });
+        popping.catch(() => {}); // awaited below
+        await waitFor('the worker blocked on the primary', () => blockedPop(owner.port));
+        const { from, to } = await cluster.failover(slot, how);
+        expect([from, to]).toEqual([owner.port, expect.any(Number)]);
+        const [pushed] = await rush.pushTasks([{ x: 2 }]);
+        const task = await popping;
+        expect(task?.key).toBe(pushed);
+        await worker.finishTasks([task!.key], [{ y: 4 }]);
+        const after = await rush.pushTasks([{ x: 3 }]);
+        expect(await popAndFinish(worker, 1)).toEqual(after);
+        expect(await rush.counts()).toMatchObject({ queued: 0, running: 0, finished: 3 });
+        expect((await cluster.ownerOf(slot)).port).toBe(to);
+      } finally {
+        await close();
+      }
+    },
+  );
+
+  it('the CLI reaches a cluster through RUSHNET_REDIS_CONFIG', async () => {
+    const { rush, close } = await pair(cluster.config);
+    try {
+      await rush.pushTasks([{ x: 1 }, { x: 2 }]);
+      const { code, stdout, stderr } = await rushnet(['status', '--network', rush.networkId], {
+        RUSHNET_REDIS_CONFIG: JSON.stringify(cluster.config),
+      });
+      expect(stderr).toBe('');
+      expect(stdout).toMatch(/2 queued/);
+      expect(code).toBe(0);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a worker with a heartbeat keeps it on the cluster', async () => {
+    const networkId = newNetworkId();
+    const { rush, worker, close } = await pair(cluster.config, networkId, {
+      heartbeatPeriod: 1,
+      heartbeatExpire: 2,
+    });
+    try {
+      const heartbeat = `rush:{${networkId}}:heartbeat:${worker.workerId}`;
+      const owner = await cluster.ownerOf(await slotOf(networkId));
+      // Refreshed by the thread: its time to live goes back up after it runs down.
+      await waitFor('a refreshed heartbeat', async () => {
+        const ttl = Number(await command(owner.port, ['PTTL', heartbeat]));
+        return ttl > 1500;
+      });
+      await waitFor('the heartbeat to be refreshed again', async () => {
+        const ttl = Number(await command(owner.port, ['PTTL', heartbeat]));
+        return ttl > 0 && ttl < 1200;
+      });
+      await waitFor('another refresh', async () => {
+        const ttl = Number(await command(owner.port, ['PTTL', heartbeat]));
+        return ttl > 1500;
+      });
+      expect(await rush.detectLostWorkers()).toEqual([]);
+      expect(worker.sentinelFailure).toBeUndefined();
+    } finally {
+      await close();
+    }
+  });
+
+  it('listNetworks() finds the networks of every primary', async () => {
+    const ids = Array.from({ length: 9 }, () => newNetworkId());
+    const pairs = await Promise.all(ids.map((id) => pair(cluster.config, id)));
+    try {
+      await Promise.all(pairs.map(({ rush }) => rush.pushTasks([{ x: 1 }])));
+      const owners = new Set(
+        await Promise.all(ids.map(async (id) => (await cluster.ownerOf(await slotOf(id))).port)),
+      );
+      expect(owners.size).toBeGreaterThan(1);
+      const found = await listNetworks({ config: cluster.config });
+      for (const id of ids) expect(found).toContain(id);
+    } finally {
+      await Promise.all(pairs.map(({ close }) => close()));
+    }
+  });
+
+  it('follows a slot migration: ASK while it runs, MOVED after', async () => {
+    const { rush, worker, close } = await pair(cluster.config);
+    try {
+      const slot = await slotOf(rush.networkId);
+      const first = await rush.pushTasks(Array.from({ length: 20 }, (_, x) => ({ x })));
+      const source = await cluster.ownerOf(slot);
+      const target = (await cluster.nodes()).find(
+        (n) => n.role === 'master' && !n.failed && n.port !== source.port,
+      )!;
+      const migration = await cluster.beginMigration(slot, target.port);
+      // Part of the network's keys on each node: commands are asked over or told to try again.
+      expect(await migration.moveKeys(5)).toBeGreaterThan(0);
+      const busy = (async () => {
+        const popped = await popAndFinish(worker, 10);
+        const more = await rush.pushTasks([{ x: 100 }]);
+        return [popped, more] as const;
+      })();
+      busy.catch(() => {}); // awaited below; a failure before that must not go unhandled
+      await migration.moveKeys(10);
+      await migration.finish();
+      const [popped, more] = await busy;
+      expect(popped).toEqual(first.slice(0, 10));
+      expect((await cluster.ownerOf(slot)).port).toBe(target.port);
+      expect(await popAndFinish(worker, 11)).toEqual([...first.slice(10), ...more]);
+      expect(await rush.counts()).toMatchObject({ queued: 0, running: 0, finished: 21 });
+    } finally {
+      await close();
+    }
+  });
+});

@@ -1,0 +1,73 @@
+/** The CLI's connection flags: `--url` and `--tls-ca/--tls-cert/--tls-key` into a Redis config. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { cliConfig, UsageError } from '../../src/cli/common.js';
+import { CONFIG_ENV } from '../../src/redis/config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rushnet-cli-flags-'));
+const ca = join(dir, 'ca.pem');
+const cert = join(dir, 'client.pem');
+const key = join(dir, 'client.key');
+for (const file of [ca, cert, key]) writeFileSync(file, 'PEM');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the CLI connection flags', () => {
+  const saved = { url: process.env.REDIS_URL, json: process.env[CONFIG_ENV] };
+  afterEach(() => {
+    for (const [name, value] of [
+      ['REDIS_URL', saved.url],
+      [CONFIG_ENV, saved.json],
+    ] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  /** The message of the UsageError that `run` throws. */
+  function usageError(run: () => unknown): string {
+    try {
+      run();
+    } catch (error) {
+      expect(error).toBeInstanceOf(UsageError);
+      return (error as Error).message;
+    }
+    throw new Error('did not throw');
+  }
+
+  it('adds TLS files to --url and turns TLS on', () => {
+    expect(cliConfig({ url: 'redis://:pw@h:1' })).toMatchObject({ host: 'h', tls: false });
+    expect(
+      cliConfig({ url: 'redis://:pw@h:1', tlsCa: ca, tlsCert: cert, tlsKey: key }),
+    ).toMatchObject({
+      kind: 'standalone',
+      password: 'pw',
+      tls: { caFile: ca, certFile: cert, keyFile: key },
+    });
+  });
+
+  it('adds TLS files to a config from the environment', () => {
+    delete process.env.REDIS_URL;
+    process.env[CONFIG_ENV] = JSON.stringify({
+      sentinels: [{ host: 's' }],
+      name: 'm',
+      tls: { servername: 'redis.example' },
+    });
+    expect(cliConfig({ tlsCa: ca })).toMatchObject({
+      kind: 'sentinel',
+      tls: { caFile: ca, servername: 'redis.example' },
+      sentinelTls: undefined,
+    });
+  });
+
+  it('a bad --url or a missing file is a usage error in one line', () => {
+    const missing = join(dir, 'nope.pem');
+    expect(usageError(() => cliConfig({ tlsCa: missing }))).toBe(
+      `\`--tls-ca\` names a file that does not exist: ${missing}`,
+    );
+    expect(usageError(() => cliConfig({ tlsCert: cert }))).toMatch(/--tls-cert.*--tls-key/);
+    expect(usageError(() => cliConfig({ url: 'http://h' }))).toMatch(/^`--url` must use/);
+    expect(usageError(() => cliConfig({ url: 'redis://u:hunter%zz@h' }))).not.toMatch(/hunter/);
+  });
+});

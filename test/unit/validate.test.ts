@@ -1,0 +1,95 @@
+/** Unit tests of the argument checks: each names its argument and says what is wrong. */
+import { describe, expect, it } from 'vitest';
+import { RushInputError } from '../../src/index.js';
+import {
+  checkCompanion,
+  checkCount,
+  checkDirectory,
+  checkFields,
+  checkHeartbeat,
+  checkKeys,
+  checkNetworkId,
+  checkObjectArray,
+  checkOptions,
+  checkSeconds,
+  checkStates,
+  checkWorkerId,
+} from '../../src/validate.js';
+
+function inputError(fn: () => unknown): RushInputError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(RushInputError);
+    return error as RushInputError;
+  }
+  throw new Error('expected a RushInputError');
+}
+
+describe('argument checks', () => {
+  it('options: only known keys of a plain object', () => {
+    type Options = { a?: number };
+    const check = (value: unknown) => checkOptions<Options>('options', value as Options, ['a']);
+    expect(check(undefined)).toEqual({});
+    expect(inputError(() => check({ b: 1 })).message).toMatch(/options\.b/);
+    expect(inputError(() => check(5)).argument).toBe('options');
+  });
+
+  it('task inputs: an array of plain objects', () => {
+    expect(checkObjectArray('xss', [{ x: 1 }])).toHaveLength(1);
+    expect(inputError(() => checkObjectArray('xss', [{}, 3])).argument).toBe('xss[1]');
+    expect(inputError(() => checkObjectArray('xss', 'no')).argument).toBe('xss');
+  });
+
+  it('companions: the same length, or length 1', () => {
+    expect(checkCompanion('yss', [{ y: 1 }], 3)).toHaveLength(1);
+    expect(checkCompanion('yss', undefined, 3)).toBeUndefined();
+    expect(inputError(() => checkCompanion('yss', [{}, {}], 3)).argument).toBe('yss');
+  });
+
+  it('keys and fields: non-empty strings; no field named key', () => {
+    expect(inputError(() => checkKeys('keys', ['a', ''])).argument).toBe('keys[1]');
+    expect(inputError(() => checkFields('fields', ['xs', 'key'])).argument).toBe('fields[1]');
+    expect(
+      checkKeys(
+        'keys',
+        Array.from({ length: 200_000 }, (_, i) => `k${i}`),
+      ),
+    ).toHaveLength(200_000);
+  });
+
+  it('seconds, counts and states', () => {
+    expect(checkSeconds('timeout', Number.POSITIVE_INFINITY, { infinite: true })).toBe(
+      Number.POSITIVE_INFINITY,
+    );
+    expect(inputError(() => checkSeconds('timeout', -1)).argument).toBe('timeout');
+    expect(inputError(() => checkSeconds('timeout', Number.NaN)).argument).toBe('timeout');
+    expect(inputError(() => checkCount('logBufferSize', 1.5)).argument).toBe('logBufferSize');
+    expect(inputError(() => checkStates('states', ['done'])).argument).toBe('states[0]');
+  });
+
+  it('ids: no braces (they would break the hash tag) or white space', () => {
+    expect(inputError(() => checkNetworkId('networkId', 'a{b}')).argument).toBe('networkId');
+    expect(inputError(() => checkWorkerId('workerId', 'a:b')).argument).toBe('workerId');
+    expect(checkWorkerId('workerId', 'w-1')).toBe('w-1');
+  });
+
+  it('heartbeats: an integer period, an expiry at least the period', () => {
+    expect(checkHeartbeat(undefined, undefined)).toEqual([undefined, undefined]);
+    expect(checkHeartbeat(2, undefined)).toEqual([2, 6]);
+    expect(inputError(() => checkHeartbeat(0, undefined)).argument).toBe('heartbeatPeriod');
+    expect(inputError(() => checkHeartbeat(2, 1)).argument).toBe('heartbeatExpire');
+    expect(inputError(() => checkHeartbeat(undefined, 3)).argument).toBe('heartbeatExpire');
+  });
+
+  it('directories: named in full when missing', () => {
+    const path = `/nonexistent/${'x'.repeat(80)}`;
+    const error = inputError(() => checkDirectory('messageLog', path));
+    expect(error.argument).toBe('messageLog');
+    expect(error.message).toContain(path);
+    expect(error.message).toMatch(/does not exist/);
+    expect(inputError(() => checkDirectory('messageLog', '/etc/hostname')).message).toMatch(
+      /is not a directory/,
+    );
+  });
+});
