@@ -1,4 +1,5 @@
-// A central task queue: the manager pushes tasks, two local workers pop and evaluate them.
+// A central task queue: the manager pushes tasks, two local workers take and evaluate them with
+// processTasks (each task costs one round trip: finishing one and taking the next go together).
 // Run: npm run build && node examples/queue.mjs   (REDIS_URL defaults to redis://127.0.0.1:6379)
 import { rsh } from 'rushnet';
 
@@ -6,12 +7,8 @@ const rush = await rsh({ config: process.env.REDIS_URL });
 
 const ids = await rush.startLocalWorkers(
   async (rush) => {
-    while (!rush.terminated) {
-      const task = await rush.popTask({ timeout: 1 });
-      if (!task) continue;
-      const { x } = task.xs;
-      await rush.finishTasks([task.key], [{ y: x * x }]);
-    }
+    // Runs until the worker is asked to terminate (reset() below kills it).
+    await rush.processTasks(async (task) => ({ y: task.xs.x * task.xs.x }));
   },
   { nWorkers: 2 },
 );

@@ -30,6 +30,7 @@ import { defineScripts, runScript } from './redis/scripts/index.js';
 import type { Participant, RushContext } from './rush/context.js';
 import { NetworkCounts } from './rush/counts.js';
 import { TaskEvents } from './rush/events.js';
+import { processTasks } from './rush/process-tasks.js';
 import { TaskQueue } from './rush/queue.js';
 import { TaskReader } from './rush/task-reader.js';
 import { TaskWriter } from './rush/task-writer.js';
@@ -225,6 +226,16 @@ export class Rush<
   async popTasks(n: number, options?: T.PopTaskOptions): Promise<T.PoppedTask<XS>[]> {
     checkPositiveInteger('n', n);
     return this.#queue.pop(n, options) as Promise<T.PoppedTask<XS>[]>;
+  }
+
+  /** The queue loop of `RushWorker.processTasks` (here because it drives this instance's queue). */
+  protected runTaskLoop(
+    handler: T.TaskHandler<XS, YS>,
+    options: T.ProcessTasksOptions | undefined,
+    shouldStop: () => boolean,
+  ): Promise<number> {
+    const loop = handler as unknown as T.TaskHandler<object, object>;
+    return processTasks(this.#context, this.#queue, loop, options, shouldStop);
   }
 
   /** Moves running tasks to finished (first writer wins). Returns the keys that moved. */

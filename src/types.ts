@@ -84,6 +84,20 @@ export interface PopTaskOptions {
   fields?: string[];
 }
 
+export interface ProcessTasksOptions extends PopTaskOptions {
+  /** Tasks handled at once. @default 1 */
+  concurrency?: number;
+  /** Resolve after this many tasks. @default no limit */
+  maxTasks?: number;
+  /** Resolve when this signal aborts (the tasks in hand are settled first). */
+  signal?: AbortSignal;
+}
+
+/** Handles one task of `processTasks`: returns its result (`ys`), or throws to fail it. */
+export type TaskHandler<XS extends object = TaskValues, YS extends object = TaskValues> = (
+  task: PoppedTask<XS>,
+) => YS | Promise<YS>;
+
 export interface FinishTasksOptions {
   /** Metadata stored with each result: one object per task, or one for all. */
   yssExtra?: TaskValues[];

@@ -14,7 +14,7 @@ import * as calls from './redis/scripts/calls.js';
 import { runScript, unwrap } from './redis/scripts/index.js';
 import { Rush, type RushOptions } from './rush.js';
 import { encodeValue } from './tasks/codec.js';
-import type { Condition, TaskValues } from './types.js';
+import type { Condition, ProcessTasksOptions, TaskHandler, TaskValues } from './types.js';
 import {
   checkCount,
   checkHeartbeat,
@@ -206,6 +206,17 @@ export class RushWorker<
    */
   get terminated(): boolean {
     return this.#terminated || (this.#sentinel?.terminateRequested ?? false);
+  }
+
+  /**
+   * The queue pattern in one call: pops tasks, runs `handler` on up to `concurrency` at once,
+   * and finishes each with the handler's result (or fails it with the error it threw). In steady
+   * state a task costs one round trip: settling one task and taking the next travel together.
+   * Resolves with the number of tasks processed once the worker is terminated, `maxTasks` were
+   * processed, or `signal` aborts; the tasks in hand are settled first.
+   */
+  processTasks(handler: TaskHandler<XS, YS>, options?: ProcessTasksOptions): Promise<number> {
+    return this.runTaskLoop(handler, options, () => this.terminated);
   }
 
   /** Marks the worker terminated in the network (the runtime calls it when the loop returns). */

@@ -1,7 +1,8 @@
 /**
- * The worker loop of `rushnet demo`: a decentralized optimization of the Branin function.
- * Every worker proposes a point (near the best any worker found, or at random), evaluates it,
- * and records it; all workers learn from all results.
+ * The worker loop of `rushnet demo`: an optimization of the Branin function. First the
+ * manager's initial design, taken from the queue with `processTasks`; then a decentralized
+ * search: every worker proposes a point (near the best any worker found, or at random),
+ * evaluates it, and records it; all workers learn from all results.
  */
 import type { RushWorker } from '../worker.js';
 
@@ -22,6 +23,23 @@ export default async function demoLoop(
   deadline: number,
   evalMs: number,
 ): Promise<void> {
+  const evaluate = async (x1: number, x2: number) => {
+    if (evalMs > 0) await new Promise((resolve) => setTimeout(resolve, evalMs)); // a costly simulation
+    return { y: branin(x1, x2) };
+  };
+  // The initial design: the queue pattern, until the queue is empty.
+  const designDone = new AbortController();
+  const watch = setInterval(async () => {
+    if ((await rush.nQueuedTasks()) === 0) designDone.abort();
+  }, 200);
+  try {
+    await rush.processTasks((task) => evaluate(task.xs.x1 as number, task.xs.x2 as number), {
+      signal: designDone.signal,
+      timeout: 0.2,
+    });
+  } finally {
+    clearInterval(watch);
+  }
   let best: { x1: number; x2: number; y: number } | undefined;
   let seen = 0; // evaluations finished anywhere in the network
   while (!rush.terminated && Date.now() < deadline && (await rush.nTasks()) < budget) {
@@ -36,7 +54,6 @@ export default async function demoLoop(
     const x1 = explore ? -5 + 15 * Math.random() : clamp(best!.x1 + step * gauss(), -5, 10);
     const x2 = explore ? 15 * Math.random() : clamp(best!.x2 + step * gauss(), 0, 15);
     const [key] = await rush.pushRunningTasks([{ x1, x2 }]);
-    if (evalMs > 0) await new Promise((resolve) => setTimeout(resolve, evalMs)); // a costly simulation
-    await rush.finishTasks([key!], [{ y: branin(x1, x2) }]);
+    await rush.finishTasks([key!], [await evaluate(x1, x2)]);
   }
 }

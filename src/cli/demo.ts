@@ -9,6 +9,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { startDashboard } from '../dashboard/index.js';
+import { ownModule } from '../module-paths.js';
 import { ProgressLine } from '../progress.js';
 import { configToUrl, resolveConfig } from '../redis/config.js';
 import { answersPing, type EmbeddedRedis, startEmbeddedRedis } from '../redis/embedded-redis.js';
@@ -17,7 +18,6 @@ import { action, positiveInteger, positiveNumber, untilInterrupted } from './com
 import { toCsv } from './export.js';
 
 const KNOWN_MINIMUM = 0.397887;
-const fromSources = import.meta.url.endsWith('.ts');
 
 interface DemoOptions {
   workers?: number;
@@ -94,7 +94,10 @@ async function runDemo(options: DemoOptions): Promise<void> {
   if (dashboard) out.write(`rushnet demo: dashboard at ${dashboard.url}\n`);
   const nWorkers = options.workers ?? availableParallelism();
   const deadline = started + options.duration * 1000;
-  const loop = { module: new URL(`./demo-loop.${fromSources ? 'ts' : 'js'}`, import.meta.url) };
+  // The initial design goes through the queue (the workers take it with processTasks), then
+  // every worker searches on its own, learning from all results.
+  await rush.pushTasks(initialDesign(Math.min(options.tasks, 4 * nWorkers)));
+  const loop = { module: ownModule('./demo-loop', import.meta.url) };
   const ids = await rush.startLocalWorkers(loop, {
     nWorkers,
     args: [options.tasks, deadline, options.evalMs],
@@ -228,4 +231,13 @@ export function demoCommand(program: Command): void {
     .option('--dashboard', 'serve the live dashboard of the run, and keep it until Ctrl-C')
     .option('--dashboard-port <n>', 'port of the dashboard (default: a free one)', positiveInteger)
     .action(action(runDemo));
+}
+
+/** Points spread over the Branin domain (a Latin hypercube: one per row and column band). */
+function initialDesign(n: number): { x1: number; x2: number }[] {
+  const bands = Array.from({ length: n }, (_, i) => i).sort(() => Math.random() - 0.5);
+  return bands.map((band, i) => ({
+    x1: -5 + (15 * (i + Math.random())) / n,
+    x2: (15 * (band + Math.random())) / n,
+  }));
 }

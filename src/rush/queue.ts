@@ -1,8 +1,9 @@
 /**
- * The queue path: taking tasks with `popTask`/`popTasks`. A pop is one script call that takes
- * tasks and marks them running. When the queue is empty the caller blocks on a connection of
- * its own (BLMOVE into its pending list, so a crash between the two steps leaves the task
- * where lost-worker detection looks) and then claims what arrived.
+ * The queue path: taking tasks. A pop is one script call that takes tasks and marks them
+ * running; `settleAndTake` also settles the caller's completed tasks in the same call (the
+ * steady step of `processTasks`). When the queue is empty the caller blocks on a connection of
+ * its own (BLMOVE into its pending list, so a crash between the two steps leaves the task where
+ * lost-worker detection looks) and then claims what arrived.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -15,6 +16,8 @@ import { poppedTasks } from '../tasks/rows.js';
 import type { PoppedTask, PopTaskOptions } from '../types.js';
 import { checkFields, checkOptions, checkSeconds } from '../validate.js';
 import { type RushContext, taskOwner } from './context.js';
+
+type Task = PoppedTask<object>;
 
 export class TaskQueue {
   #blocking: Redis | undefined;
@@ -29,33 +32,60 @@ export class TaskQueue {
    * Takes up to `n` tasks and marks them running, waiting up to `timeout` seconds for the
    * first. Returns `[]` when none came.
    */
-  async pop(n: number, options: PopTaskOptions | undefined): Promise<PoppedTask<object>[]> {
+  async pop(n: number, options: PopTaskOptions | undefined): Promise<Task[]> {
     const o = checkOptions('options', options, ['timeout', 'fields']);
     const timeout = checkSeconds('timeout', o.timeout ?? 1, { infinite: true });
     const fields = checkFields('fields', o.fields ?? [...DEFAULT_FIELDS.popTask]);
-    const { keys, participant } = this.ctx;
-    if (!this.#registered) {
-      // reset() finds pending lists and last pops through this set.
-      await explained(this.ctx.client().sadd(keys.poppers, participant.id));
-      this.#registered = true;
-    }
-    const take = async (claim: string, count: number) => {
-      // A fresh request id per call: a resend after a reconnect repeats the id, not the pop.
-      const request = this.#nonce + (++this.#pops).toString(36);
-      const call = calls.popTask(keys, {
-        popperId: participant.id,
-        workerId: taskOwner(participant),
-        claim,
-        count,
-        request,
-        fields,
-      });
-      const reply = await runScript(this.ctx.client(), call);
-      return reply ? poppedTasks<object>(reply, fields) : [];
-    };
-    const tasks = await take('', n);
+    const tasks = await this.take(n, fields);
     if (tasks.length > 0 || timeout === 0) return tasks;
+    return this.waitAndTake(n, fields, timeout);
+  }
 
+  /** Takes up to `n` tasks without waiting (one round trip). */
+  async take(n: number, fields: readonly string[], claim = ''): Promise<Task[]> {
+    await this.#register();
+    const { keys, participant } = this.ctx;
+    const call = calls.popTask(keys, {
+      popperId: participant.id,
+      workerId: taskOwner(participant),
+      claim,
+      count: n,
+      request: this.#requestId(),
+      fields,
+    });
+    const reply = await runScript(this.ctx.client(), call);
+    return reply ? poppedTasks<object>(reply, fields) : [];
+  }
+
+  /**
+   * Settles completed tasks (finished or failed; first writer wins) and takes up to `n` more,
+   * in one round trip. Returns the keys settled and the tasks taken.
+   */
+  async settleAndTake(
+    completions: readonly calls.Completion[],
+    n: number,
+    fields: readonly string[],
+  ): Promise<{ settled: string[]; tasks: Task[] }> {
+    await this.#register();
+    const { keys, participant } = this.ctx;
+    const call = calls.completeAndPop(keys, {
+      popperId: participant.id,
+      workerId: taskOwner(participant),
+      completions,
+      count: n,
+      request: this.#requestId(),
+      fields,
+    });
+    const [settled, taken] = await runScript(this.ctx.client(), call);
+    return {
+      settled: settled.map(String),
+      tasks: taken.length > 0 ? poppedTasks<object>(taken, fields) : [],
+    };
+  }
+
+  /** Blocks up to `timeout` seconds for a task, then takes it and up to `n - 1` more. */
+  async waitAndTake(n: number, fields: readonly string[], timeout: number): Promise<Task[]> {
+    const { keys, participant } = this.ctx;
     const blocking = await this.#blockingClient();
     const pending = keys.pending(participant.id);
     const deadline = Date.now() + timeout * 1000;
@@ -71,7 +101,7 @@ export class TaskQueue {
       );
       if (key === null) return [];
       // An empty result: another actor failed the task while it was pending; wait on.
-      const claimed = await take(key, n - 1);
+      const claimed = await this.take(n - 1, fields, key);
       if (claimed.length > 0) return claimed;
     }
   }
@@ -81,14 +111,26 @@ export class TaskQueue {
     this.#registered = false;
   }
 
-  async #blockingClient(): Promise<Redis> {
-    this.#blocking ??= await this.ctx.open('blocking');
-    return this.#blocking;
-  }
-
   async close(): Promise<void> {
     const blocking = this.#blocking;
     this.#blocking = undefined;
     if (blocking) await closeConnection(blocking);
+  }
+
+  /** A fresh request id per call: a resend after a reconnect repeats the id, not the pop. */
+  #requestId(): string {
+    return this.#nonce + (++this.#pops).toString(36);
+  }
+
+  async #register(): Promise<void> {
+    if (this.#registered) return;
+    // reset() finds pending lists and last pops through this set.
+    await explained(this.ctx.client().sadd(this.ctx.keys.poppers, this.ctx.participant.id));
+    this.#registered = true;
+  }
+
+  async #blockingClient(): Promise<Redis> {
+    this.#blocking ??= await this.ctx.open('blocking');
+    return this.#blocking;
   }
 }

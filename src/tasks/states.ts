@@ -30,6 +30,24 @@ export const TRANSITIONS: readonly Transition[] = [
   { step: 'popTask (blocking wait)', from: ['queued'], to: 'pending', script: 'pop_task' },
   { step: 'popTask / popTasks', from: ['queued', 'pending'], to: 'running', script: 'pop_task' },
   { step: 'finishTasks', from: ['running'], to: 'finished', script: 'finish_tasks' },
+  {
+    step: 'processTasks (settle, then take the next)',
+    from: ['running'],
+    to: 'finished',
+    script: 'complete_and_pop',
+  },
+  {
+    step: 'processTasks (a handler that throws)',
+    from: ['running'],
+    to: 'failed',
+    script: 'complete_and_pop',
+  },
+  {
+    step: 'processTasks (take the next)',
+    from: ['queued', 'pending'],
+    to: 'running',
+    script: 'complete_and_pop',
+  },
   { step: 'failTasks', from: ['running', 'queued'], to: 'failed', script: 'fail_tasks' },
   { step: 'emptyQueue', from: ['queued'], to: 'failed', script: 'empty_queue' },
   {

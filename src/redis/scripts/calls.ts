@@ -59,6 +59,59 @@ export function popTask(
   );
 }
 
+/** A task a worker completed: finished with its result, or failed with its condition. */
+export interface Completion {
+  key: string;
+  outcome: 'finished' | 'failed';
+  /** The encoded ys (finished) or condition (failed). */
+  value: Buffer;
+  ysExtra?: Buffer;
+}
+
+/**
+ * Settles completed tasks and takes up to `count` more in one step (`complete_and_pop.lua`).
+ * Raw reply: the settled keys, then key and field values per task taken.
+ */
+export function completeAndPop(
+  k: RushKeys,
+  a: {
+    popperId: string;
+    workerId: string;
+    completions: readonly Completion[];
+    count: number;
+    request: string;
+    fields: readonly string[];
+  },
+): ScriptCall<[Buffer[], (Buffer | null)[]]> {
+  const args: ScriptArg[] = [
+    k.taskPrefix,
+    k.events,
+    a.workerId,
+    a.count,
+    a.request,
+    a.completions.length,
+    a.fields.length,
+    ...a.fields,
+  ];
+  for (const c of a.completions) {
+    args.push(c.key, c.outcome === 'finished' ? 'f' : 'x', c.value, c.ysExtra ?? '');
+  }
+  return call(
+    'complete_and_pop',
+    [
+      k.running,
+      k.finished,
+      k.finishedRecords,
+      k.failed,
+      k.pending(a.popperId),
+      k.queued,
+      k.lastPop(a.popperId),
+    ],
+    args,
+    true,
+  );
+}
+
 /** Moves running tasks to finished (`finish_tasks.lua`). `tasks`: key, ys, ys_extra per task. */
 export function finishTasks(k: RushKeys, tasks: ScriptArg[]): ScriptCall<string[]> {
   return call(
