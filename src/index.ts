@@ -5,6 +5,8 @@
 export { RushConfigError, RushError, RushInputError, RushTimeoutError } from './errors.js';
 export type { WorkerLauncher, WorkerSpec } from './launchers/launcher.js';
 export { LocalLauncher } from './launchers/local.js';
+export { type SlurmLauncherOptions, slurmLauncher } from './launchers/slurm.js';
+export { type SshLauncherOptions, sshLauncher } from './launchers/ssh.js';
 export type { ReadLogOptions } from './logging/log-reader.js';
 export type { Logger } from './logging/logger.js';
 export type { LogRecord } from './logging/redis-log.js';
