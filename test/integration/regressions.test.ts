@@ -101,6 +101,7 @@ describe('regressions found by the chaos suite', () => {
       defineScripts(client);
       const keysOf = new RushKeys(id);
       await client.sadd(keysOf.poppers, 'w'); // as a popper registers, so reset() finds its keys
+      await client.sadd(keysOf.runningWorkers, 'w'); // only running workers may take tasks
       const pop = async (request: string) => {
         const call = calls.popTask(keysOf, {
           popperId: 'w',

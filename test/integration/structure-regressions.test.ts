@@ -150,3 +150,23 @@ describe('a manager that is not connected', () => {
     expect(() => rush.connector).toThrow(/not connected/);
   });
 });
+
+describe('a worker that is no longer running', () => {
+  it('takes no task: its pops come back empty and the task stays queued', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const w = await worker(id);
+    // Blocked on an empty queue when it is dropped: what arrives goes back to the queue.
+    const blocked = w.popTask({ timeout: 2 });
+    await waitUntil(async () => String(await rawClient().client('LIST')).includes('cmd=blmove'), {
+      what: 'a blocked pop',
+    });
+    expect(await rush.stopWorkers({ type: 'kill', workerIds: [w.workerId] })).toEqual([w.workerId]);
+    const [key] = await rush.pushTasks([{ x: 1 }]);
+    expect(await blocked).toBeNull();
+    expect(await w.popTask({ timeout: 0 })).toBeNull();
+    expect(await w.processTasks(async () => ({ y: 1 }), { maxTasks: 1, timeout: 0.1 }).catch(() => -1)).toBe(0);
+    expect(await rush.queuedTasks()).toEqual([key]);
+    expect(await rush.popTask({ timeout: 0 })).toMatchObject({ key });
+  });
+});

@@ -6,8 +6,10 @@
 -- Idempotent: the caller's last request id and the keys it took are kept in `last_pop`; the
 -- same request sent again after a reconnect gets the same tasks back (those still running)
 -- instead of taking more, so a lost reply never strands a task.
+-- A worker that is no longer among the running workers (declared lost, killed) takes nothing:
+-- a claimed key goes back to the head of the queue.
 -- Returns, per task taken, its key then the value of each of `fields` (an empty table: none).
-local function pop_tasks(pending, queued, running, last_pop, prefix, worker_id, claim, count, request, fields)
+local function pop_tasks(pending, queued, running, running_workers, last_pop, prefix, worker_id, claim, count, request, fields)
   local out = {}
   local function emit(key)
     out[#out + 1] = key
@@ -20,6 +22,12 @@ local function pop_tasks(pending, queued, running, last_pop, prefix, worker_id, 
   if last and last:sub(1, #request + 1) == request .. ' ' then
     for key in last:sub(#request + 2):gmatch('%S+') do
       if redis.call('SISMEMBER', running, key) == 1 then emit(key) end
+    end
+    return out
+  end
+  if worker_id ~= '' and redis.call('SISMEMBER', running_workers, worker_id) == 0 then
+    if claim ~= '' and redis.call('LREM', pending, 1, claim) == 1 then
+      redis.call('LPUSH', queued, claim)
     end
     return out
   end

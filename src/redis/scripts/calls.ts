@@ -53,7 +53,7 @@ export function popTask(
 ): ScriptCall<(Buffer | null)[] | null> {
   return call(
     'pop_task',
-    [k.pending(a.popperId), k.queued, k.running, k.lastPop(a.popperId)],
+    [k.pending(a.popperId), k.queued, k.running, k.lastPop(a.popperId), k.runningWorkers],
     [k.taskPrefix, a.workerId, a.claim, a.count, a.request, ...a.fields],
     true,
   );
@@ -106,6 +106,7 @@ export function completeAndPop(
       k.pending(a.popperId),
       k.queued,
       k.lastPop(a.popperId),
+      k.runningWorkers,
     ],
     args,
     true,

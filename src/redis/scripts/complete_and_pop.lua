@@ -5,7 +5,7 @@
   _pop.lua.)
   Input:  KEYS[1] running (set)  KEYS[2] finished (list)  KEYS[3] finished records (list)
           KEYS[4] failed (set)  KEYS[5] pending (list)  KEYS[6] queued (list)
-          KEYS[7] the caller's last pop (string)
+          KEYS[7] the caller's last pop (string)  KEYS[8] running workers (set)
           ARGV[1] task hash prefix  ARGV[2] events channel  ARGV[3] worker id
           ARGV[4] count to take  ARGV[5] request id  ARGV[6] m, the number of completions
           ARGV[7] f, the number of fields to return  ARGV[8 .. 7+f] the fields
@@ -34,6 +34,6 @@ for i = 8 + f, 7 + f + 4 * m, 4 do
 end
 if finished then redis.call('PUBLISH', ARGV[2], 'finished') end
 if failed then redis.call('PUBLISH', ARGV[2], 'failed') end
-local taken = pop_tasks(KEYS[5], KEYS[6], KEYS[1], KEYS[7], prefix, ARGV[3], '',
+local taken = pop_tasks(KEYS[5], KEYS[6], KEYS[1], KEYS[8], KEYS[7], prefix, ARGV[3], '',
   tonumber(ARGV[4]), ARGV[5], fields)
 return { settled, taken }

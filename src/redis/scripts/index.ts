@@ -15,9 +15,9 @@ import { explainRedisError, RushError } from '../../errors.js';
  */
 const SCRIPTS = {
   push_tasks: { keys: 3, includes: ['_msgpack'] },
-  pop_task: { keys: 4, includes: ['_pop'] },
+  pop_task: { keys: 5, includes: ['_pop'] },
   finish_tasks: { keys: 3, includes: ['_msgpack', '_finish_task'] },
-  complete_and_pop: { keys: 7, includes: ['_msgpack', '_finish_task', '_fail_task', '_pop'] },
+  complete_and_pop: { keys: 8, includes: ['_msgpack', '_finish_task', '_fail_task', '_pop'] },
   fail_tasks: { keys: 3, includes: ['_fail_task'] },
   empty_queue: { keys: 2, includes: ['_fail_task'] },
   read_collection: { keys: 1, includes: ['_msgpack'] },

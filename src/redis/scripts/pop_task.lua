@@ -1,8 +1,9 @@
 --[[
   Takes tasks and marks them running, in one step (see _pop.lua: a claimed key first, then the
-  pending list, then the queue; idempotent by request id). (Includes _pop.lua.)
+  pending list, then the queue; idempotent by request id; nothing for a worker that is no
+  longer running). (Includes _pop.lua.)
   Input:  KEYS[1] pending (list)  KEYS[2] queued (list)  KEYS[3] running (set)
-          KEYS[4] the caller's last pop (string)
+          KEYS[4] the caller's last pop (string)  KEYS[5] running workers (set)
           ARGV[1] task hash prefix  ARGV[2] worker id ('' for none)
           ARGV[3] key to claim from the pending list ('' for none)  ARGV[4] count
           ARGV[5] request id  ARGV[6 ..] fields to return
@@ -10,7 +11,7 @@
 ]]
 local fields = {}
 for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
-local out = pop_tasks(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3],
+local out = pop_tasks(KEYS[1], KEYS[2], KEYS[3], KEYS[5], KEYS[4], ARGV[1], ARGV[2], ARGV[3],
   tonumber(ARGV[4]), ARGV[5], fields)
 if #out == 0 then return false end
 return out
