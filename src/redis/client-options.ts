@@ -32,15 +32,20 @@ export const CLUSTER_MAX_REDIRECTIONS = 1000;
 const RESENDABLE = new Set(['evalsha', 'eval', 'blmove']);
 
 /**
- * What to do with a reply that says the node is no longer the primary (ioredis
+ * What to do with a reply that says the command did nothing and may succeed later (ioredis
  * `reconnectOnError`): `UNBLOCKED` (a blocked pop on a primary that became a replica) → reconnect
- * and send again; `READONLY` (a write that reached a replica) → reconnect, and send again when
- * the command is one that runs alone (not a step of a MULTI, which must fail as a whole).
+ * and send again; `READONLY` (a write that reached a replica) and `BUSY` (another client's script
+ * holds the server) → reconnect (with the retry strategy's backoff), and send again when the
+ * command is one that runs alone (not a step of a MULTI, which must fail as a whole; for BUSY,
+ * every command but the transaction's own).
  */
 export function reconnectOnError(error: Error & { command?: { name?: string } }): false | 1 | 2 {
   const code = error.message.split(' ', 1)[0];
   if (code === 'UNBLOCKED') return 2;
-  if (code === 'READONLY') return RESENDABLE.has(error.command?.name ?? '') ? 2 : 1;
+  const name = error.command?.name ?? '';
+  if (code === 'READONLY') return RESENDABLE.has(name) ? 2 : 1;
+  // BUSY: the command did nothing. Only a transaction cannot be sent again piecemeal.
+  if (code === 'BUSY') return name === 'multi' || name === 'exec' ? 1 : 2;
   return false;
 }
 
