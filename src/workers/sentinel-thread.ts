@@ -42,8 +42,11 @@ async function tick(): Promise<void> {
   if (data.supervisorPid !== undefined && process.ppid !== data.supervisorPid) endProcess();
   const now = Date.now();
   if (data.heartbeat && now - lastBeat >= data.heartbeat.period * 1000) {
-    await client.set(data.heartbeat.key, '1', 'EX', data.heartbeat.expire);
+    // XX: a heartbeat that lapsed (the worker was declared lost) or was deleted by a reset is
+    // not brought back: the worker sees it was dropped and stops.
+    const refreshed = await client.set(data.heartbeat.key, '1', 'EX', data.heartbeat.expire, 'XX');
     lastBeat = now;
+    if (refreshed === null) raiseTerminate();
   }
   const replies = await client
     .multi()
@@ -55,11 +58,17 @@ async function tick(): Promise<void> {
   const [all, mine, kill] = replies[0]![1] as (string | null)[];
   // A worker no longer among the running ones was declared lost or killed: it stops too.
   const dropped = replies[1]![1] === 0;
-  if (kill != null && data.heartbeat) endProcess();
-  if ((all != null || mine != null || dropped) && Atomics.load(flags, TERMINATE) === 0) {
-    Atomics.store(flags, TERMINATE, 1);
-    parentPort?.postMessage('terminate');
+  if (kill != null && data.heartbeat) {
+    // Acknowledge the kill (a reset waits for it), then end at once.
+    await client.del(data.killKey);
+    endProcess();
   }
+  if (all != null || mine != null || dropped) raiseTerminate();
+}
+
+/** Tells the main thread to stop (it reads the flag; no message needed). */
+function raiseTerminate(): void {
+  Atomics.store(flags, TERMINATE, 1);
 }
 
 function report(message: SentinelReport): void {

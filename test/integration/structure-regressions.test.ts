@@ -116,6 +116,27 @@ describe('input checks', () => {
   });
 });
 
+describe('a heartbeat worker', () => {
+  it('asked to terminate, terminates cleanly (no failure reported)', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const w = await worker(id, { heartbeatPeriod: 1 });
+    await rush.stopWorkers({ type: 'terminate', workerIds: [w.workerId] });
+    await waitUntil(() => w.terminated, { what: 'the terminate request to arrive' });
+    expect(w.sentinelFailure).toBeUndefined();
+  });
+
+  it('whose heartbeat lapsed does not bring it back, and stops', async () => {
+    const id = newNetworkId();
+    await manager(id);
+    const w = await worker(id, { heartbeatPeriod: 1, heartbeatExpire: 1 });
+    const heartbeat = `rush:{${id}}:heartbeat:${w.workerId}`;
+    await rawClient().del(heartbeat); // as if it had expired while the worker was frozen
+    await waitUntil(() => w.terminated, { what: 'the worker to see it was dropped' });
+    expect(await rawClient().exists(heartbeat)).toBe(0);
+  });
+});
+
 describe('a heartbeat that fails for good', () => {
   it('fails the worker clearly (logged, terminated) instead of letting it be declared lost', async () => {
     const id = newNetworkId();
