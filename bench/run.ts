@@ -1,50 +1,39 @@
 /**
  * `npm run bench`: measures rushnet against the Redis floor and against BullMQ in one run, on a
  * private redis-server. Writes bench/results/latest.json and latest.md, and prints the table.
- * `--quick` runs a smoke version (floor and case 1, small); `--no-bullmq` skips BullMQ.
+ * `--quick`: a smoke run (small sizes, no BullMQ, results/quick.*). `--no-bullmq` skips BullMQ.
+ * `--cases 3,3c,7`: only these cases (results/partial.*), to measure a case again.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { startEmbeddedRedis } from '../dist/redis/embedded-redis.js';
 import * as bull from './cases/bullmq.js';
+import { formatCpu } from './cases/cpu.js';
 import { measureFloor } from './cases/floor.js';
-import * as rush from './cases/rushnet.js';
-import type { Summary } from './stats.js';
+import { redisMemory } from './cases/redis-memory.js';
+import * as queue from './cases/rushnet-queue.js';
+import * as reads from './cases/rushnet-reads.js';
+import { add, single, versus, write } from './report.js';
 
-const quick = process.argv.includes('--quick');
-const withBullmq = !process.argv.includes('--no-bullmq') && !quick;
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const withBullmq = !argv.includes('--no-bullmq') && !quick;
+const only = argv.includes('--cases') ? argv[argv.indexOf('--cases') + 1]!.split(',') : undefined;
+const wanted = (...ids: string[]) => only === undefined || ids.some((id) => only.includes(id));
 const runs = quick ? 2 : 5;
 const SIZES = quick ? [1000] : [1000, 10_000, 100_000];
 const PARAMS = quick ? [1] : [1, 10];
-
-interface Row {
-  case: string;
-  what: string;
-  unit: string;
-  value: Summary;
-  floorMultiple?: number;
-  target?: string;
-  met?: boolean;
-  bullmq?: Summary;
-  /** rushnet / BullMQ, so that below 1 is faster for times, above 1 better for rates. */
-  ratio?: number;
-}
-
-const rows: Row[] = [];
+/** Tasks per run of the in-process and throughput cases. */
+const IN_PROCESS = quick ? 200 : 2000;
+const THROUGHPUT = quick ? 2000 : 20_000;
+const THROUGHPUT_RUNS = quick ? 1 : 3;
+const MEMORY_TASKS = quick ? 2000 : 100_000;
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
-
-function add(row: Row): void {
-  rows.push(row);
-  const extra = row.floorMultiple !== undefined ? ` (${row.floorMultiple.toFixed(2)}× floor)` : '';
-  log(`${row.case} ${row.what}: ${row.value.median.toFixed(3)} ${row.unit}${extra}`);
-}
+const bullmq = <T>(measure: () => Promise<T>) => (withBullmq ? measure() : undefined);
 
 const server = await startEmbeddedRedis();
 const url = server.url;
 try {
-  const redisVersion = execFileSync('redis-server', ['--version']).toString().trim();
   log(`redis-server on ${url}`);
+  // The floor is measured every time: the other latencies are reported as multiples of it.
   const floor = await measureFloor(url, runs);
   const floorMs = floor.median / 1000;
   add({
@@ -53,171 +42,220 @@ try {
     unit: 'µs',
     value: floor,
   });
+  const floorOf = (us: number) => us / floor.median;
 
-  const loop = await rush.decentralizedLoop(url, runs, quick ? 200 : 2000);
-  add({
-    case: '1',
-    what: 'decentralized loop: pushRunningTasks + finishTasks, per iteration',
-    unit: 'µs',
-    value: loop,
-    floorMultiple: loop.median / floor.median,
-    target: '≤ 3 floor',
-    met: loop.median / floor.median <= 3,
-  });
-  if (withBullmq) {
-    const bullLoop = await bull.addAndProcess(url, runs, 1000);
-    const last = rows.at(-1)!;
-    last.bullmq = bullLoop;
-    last.ratio = loop.median / bullLoop.median;
-    log(`  BullMQ add + process: ${bullLoop.median.toFixed(1)} µs`);
+  if (wanted('1')) {
+    const loop = await queue.decentralizedLoop(url, runs, IN_PROCESS);
+    const row = {
+      case: '1',
+      what: 'decentralized loop: pushRunningTasks + finishTasks, per iteration (BullMQ: add + process)',
+      unit: 'µs',
+      value: loop,
+      floorMultiple: floorOf(loop.median),
+      target: '≤ 3 floor',
+      met: floorOf(loop.median) <= 3,
+    };
+    add(versus(row, await bullmq(() => bull.addAndProcess(url, runs, 1000))));
   }
 
-  if (!quick) {
-    const queue = await rush.queueOverhead(url, runs, 2000);
-    add({
-      case: '2',
-      what: 'queue overhead: popTask + finishTasks, per task',
-      unit: 'µs',
-      value: queue,
-      floorMultiple: queue.median / floor.median,
-      target: '≤ 3 floor',
-      met: queue.median / floor.median <= 3,
-    });
-
-    const tp = await rush.queueThroughput(url, 3, 20_000);
-    const row: Row = {
-      case: '3',
-      what: 'queue throughput: 20,000 tasks, 2 worker processes',
-      unit: 'tasks/s',
-      value: tp,
-    };
-    if (withBullmq) {
-      row.bullmq = await bull.throughput(url, 3, 20_000);
-      row.ratio = tp.median / row.bullmq.median;
-      row.target = '≥ 8,000/s and ≥ 2× BullMQ';
-      row.met = tp.median >= 8000 && row.ratio >= 2;
-      log(`  BullMQ: ${row.bullmq.median.toFixed(0)} jobs/s`);
-    } else {
-      row.target = '≥ 8,000/s';
-      row.met = tp.median >= 8000;
+  if (wanted('2')) {
+    const processed = await queue.processInProcess(url, runs, IN_PROCESS);
+    const row = versus(
+      {
+        case: '2',
+        what: `queue in process: processTasks (concurrency 1), per task, ${IN_PROCESS.toLocaleString('en')} queued (BullMQ: Worker, concurrency 1)`,
+        unit: 'µs',
+        value: processed,
+        floorMultiple: floorOf(processed.median),
+      },
+      await bullmq(() => bull.inProcess(url, runs, IN_PROCESS)),
+    );
+    if (row.ratio !== undefined) {
+      row.target = '≤ BullMQ';
+      row.met = row.ratio <= 1;
     }
     add(row);
-    const batched = await rush.queueThroughput(url, 3, 20_000, 50);
+  }
+  if (wanted('2a')) {
+    const popped = await queue.popAndFinish(url, runs, IN_PROCESS);
     add({
-      case: '3b',
-      what: 'queue throughput: the same with popTasks(50) and one finishTasks per batch',
-      unit: 'tasks/s',
-      value: batched,
+      case: '2a',
+      what: 'queue in process: popTask + finishTasks, per task',
+      unit: 'µs',
+      value: popped,
+      floorMultiple: floorOf(popped.median),
+      target: '≤ 3 floor',
+      met: floorOf(popped.median) <= 3,
     });
   }
 
-  for (const params of PARAMS) {
-    for (const n of SIZES) {
-      const { cold, cached } = await rush.fetchFinished(url, quick ? 2 : 3, n, params);
-      const coldRow: Row = {
-        case: '4',
-        what: `cold fetchFinishedTasks: ${n.toLocaleString('en')} tasks × ${params} params`,
-        unit: 'ms',
-        value: cold,
-      };
-      if (n === 100_000) {
-        coldRow.target = '≤ 300 ms, ≥ 3× faster than BullMQ';
-        coldRow.met = cold.median <= 300;
+  /** A throughput case: tasks/s, and the CPU per task (µs) that explains it. */
+  const throughput = async (
+    id: string,
+    what: string,
+    mode: queue.QueueMode,
+    bullConcurrency?: number,
+    target?: [string, (ratio: number) => boolean],
+  ) => {
+    if (!wanted(id) || (quick && bullConcurrency === undefined)) return;
+    const tp = await queue.queueThroughput(url, THROUGHPUT_RUNS, THROUGHPUT, mode);
+    const theirs =
+      bullConcurrency === undefined
+        ? undefined
+        : await bullmq(() => bull.throughput(url, THROUGHPUT_RUNS, THROUGHPUT, bullConcurrency));
+    const row = versus(
+      {
+        case: id,
+        what: `${what}, ${THROUGHPUT.toLocaleString('en')} tasks`,
+        unit: 'tasks/s',
+        value: tp.rate,
+      },
+      theirs?.rate,
+    );
+    row.detail = `CPU µs per task: ${formatCpu(tp.cpu)}${theirs ? `; BullMQ: ${formatCpu(theirs.cpu)}` : ''}`;
+    if (target && row.ratio !== undefined) {
+      row.target = target[0];
+      row.met = target[1](row.ratio);
+    }
+    add(row);
+  };
+  await throughput(
+    '3',
+    'queue throughput, 2 worker processes, one task at a time: processTasks (concurrency 1) (BullMQ: concurrency 1)',
+    { kind: 'processTasks', concurrency: 1 },
+    1,
+    ['≥ 2× BullMQ', (ratio) => ratio >= 2],
+  );
+  await throughput(
+    '3a',
+    'queue throughput: the same with popTask + finishTasks (two round trips per task)',
+    {
+      kind: 'popTask',
+    },
+  );
+  await throughput(
+    '3b',
+    'queue throughput: the same with popTasks(50) and one finishTasks per batch',
+    {
+      kind: 'popTasks',
+      batch: 50,
+    },
+  );
+  await throughput(
+    '3c',
+    'queue throughput, 2 worker processes: processTasks (concurrency 50) (BullMQ: concurrency 50)',
+    { kind: 'processTasks', concurrency: 50 },
+    50,
+    ['ahead of BullMQ', (ratio) => ratio > 1],
+  );
+
+  if (wanted('4', '5')) {
+    for (const params of PARAMS) {
+      for (const n of SIZES) {
+        const { cold, cached } = await reads.fetchFinished(url, quick ? 2 : 3, n, params);
+        const size = `${n.toLocaleString('en')} tasks × ${params} params`;
+        const coldRow = versus(
+          {
+            case: '4',
+            what: `cold fetchFinishedTasks: ${size} (BullMQ: getCompleted)`,
+            unit: 'ms',
+            value: cold,
+          },
+          await bullmq(() => bull.getCompleted(url, 3, n, params)),
+        );
+        if (n === 100_000) {
+          const limit = params === 1 ? 250 : 400;
+          coldRow.target = `≤ ${limit} ms`;
+          coldRow.met = cold.median <= limit;
+        }
+        add(coldRow);
+        add({
+          case: '5',
+          what: `cached fetchFinishedTasks after 1 new: ${size} cached`,
+          unit: 'ms',
+          value: cached,
+          target: n === 100_000 ? '≤ 1 ms' : undefined,
+          met: n === 100_000 ? cached.median <= 1 : undefined,
+        });
       }
-      if (withBullmq) {
-        coldRow.bullmq = await bull.getCompleted(url, 3, n, params);
-        coldRow.ratio = cold.median / coldRow.bullmq.median;
-        if (n === 100_000) coldRow.met = cold.median <= 300 && coldRow.ratio <= 1 / 3;
-        log(`  BullMQ getCompleted: ${coldRow.bullmq.median.toFixed(1)} ms`);
-      }
-      add(coldRow);
-      add({
-        case: '5',
-        what: `cached fetchFinishedTasks after 1 new: ${n.toLocaleString('en')} cached × ${params} params`,
-        unit: 'ms',
-        value: cached,
-        target: n === 100_000 ? '≤ 2 ms' : undefined,
-        met: n === 100_000 ? cached.median <= 2 : undefined,
-      });
     }
   }
 
-  if (!quick) {
-    const wake = await rush.wakeLatency(url, 200);
+  if (wanted('6')) {
+    const wake = await reads.wakeLatency(url, quick ? 50 : 200);
     add({
       case: '6',
-      what: 'wake latency: finishTasks → waiting fetchNewTasks returns (200 events)',
+      what: 'wake latency: finishTasks → waiting fetchNewTasks returns',
       unit: 'ms',
       value: wake,
       floorMultiple: wake.median / floorMs,
       target: '≤ 2 floor + 1 ms',
       met: wake.median <= 2 * floorMs + 1,
     });
-    const start = await rush.workerStart(url, runs);
-    add({
-      case: '7',
-      what: 'worker start: 2 local workers until registered',
-      unit: 'ms',
-      value: start,
-      target: '≤ 600 ms',
-      met: start.median <= 600,
-    });
-    const mem = await rush.memory(url, 100_000, 10);
-    const single = (v: number): Summary => ({ median: v, min: v, max: v, runs: 1 });
+  }
+
+  if (wanted('7')) {
+    const start = await queue.workerStart(url, runs);
+    add(
+      versus(
+        {
+          case: '7',
+          what: 'worker start: 2 local workers until registered (BullMQ: 2 worker processes until ready)',
+          unit: 'ms',
+          value: start,
+          target: '≤ 400 ms',
+          met: start.median <= 400,
+        },
+        await bullmq(() => bull.workerStart(url, runs)),
+      ),
+    );
+  }
+
+  if (wanted('8') && !quick) {
+    const mem = await reads.memory(url, 100_000, 10);
+    const what = 'memory: %s after caching 100,000 tasks × 10 params';
     add({
       case: '8',
-      what: 'memory: heap after caching 100,000 tasks × 10 params',
+      what: what.replace('%s', 'heap'),
       unit: 'MB',
       value: single(mem.heapMB),
       target: '≤ 150 MB',
       met: mem.heapMB <= 150,
     });
+    add({ case: '8', what: what.replace('%s', 'RSS'), unit: 'MB', value: single(mem.rssMB) });
+  }
+
+  if (wanted('9')) {
+    const mem = await redisMemory(url, MEMORY_TASKS, 10, withBullmq);
+    const size = `${MEMORY_TASKS.toLocaleString('en')} finished tasks × 10 params`;
+    const row = versus(
+      {
+        case: '9',
+        what: `Redis memory per finished task, ${size} (BullMQ: completed jobs)`,
+        unit: 'bytes',
+        value: single(mem.rushnet),
+        target: '≤ BullMQ and ≤ 1.3× stored once',
+      },
+      mem.bullmq === undefined ? undefined : single(mem.bullmq),
+    );
+    row.met = mem.rushnet <= 1.3 * mem.storedOnce && (row.ratio === undefined || row.ratio <= 1);
+    add(row);
     add({
-      case: '8',
-      what: 'memory: RSS after caching 100,000 tasks × 10 params',
-      unit: 'MB',
-      value: single(mem.rssMB),
+      case: '9',
+      what: `the same tasks stored once (one hash: xs, ys); rushnet = ${(mem.rushnet / mem.storedOnce).toFixed(2)}× this`,
+      unit: 'bytes',
+      value: single(mem.storedOnce),
+    });
+    const p = mem.rushnetParts;
+    add({
+      case: '9',
+      what: `where rushnet's bytes are (MEMORY USAGE per task): task hash (${p.hashEncoding}), then records log ${p.records.toFixed(0)}, key lists ${p.lists.toFixed(0)}`,
+      unit: 'bytes',
+      value: single(p.hash),
     });
   }
 
-  const machine = {
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    redis: redisVersion,
-    date: new Date().toISOString(),
-  };
-  const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(3));
-  const table = [
-    '| case | what | median | min – max | × floor | target | met | BullMQ median | rushnet / BullMQ |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) =>
-      [
-        r.case,
-        r.what,
-        `${fmt(r.value.median)} ${r.unit}${r.value.p99 !== undefined ? ` (p99 ${fmt(r.value.p99)})` : ''}`,
-        `${fmt(r.value.min)} – ${fmt(r.value.max)}`,
-        r.floorMultiple !== undefined ? r.floorMultiple.toFixed(2) : '',
-        r.target ?? '',
-        r.met === undefined ? '' : r.met ? 'yes' : '**no**',
-        r.bullmq ? `${fmt(r.bullmq.median)} ${r.unit}` : '',
-        r.ratio !== undefined ? r.ratio.toFixed(2) : '',
-      ]
-        .join(' | ')
-        .replace(/^/, '| ')
-        .replace(/$/, ' |'),
-    ),
-  ].join('\n');
-  const markdown = `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}; ${machine.redis}; ${machine.date}\n\n${table}\n`;
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  const name = quick ? 'quick' : 'latest';
-  writeFileSync(
-    new URL(`./results/${name}.json`, import.meta.url),
-    `${JSON.stringify({ machine, quick, rows }, null, 2)}\n`,
-  );
-  writeFileSync(new URL(`./results/${name}.md`, import.meta.url), markdown);
-  process.stdout.write(markdown);
+  write(quick ? 'quick' : only ? 'partial' : 'latest', { quick, cases: only ?? 'all' });
 } finally {
   await server.stop();
 }

@@ -58,7 +58,7 @@ export async function explained<T>(reply: Promise<T>): Promise<T> {
 
 /**
  * Turns a Redis error reply into a clearer rushnet error where rushnet knows what it means
- * (out of memory); other errors pass through unchanged.
+ * (out of memory, a permission the Redis user lacks); other errors pass through unchanged.
  */
 export function explainRedisError(error: unknown): unknown {
   const previous = (error as { previousErrors?: Error[] } | null)?.previousErrors ?? [];
@@ -70,5 +70,45 @@ export function explainRedisError(error: unknown): unknown {
       { cause: error },
     );
   }
+  const denied = missingPermission(error);
+  if (denied !== undefined) {
+    return new RushConfigError(
+      `the Redis user lacks a permission rushnet needs: ${denied} ` +
+        "(grant the network's ACL rules, see SECURITY.md)",
+      { cause: error },
+    );
+  }
   return error;
+}
+
+/**
+ * What a NOPERM reply (or its equivalent from inside a script) says is missing, e.g.
+ * "the command 'config|get'"; `undefined` for other errors. A transaction that Redis discarded
+ * carries the replies of its commands in `previousErrors`, which are searched too.
+ */
+export function missingPermission(error: unknown): string | undefined {
+  const previous = (error as { previousErrors?: unknown[] } | null)?.previousErrors ?? [];
+  for (const e of [error, ...previous]) {
+    const denied = deniedBy(e);
+    if (denied !== undefined) return denied;
+  }
+  return undefined;
+}
+
+function deniedBy(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const message = error.message;
+  if (/^NOPERM\b/.test(message)) {
+    const command = /permissions to run the '([^']+)' command/.exec(message)?.[1];
+    if (command !== undefined) return `the command '${command}'`;
+    if (/one of the keys/.test(message)) return "access to a key (the rules' ~key pattern)";
+    if (/one of the channels/.test(message))
+      return "access to a channel (the rules' &channel pattern)";
+    return message.split('\n')[0]!.replace(/^NOPERM\s*/, '');
+  }
+  if (/user executing the script can't access at least one of the keys/.test(message))
+    return "access to a key from a script (the rules' ~key pattern)";
+  if (/user executing the script can't run this command/.test(message))
+    return 'a command a rushnet script runs (see the command list in SECURITY.md)';
+  return undefined;
 }

@@ -2,6 +2,7 @@
  * rushnet: decentralized parallel computing over Redis.
  */
 
+export { networkAclRules } from './acl.js';
 export { RushConfigError, RushError, RushInputError, RushTimeoutError } from './errors.js';
 export type { WorkerLauncher, WorkerSpec } from './launchers/launcher.js';
 export { LocalLauncher } from './launchers/local.js';
@@ -28,6 +29,7 @@ export type {
   RedisSentinelOptions,
   RedisTlsOptions,
 } from './redis/config.js';
+export type { Durability } from './rush/durability.js';
 export { Rush, type RushOptions, rsh } from './rush.js';
 export { LargeObjectRef } from './tasks/codec.js';
 export { storeLargeObject } from './tasks/large-objects.js';

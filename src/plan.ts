@@ -11,7 +11,17 @@ import {
   resolveConfig,
 } from './redis/config.js';
 import { closeConnection, openConnection } from './redis/connection.js';
-import { checkOptions, checkPositiveInteger, checkSeconds, isPlainObject } from './validate.js';
+import {
+  checkCount,
+  checkOptions,
+  checkPositiveInteger,
+  checkSeconds,
+  isPlainObject,
+} from './validate.js';
+import { checkSecret } from './workers/signing.js';
+
+/** The most workers one start may ask for (a bound, so a typo cannot fork a million processes). */
+export const MAX_WORKERS = 100_000;
 
 /** Log levels by logger name, e.g. `{ rushnet: 'info', myapp: 'debug' }`. */
 export type LogThresholds = Record<string, string>;
@@ -35,6 +45,11 @@ export interface RushPlanOptions {
   workerType?: 'local' | 'script' | (string & {});
   /** Seconds `waitForWorkers` waits by default. @default Infinity */
   startWorkerTimeout?: number;
+  /**
+   * Key that signs worker configurations (SPEC §11); workers need the same key
+   * (`RUSHNET_SECRET`). @default `RUSHNET_SECRET`, else a random key per manager
+   */
+  secret?: string;
 }
 
 /** The current plan; every field is empty when no plan is set. */
@@ -51,6 +66,7 @@ const PLAN_KEYS = [
   'maxObjectSize',
   'workerType',
   'startWorkerTimeout',
+  'secret',
 ] as const;
 
 export function checkLogThresholds(name: string, value: unknown): LogThresholds {
@@ -77,17 +93,9 @@ export function checkLogThresholds(name: string, value: unknown): LogThresholds 
  */
 export async function rushPlan(options?: RushPlanOptions): Promise<RushPlan> {
   const o = checkOptions('options', options, PLAN_KEYS);
-  if (o.nWorkers !== undefined) checkPositiveInteger('nWorkers', o.nWorkers);
+  if (o.nWorkers !== undefined) checkPositiveInteger('nWorkers', o.nWorkers, MAX_WORKERS);
   if (o.logThresholds !== undefined) checkLogThresholds('logThresholds', o.logThresholds);
-  if (
-    o.logBufferSize !== undefined &&
-    (!Number.isInteger(o.logBufferSize) || o.logBufferSize < 0)
-  ) {
-    throw new RushInputError(
-      'logBufferSize',
-      `must be a non-negative integer, got ${describeValue(o.logBufferSize)}`,
-    );
-  }
+  if (o.logBufferSize !== undefined) checkCount('logBufferSize', o.logBufferSize);
   if (
     o.largeObjectsPath !== undefined &&
     (typeof o.largeObjectsPath !== 'string' || o.largeObjectsPath === '')
@@ -107,16 +115,35 @@ export async function rushPlan(options?: RushPlanOptions): Promise<RushPlan> {
   if (o.startWorkerTimeout !== undefined)
     checkSeconds('startWorkerTimeout', o.startWorkerTimeout, { infinite: true });
   if (o.config !== undefined) normalizeConfig(o.config);
+  if (o.secret !== undefined) checkSecret('secret', o.secret);
 
   const resolved = resolveConfig(o.config, undefined);
   await closeConnection(await openConnection(resolved, 'rushnet-plan-check'));
-  current = Object.freeze({
+  const { secret, ...rest } = o;
+  const plan: RushPlanOptions = {
     workerType: 'local',
-    ...o,
+    ...rest,
     // The config the check used, so that managers and workers use the same server.
     config: o.config ?? (process.env.REDIS_URL || DEFAULT_REDIS_URL),
-  });
+  };
+  // Not enumerable: printing or serializing the plan does not show the secret.
+  if (secret !== undefined) Object.defineProperty(plan, 'secret', { value: secret });
+  current = Object.freeze(plan);
   return current;
+}
+
+/**
+ * On a worker: adopts the large-object settings of the manager that stored its configuration
+ * (a signed one), unless this process has a plan of its own.
+ */
+export function adoptWorkerPlan(
+  settings: Pick<RushPlanOptions, 'largeObjectsPath' | 'maxObjectSize'>,
+): void {
+  if (current !== undefined) return;
+  const plan: RushPlanOptions = {};
+  if (settings.largeObjectsPath !== undefined) plan.largeObjectsPath = settings.largeObjectsPath;
+  if (settings.maxObjectSize !== undefined) plan.maxObjectSize = settings.maxObjectSize;
+  if (Object.keys(plan).length > 0) current = Object.freeze(plan);
 }
 
 /** The current plan, or an object with every field empty when there is none. */

@@ -26,9 +26,15 @@ import {
 } from './redis/connection.js';
 import { RushKeys } from './redis/keys.js';
 import * as calls from './redis/scripts/calls.js';
-import { defineScripts, runScript } from './redis/scripts/index.js';
+import { defineScripts } from './redis/scripts/index.js';
 import type { Participant, RushContext } from './rush/context.js';
 import { NetworkCounts } from './rush/counts.js';
+import {
+  type CheckedDurability,
+  checkDurability,
+  type Durability,
+  runWrite,
+} from './rush/durability.js';
 import { TaskEvents } from './rush/events.js';
 import { processTasks } from './rush/process-tasks.js';
 import { TaskQueue } from './rush/queue.js';
@@ -36,7 +42,13 @@ import { TaskReader } from './rush/task-reader.js';
 import { TaskWriter } from './rush/task-writer.js';
 import { waitForTasks } from './rush/waits.js';
 import { DEFAULT_FIELDS } from './tasks/fields.js';
-import { encodeWithinLimit, type LargeObjectPolicy } from './tasks/large-objects.js';
+import {
+  encodeWithinLimit,
+  type LargeObjectKind,
+  type LargeObjectPolicy,
+  removeLargeObjects,
+  removingFilesOnFailure,
+} from './tasks/large-objects.js';
 import type * as T from './types.js';
 import {
   checkBoolean,
@@ -47,6 +59,7 @@ import {
 } from './validate.js';
 import type { WorkerLoop } from './workers/loop.js';
 import type * as W from './workers/settings.js';
+import { resolveSecret } from './workers/signing.js';
 import { WorkerManager } from './workers/worker-manager.js';
 
 export interface RushOptions {
@@ -54,6 +67,18 @@ export interface RushOptions {
   networkId?: string;
   /** Redis to use. @default the plan's config, else `REDIS_URL`, else redis://127.0.0.1:6379 */
   config?: RedisConfig;
+  /**
+   * Key that signs the worker configurations this manager stores (SPEC §11); the workers it
+   * starts receive it in their environment. @default the plan's, else `RUSHNET_SECRET`, else a
+   * random key of this manager
+   */
+  secret?: string;
+  /**
+   * Every state change waits until `replicas` replicas have it (Redis `WAIT`, in the same round
+   * trip), at most `timeout` seconds (default 1), so a failover cannot lose it. Workers started
+   * by this manager use the same setting. @default none (Redis replicates asynchronously)
+   */
+  durability?: Durability;
 }
 
 type Rows<XS extends object, YS extends object> = Promise<T.TaskRow<XS, YS>[]>;
@@ -71,6 +96,8 @@ export class Rush<
 > extends NetworkCounts {
   /** The Redis settings in use (the password is not enumerable, so it does not print). */
   readonly config: Readonly<ResolvedRedisConfig>;
+  /** Replicas each state change waits for, or `undefined` (see `RushOptions.durability`). */
+  readonly durability: Readonly<CheckedDurability> | undefined;
   /** Redis keys of this network. */
   protected override readonly keys: RushKeys;
   /** Who this instance is in the network (a manager, or the worker of a `RushWorker`). */
@@ -89,7 +116,8 @@ export class Rush<
 
   constructor(options?: RushOptions, participant?: Participant) {
     super();
-    const o = checkOptions('options', options, ['networkId', 'config']);
+    const o = checkOptions('options', options, ['networkId', 'config', 'secret', 'durability']);
+    this.durability = checkDurability(o.durability);
     this.#networkId =
       o.networkId === undefined ? randomUUID() : checkNetworkId('networkId', o.networkId);
     const plan = rushConfig();
@@ -99,6 +127,7 @@ export class Rush<
     this.#largeObjects = {
       maxObjectSize: plan.maxObjectSize ?? DEFAULT_MAX_BULK,
       path: plan.largeObjectsPath,
+      networkId: this.#networkId,
     };
     this.#events = new TaskEvents(() => this.#open('events'), this.keys.events);
     const self = this;
@@ -108,18 +137,20 @@ export class Rush<
       participant: this.participant,
       config: this.config,
       events: this.#events,
+      durability: this.durability,
       get logger() {
         return self.logger;
       },
       client: () => this.connector,
       open: (role: string) => this.#open(role),
-      encode: (value: unknown, argument: string) =>
-        encodeWithinLimit(value, argument, this.#largeObjects),
+      encode: (value: unknown, argument: string, kind?: LargeObjectKind) =>
+        encodeWithinLimit(value, argument, this.#largeObjects, kind),
       warnMissing: (keys: readonly string[]) => this.#warnMissing(keys),
       plan: rushConfig,
-    } satisfies RushContext & { config: unknown; plan: unknown };
+      secret: resolveSecret(o.secret, plan.secret),
+    } satisfies RushContext & { config: unknown; plan: unknown; secret: string };
     this.#context = context;
-    this.#writer = new TaskWriter(context);
+    this.#writer = removingFilesOnFailure(new TaskWriter(context));
     this.#queue = new TaskQueue(context);
     this.#reader = new TaskReader(context);
     this.#workers = new WorkerManager(context);
@@ -348,8 +379,12 @@ export class Rush<
   async reset(options?: T.ResetOptions): Promise<void> {
     const o = checkOptions('options', options, ['workers']);
     const workers = checkBoolean('workers', o.workers ?? true);
-    if (workers) await this.#workers.stop({ type: 'kill' }, { warnSkipped: false });
-    await runScript(this.connector, calls.reset(this.keys, { workers }));
+    if (workers) {
+      // Wait until workers reached through their heartbeat are gone: they could write after.
+      await this.#workers.stop({ type: 'kill' }, { warnSkipped: false, awaitKills: true });
+    }
+    await runWrite(this.#context, calls.reset(this.keys, { workers }));
+    removeLargeObjects(this.#largeObjects, { workers });
     this.#reader.resetCache();
     this.#workers.resetLogPositions();
     this.#queue.forgetRegistration();

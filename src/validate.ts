@@ -105,26 +105,46 @@ export function checkFields(name: string, value: unknown): string[] {
   return value;
 }
 
-/** A time in seconds: a non-negative number, `Infinity` only where allowed. */
-export function checkSeconds(name: string, value: unknown, { infinite = false } = {}): number {
-  if (
-    typeof value !== 'number' ||
-    Number.isNaN(value) ||
-    value < 0 ||
-    (!infinite && !Number.isFinite(value))
-  ) {
+/**
+ * The longest time rushnet hands to Redis or a timer: 2^31 - 1 seconds (about 68 years). Redis
+ * refuses larger expiries and blocking timeouts; `Infinity` (where allowed) means "forever".
+ */
+export const MAX_SECONDS = 2 ** 31 - 1;
+
+/**
+ * A time in seconds: a non-negative number up to `max` (default {@link MAX_SECONDS}),
+ * `Infinity` only where allowed. `-0` comes back as `0`.
+ */
+export function checkSeconds(
+  name: string,
+  value: unknown,
+  { infinite = false, max = MAX_SECONDS } = {},
+): number {
+  const ok =
+    typeof value === 'number' &&
+    !Number.isNaN(value) &&
+    value >= 0 &&
+    (value <= max || (infinite && value === Number.POSITIVE_INFINITY));
+  if (!ok) {
     const what = infinite
-      ? 'a non-negative number of seconds (or Infinity)'
-      : 'a finite non-negative number of seconds';
+      ? `a non-negative number of seconds up to ${max} (or Infinity)`
+      : `a finite non-negative number of seconds up to ${max}`;
     throw new RushInputError(name, `must be ${what}, got ${describeValue(value)}`);
   }
-  return value;
+  return value === 0 ? 0 : value;
 }
 
-/** A positive integer, e.g. a count. */
-export function checkPositiveInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new RushInputError(name, `must be a positive integer, got ${describeValue(value)}`);
+/** A positive integer, e.g. a count, up to `max` (default: the largest safe integer). */
+export function checkPositiveInteger(
+  name: string,
+  value: unknown,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new RushInputError(
+      name,
+      `must be a positive integer${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}, got ${describeValue(value)}`,
+    );
   }
   return value;
 }
@@ -172,17 +192,28 @@ export function checkHeartbeat(
       throw new RushInputError('heartbeatExpire', 'needs `heartbeatPeriod` to be set');
     return [undefined, undefined];
   }
-  if (typeof period !== 'number' || !Number.isInteger(period) || period < 1) {
+  if (
+    typeof period !== 'number' ||
+    !Number.isInteger(period) ||
+    period < 1 ||
+    period > MAX_SECONDS
+  ) {
     throw new RushInputError(
       'heartbeatPeriod',
-      `must be an integer number of seconds >= 1, got ${describeValue(period)}`,
+      `must be an integer number of seconds from 1 to ${MAX_SECONDS}, got ${describeValue(period)}`,
     );
   }
-  if (expire === undefined) return [period, 3 * period];
-  if (typeof expire !== 'number' || !Number.isInteger(expire) || expire < period) {
+  // The default expiry stays within what Redis accepts, and never below the period.
+  if (expire === undefined) return [period, Math.min(3 * period, MAX_SECONDS)];
+  if (
+    typeof expire !== 'number' ||
+    !Number.isInteger(expire) ||
+    expire < period ||
+    expire > MAX_SECONDS
+  ) {
     throw new RushInputError(
       'heartbeatExpire',
-      `must be an integer number of seconds >= heartbeatPeriod (${period}), got ${describeValue(expire)}`,
+      `must be an integer number of seconds from heartbeatPeriod (${period}) to ${MAX_SECONDS}, got ${describeValue(expire)}`,
     );
   }
   return [period, expire];
@@ -222,12 +253,20 @@ export function checkDirectory(name: string, value: unknown): string {
   return value;
 }
 
-/** An integer count of at least `min` (e.g. a buffer size). */
+/** An integer count of at least `min` (e.g. a buffer size), up to the largest safe integer. */
 export function checkCount(name: string, value: unknown, min = 0): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new RushInputError(name, `must be an integer >= ${min}, got ${describeValue(value)}`);
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < min ||
+    value > Number.MAX_SAFE_INTEGER
+  ) {
+    throw new RushInputError(
+      name,
+      `must be an integer from ${min} to ${Number.MAX_SAFE_INTEGER}, got ${describeValue(value)}`,
+    );
   }
-  return value;
+  return value === 0 ? 0 : value;
 }
 
 /** A worker id: non-empty, without white space, ':' or braces (it becomes part of keys). */

@@ -11,7 +11,8 @@ import { DEFAULT_MAX_LOG_ENTRIES, RedisLogSink, WorkerLoggers } from './logging/
 import { checkLogThresholds, type LogThresholds } from './plan.js';
 import { plainConfig } from './redis/config.js';
 import * as calls from './redis/scripts/calls.js';
-import { runScript, unwrap } from './redis/scripts/index.js';
+import { unwrap } from './redis/scripts/index.js';
+import { runTransaction, runWrite, type WriteTarget } from './rush/durability.js';
 import { Rush, type RushOptions } from './rush.js';
 import { encodeValue } from './tasks/codec.js';
 import type { Condition, ProcessTasksOptions, TaskHandler, TaskValues } from './types.js';
@@ -58,6 +59,8 @@ const OPTION_NAMES = [
   'logThresholds',
   'logBufferSize',
   'maxLogEntries',
+  'durability',
+  'secret',
 ] as const;
 
 export class RushWorker<
@@ -79,7 +82,10 @@ export class RushWorker<
     const networkId = checkNetworkId('networkId', o.networkId);
     const workerId =
       o.workerId === undefined ? randomUUID() : checkWorkerId('workerId', o.workerId);
-    super({ networkId, config: o.config }, { id: workerId, isWorker: true });
+    super(
+      { networkId, config: o.config, durability: o.durability, secret: o.secret },
+      { id: workerId, isWorker: true },
+    );
     this.workerId = workerId;
     [this.heartbeatPeriod, this.heartbeatExpire] = checkHeartbeat(
       o.heartbeatPeriod,
@@ -111,8 +117,8 @@ export class RushWorker<
       const sink = new RedisLogSink(this.connector, k.log(this.workerId), bufferSize, maxEntries);
       this.#loggers = new WorkerLoggers(sink, thresholds, this.workerId);
     }
-    await runScript(
-      this.connector,
+    await runWrite(
+      this.#target,
       calls.registerWorker(k, {
         workerId: this.workerId,
         now: Date.now(),
@@ -121,6 +127,7 @@ export class RushWorker<
           pid: process.pid,
           hostname: this.hostname,
           heartbeat: this.heartbeatPeriod ? '1' : '0',
+          heartbeat_expire: this.heartbeatExpire ?? '',
         },
       }),
     );
@@ -223,12 +230,8 @@ export class RushWorker<
   async setTerminated(): Promise<void> {
     this.#terminated = true;
     const k = this.keys;
-    unwrap(
-      await this.connector
-        .multi()
-        .srem(k.runningWorkers, this.workerId)
-        .sadd(k.terminatedWorkers, this.workerId)
-        .exec(),
+    await runTransaction(this.#target, k.runningWorkers, (transaction) =>
+      transaction.srem(k.runningWorkers, this.workerId).sadd(k.terminatedWorkers, this.workerId),
     );
     await this.#loggers?.flush();
   }
@@ -239,8 +242,8 @@ export class RushWorker<
    */
   async failAndTerminate(condition: Condition): Promise<void> {
     this.#terminated = true;
-    await runScript(
-      this.connector,
+    await runWrite(
+      this.#target,
       calls.loseWorkers(this.keys, {
         workerIds: [this.workerId],
         condition: encodeValue(condition, 'condition'),
@@ -248,6 +251,16 @@ export class RushWorker<
       }),
     );
     await this.#loggers?.flush();
+  }
+
+  /** Where this worker's own state changes go, with its durability setting. */
+  get #target(): WriteTarget {
+    return {
+      networkId: this.networkId,
+      durability: this.durability,
+      logger: this.logger,
+      client: () => this.connector,
+    };
   }
 
   protected override async closeConnections(): Promise<void> {

@@ -1,15 +1,15 @@
-/** The nearest BullMQ equivalents of cases 1, 3 and 4, on the same Redis in the same run. */
-import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+/**
+ * The nearest BullMQ equivalents of cases 1, 2, 3, 3c, 4 and 7, on the same Redis in the same
+ * run. BullMQ keeps completed jobs (its default), as rushnet keeps finished tasks.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type ConnectionOptions, Queue, Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { now, repeat, type Summary, summarize, until } from '../stats.js';
-import { inputOf } from './rushnet.js';
+import { connectionOf, inputOf, newNetwork, ready } from './common.js';
+import { CpuMeter, type CpuPerTask, medianCpu } from './cpu.js';
 
-function connectionOf(url: string): ConnectionOptions {
-  const { hostname, port } = new URL(url);
-  return { host: hostname, port: Number(port), maxRetriesPerRequest: null };
-}
+const WORKER = fileURLToPath(new URL('../bullmq-worker.mjs', import.meta.url));
 
 /** Case 1 for BullMQ: add one job and wait until an in-process worker completed it. µs per job. */
 export async function addAndProcess(
@@ -17,7 +17,7 @@ export async function addAndProcess(
   runs: number,
   iterations: number,
 ): Promise<Summary> {
-  const name = `bench-${randomUUID()}`;
+  const name = newNetwork();
   const connection = connectionOf(url);
   const queue = new Queue(name, { connection });
   let completed: ((id: string) => void) | undefined;
@@ -47,35 +47,97 @@ export async function addAndProcess(
   }
 }
 
-/** Case 3 for BullMQ: no-op jobs processed by 2 worker processes (concurrency 1 each). Jobs/s. */
-export async function throughput(url: string, runs: number, jobs: number): Promise<Summary> {
-  const script = fileURLToPath(new URL('../bullmq-worker.ts', import.meta.url));
+/** Adds `n` jobs `{ x: i }` (or with `params` parameters) in chunks of 1,000. */
+async function addJobs(queue: Queue, n: number, params = 0): Promise<void> {
+  for (let from = 0; from < n; from += 1000) {
+    await queue.addBulk(
+      Array.from({ length: Math.min(1000, n - from) }, (_, i) => ({
+        name: 'task',
+        data: params === 0 ? { x: from + i } : inputOf(from + i, params),
+      })),
+    );
+  }
+}
+
+/**
+ * Case 2 for BullMQ: an in-process Worker (concurrency 1) on `jobs` waiting jobs; the
+ * processor returns at once. µs per job, from `run()` to the last `completed` event.
+ */
+export async function inProcess(url: string, runs: number, jobs: number): Promise<Summary> {
+  const connection = connectionOf(url);
+  const values = await repeat(runs, async () => {
+    const name = newNetwork();
+    const queue = new Queue(name, { connection });
+    const worker = new Worker(name, async (job) => ({ y: job.data.x * 2 }), {
+      connection,
+      concurrency: 1,
+      autorun: false,
+    });
+    try {
+      await addJobs(queue, jobs);
+      let completed = 0;
+      let done: () => void = () => {};
+      const all = new Promise<void>((resolve) => {
+        done = resolve;
+      });
+      worker.on('completed', () => {
+        if (++completed === jobs) done();
+      });
+      await worker.waitUntilReady();
+      const start = now();
+      void worker.run();
+      await all;
+      return ((now() - start) * 1000) / jobs;
+    } finally {
+      await worker.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
+  return summarize(values);
+}
+
+/** Starts 2 BullMQ worker processes (bullmq-worker.mjs) and resolves once both are ready. */
+async function startWorkers(url: string, name: string, concurrency: number) {
+  const children: ChildProcess[] = [0, 1].map(() =>
+    spawn(process.execPath, [WORKER, url, name, String(concurrency)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
+  await Promise.all(children.map(ready));
+  return children;
+}
+
+/**
+ * Cases 3 and 3c for BullMQ: no-op jobs processed by 2 worker processes at `concurrency` each,
+ * from the first add (chunks of 1,000) to the last completion, and the CPU per job. Jobs/s.
+ */
+export async function throughput(
+  url: string,
+  runs: number,
+  jobs: number,
+  concurrency: number,
+): Promise<{ rate: Summary; cpu: CpuPerTask }> {
+  const cpu: CpuPerTask[] = [];
   const values = await repeat(
     runs,
     async () => {
-      const name = `bench-${randomUUID()}`;
+      const name = newNetwork();
       const queue = new Queue(name, { connection: connectionOf(url) });
-      const children = [0, 1].map(() =>
-        spawn(process.execPath, ['--import', 'tsx', script, url, name], {
-          stdio: ['ignore', 'pipe', 'inherit'],
-        }),
-      );
+      let children: ChildProcess[] = [];
       try {
-        // Each child prints "ready" once its worker is connected.
-        await Promise.all(
-          children.map((child) => new Promise((resolve) => child.stdout!.once('data', resolve))),
+        children = await startWorkers(url, name, concurrency);
+        const meter = new CpuMeter(
+          url,
+          children.map((child) => child.pid!),
         );
+        await meter.start();
         const start = now();
-        for (let from = 0; from < jobs; from += 1000) {
-          await queue.addBulk(
-            Array.from({ length: Math.min(1000, jobs - from) }, (_, i) => ({
-              name: 'task',
-              data: { x: from + i },
-            })),
-          );
-        }
+        await addJobs(queue, jobs);
         await until(async () => (await queue.getCompletedCount()) >= jobs, 600_000, 20);
-        return jobs / ((now() - start) / 1000);
+        const rate = jobs / ((now() - start) / 1000);
+        cpu.push(await meter.stop(jobs));
+        return rate;
       } finally {
         for (const child of children) child.kill('SIGKILL');
         await queue.obliterate({ force: true });
@@ -84,6 +146,19 @@ export async function throughput(url: string, runs: number, jobs: number): Promi
     },
     0,
   );
+  return { rate: summarize(values), cpu: medianCpu(cpu) };
+}
+
+/** Case 7 for BullMQ: 2 worker processes started until both workers are ready. ms. */
+export async function workerStart(url: string, runs: number): Promise<Summary> {
+  const values = await repeat(runs, async () => {
+    const name = newNetwork();
+    const start = now();
+    const children = await startWorkers(url, name, 1);
+    const ms = now() - start;
+    for (const child of children) child.kill('SIGKILL');
+    return ms;
+  });
   return summarize(values);
 }
 
@@ -94,7 +169,7 @@ export async function getCompleted(
   n: number,
   params: number,
 ): Promise<Summary> {
-  const name = `bench-${randomUUID()}`;
+  const name = newNetwork();
   const connection = connectionOf(url);
   const owner = new Queue(name, { connection });
   try {
@@ -102,14 +177,7 @@ export async function getCompleted(
       connection,
       concurrency: 200,
     });
-    for (let from = 0; from < n; from += 1000) {
-      await owner.addBulk(
-        Array.from({ length: Math.min(1000, n - from) }, (_, i) => ({
-          name: 'task',
-          data: inputOf(from + i, params),
-        })),
-      );
-    }
+    await addJobs(owner, n, params);
     await until(async () => (await owner.getCompletedCount()) >= n, 600_000, 100);
     await worker.close();
     const values = await repeat(runs, async () => {

@@ -1,8 +1,11 @@
 /**
- * Helpers shared by the commands: connecting, failing in one line, tables, value formatting.
+ * Helpers shared by the commands: connecting, failing in one line (exit 2 for a bad argument),
+ * argument checks, tables, value formatting.
  */
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { RushError, RushInputError } from '../errors.js';
+import { explainRedisError, RushError, RushInputError } from '../errors.js';
 import {
   checkFile,
   configToUrl,
@@ -13,6 +16,7 @@ import {
   resolveConfig,
 } from '../redis/config.js';
 import { Rush } from '../rush.js';
+import { checkDirectory, checkNetworkId, checkWorkerId, MAX_SECONDS } from '../validate.js';
 
 /** Exit code of usage errors (bad arguments). */
 export const USAGE_ERROR = 2;
@@ -41,8 +45,11 @@ export function cliConfig(flags: ConnectionFlags): ResolvedRedisConfig {
         ? resolveConfig(undefined, undefined)
         : normalizeConfig(flags.url, '--url');
   } catch (error) {
-    if (flags.url !== undefined && error instanceof RushInputError) {
-      throw new UsageError(error.message);
+    if (flags.url !== undefined) {
+      // A RushInputError never echoes the password; anything else gets a message of our own.
+      throw new UsageError(
+        error instanceof RushInputError ? error.message : '`--url` is not a valid Redis URL',
+      );
     }
     throw error;
   }
@@ -82,7 +89,8 @@ export async function openNetwork(networkId: string, flags: ConnectionFlags): Pr
 }
 
 /** Prints one line on stderr, no stack trace, and exits non-zero. */
-export function fail(error: unknown): never {
+export function fail(failure: unknown): never {
+  const error = explainRedisError(failure); // e.g. a permission the Redis user lacks
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`rushnet: ${message.split('\n')[0]}\n`);
   process.exit(error instanceof UsageError ? USAGE_ERROR : error instanceof RushError ? 1 : 70);
@@ -112,13 +120,88 @@ export function withUrl(command: Command): Command {
 
 export function positiveInteger(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number >= 1');
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError('must be a whole number >= 1');
   return n;
 }
 
+/** A whole number of seconds that Redis accepts as an expiry (1 to 2^31 - 1). */
+export function seconds(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isInteger(n) || n < 1 || n > MAX_SECONDS)
+    throw new InvalidArgumentError(`must be a whole number of seconds from 1 to ${MAX_SECONDS}`);
+  return n;
+}
+
+/** Turns a library check's RushInputError into commander's (exit code 2). */
+function asArgument<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const problem = message.replace(/^`[^`]*` /, ''); // commander names the flag itself
+    throw new InvalidArgumentError(problem.charAt(0).toUpperCase() + problem.slice(1));
+  }
+}
+
+/** A network id (`--network`). */
+export function networkId(value: string): string {
+  return asArgument(() => checkNetworkId('--network', value));
+}
+
+/** A worker id (`--worker-id`, `--worker`). */
+export function workerId(value: string): string {
+  return asArgument(() => checkWorkerId('--worker-id', value));
+}
+
+/** An existing directory (`--message-log`, `--output-log`). */
+export function directory(value: string): string {
+  return asArgument(() => checkDirectory('directory', value));
+}
+
+/**
+ * A file this process can write (`--out`): an existing writable file, or a new one in an
+ * existing writable directory. Checked before connecting, so a typo costs nothing.
+ */
+export function outputFile(value: string): string {
+  const path = resolve(value);
+  const reason = unwritable(path);
+  if (reason !== undefined) throw new InvalidArgumentError(`Cannot write ${value}: ${reason}`);
+  return value;
+}
+
+/** Why a file cannot be written, or `undefined` when it can. */
+export function unwritable(path: string): string | undefined {
+  try {
+    const stat = statSync(path);
+    if (stat.isDirectory()) return 'it is a directory';
+    accessSync(path, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== 'ENOENT') return code === 'EACCES' ? 'permission denied' : String(code);
+  }
+  const dir = dirname(path);
+  try {
+    if (!statSync(dir).isDirectory()) return `${dir} is not a directory`;
+    accessSync(dir, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    return code === 'ENOENT' || code === 'ENOTDIR'
+      ? `its directory ${dir} does not exist`
+      : `its directory ${dir} cannot be written`;
+  }
+}
+
+/** The longest a timer waits: setTimeout fires at once past 2^31 - 1 ms. */
+const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/** A number of seconds > 0 that a timer can wait (at most about 24 days). */
 export function positiveNumber(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number > 0');
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > MAX_TIMER_SECONDS)
+    throw new InvalidArgumentError(`must be a number > 0 and at most ${MAX_TIMER_SECONDS}`);
   return n;
 }
 

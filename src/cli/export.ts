@@ -2,7 +2,16 @@
 import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import type { TaskState } from '../types.js';
-import { action, type ConnectionFlags, openNetwork, withUrl } from './common.js';
+import {
+  action,
+  type ConnectionFlags,
+  networkId,
+  openNetwork,
+  outputFile,
+  UsageError,
+  unwritable,
+  withUrl,
+} from './common.js';
 
 const FIXED = ['key', 'state', 'worker_id'];
 
@@ -22,9 +31,15 @@ function plain(value: unknown): unknown {
   return value;
 }
 
-function csvCell(value: unknown): string {
+/**
+ * One CSV cell. Text that a spreadsheet would run as a formula (it starts with `=`, `+`, `-`,
+ * `@`, a tab or a carriage return) gets a leading `'`, the OWASP advice against CSV injection;
+ * numbers stay numbers.
+ */
+export function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
-  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  let text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (typeof value !== 'number' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
@@ -47,7 +62,7 @@ export function exportCommand(program: Command): void {
       .description(
         'write the tasks of a network as JSON or CSV (key, state, worker_id, inputs and outputs)',
       )
-      .requiredOption('--network <id>', 'network id')
+      .requiredOption('--network <id>', 'network id', networkId)
       .addOption(
         new Option('--state <state...>', 'only tasks in these states').choices([
           'queued',
@@ -59,7 +74,7 @@ export function exportCommand(program: Command): void {
       .addOption(
         new Option('--format <format>', 'output format').choices(['json', 'csv']).default('json'),
       )
-      .option('--out <file>', 'write to this file instead of stdout'),
+      .option('--out <file>', 'write to this file instead of stdout', outputFile),
   ).action(
     action(
       async (
@@ -86,7 +101,14 @@ export function exportCommand(program: Command): void {
           const text =
             options.format === 'csv' ? toCsv(records) : `${JSON.stringify(records, null, 2)}\n`;
           if (options.out) {
-            writeFileSync(options.out, text);
+            try {
+              writeFileSync(options.out, text);
+            } catch {
+              // Checked before connecting, but it may have changed since: still one line.
+              throw new UsageError(
+                `cannot write ${options.out}: ${unwritable(options.out) ?? 'the write failed'}`,
+              );
+            }
             process.stderr.write(`wrote ${records.length} task(s) to ${options.out}\n`);
           } else {
             process.stdout.write(text);

@@ -2,7 +2,15 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { LEVEL_RANK, LOG_LEVELS } from '../logging/levels.js';
 import { formatLogRecord } from '../logging/redis-log.js';
-import { action, type ConnectionFlags, openNetwork, untilInterrupted, withUrl } from './common.js';
+import {
+  action,
+  type ConnectionFlags,
+  networkId,
+  openNetwork,
+  untilInterrupted,
+  withUrl,
+  workerId,
+} from './common.js';
 
 const RANK: Record<string, number> = LEVEL_RANK;
 
@@ -19,8 +27,8 @@ export function logsCommand(program: Command): void {
     program
       .command('logs')
       .description('print the log records of the workers of a network')
-      .requiredOption('--network <id>', 'network id')
-      .option('--worker <id>', 'only this worker')
+      .requiredOption('--network <id>', 'network id', networkId)
+      .option('--worker <id>', 'only this worker', workerId)
       .option('--level <level>', 'only records at or above this level', level)
       .option('--follow', 'keep printing new records until Ctrl-C'),
   ).action(

@@ -5,6 +5,7 @@ import {
   action,
   type ConnectionFlags,
   cliConfig,
+  networkId,
   openNetwork,
   redacted,
   UsageError,
@@ -16,7 +17,7 @@ export function resetCommand(program: Command): void {
     program
       .command('reset')
       .description('stop the workers of a network and remove all its data from Redis')
-      .requiredOption('--network <id>', 'network id')
+      .requiredOption('--network <id>', 'network id', networkId)
       .option('--yes', 'do not ask for confirmation'),
   ).action(
     action(async (options: ConnectionFlags & { network: string; yes?: boolean }) => {

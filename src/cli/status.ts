@@ -1,11 +1,13 @@
 /** `rushnet status`: workers and task counts of a network, or the networks on a server. */
 import type { Command } from 'commander';
+import { missingPermission } from '../errors.js';
 import { listNetworks } from '../networks.js';
 import { Rush } from '../rush.js';
 import {
   action,
   type ConnectionFlags,
   cliConfig,
+  networkId,
   openNetwork,
   redacted,
   table,
@@ -43,10 +45,15 @@ async function describeServer(flags: ConnectionFlags): Promise<string> {
     try {
       const c = await rush.counts();
       rows.push([id, c.runningWorkers, c.queued, c.running, c.finished, c.failed]);
+    } catch (error) {
+      // SCAN shows every key name, whatever the user's ACL: a network whose keys this user may
+      // not read is not one of its networks.
+      if (missingPermission(error) === undefined) throw error;
     } finally {
       await rush.close();
     }
   }
+  if (rows.length === 0) return `no rush networks this user may read on ${redacted(config)}`;
   return table(['NETWORK', 'WORKERS', 'QUEUED', 'RUNNING', 'FINISHED', 'FAILED'], rows);
 }
 
@@ -57,7 +64,7 @@ export function statusCommand(program: Command): void {
       .description(
         'show the workers and task counts of a network (without --network: the networks on the server)',
       )
-      .option('--network <id>', 'network id')
+      .option('--network <id>', 'network id', networkId)
       .option('--watch', 'refresh every second until Ctrl-C'),
   ).action(
     action(async (options: ConnectionFlags & { network?: string; watch?: boolean }) => {

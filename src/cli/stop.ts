@@ -1,13 +1,13 @@
 /** `rushnet stop`: terminate or kill workers of a network. */
 import { type Command, Option } from 'commander';
-import { action, type ConnectionFlags, openNetwork, withUrl } from './common.js';
+import { action, type ConnectionFlags, networkId, openNetwork, withUrl } from './common.js';
 
 export function stopCommand(program: Command): void {
   withUrl(
     program
       .command('stop')
       .description('stop the workers of a network (kill reaches workers with a heartbeat)')
-      .requiredOption('--network <id>', 'network id')
+      .requiredOption('--network <id>', 'network id', networkId)
       .addOption(
         new Option('--type <type>', 'terminate: finish the current task; kill: at once')
           .choices(['terminate', 'kill'])

@@ -3,17 +3,30 @@
  * it. Also `cliCommand()`, how to run this package's own CLI with the running Node.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FROM_SOURCES, ownModule } from '../module-paths.js';
 import { superviseChild } from '../workers/supervision.js';
 import type { WorkerLauncher, WorkerSpec } from './launcher.js';
 
-/** How to run this package's own CLI with the running Node. */
+/**
+ * How to run this package's own CLI with the running Node, for the `worker` command (the only
+ * one a launcher runs): the one-file worker bundle that the build makes (dist/worker-entry.js,
+ * much faster to load than the modules), else dist/cli/main.js; tsx and the TypeScript entry
+ * when running from the sources (tests).
+ */
 export function cliCommand(): { program: string; args: string[] } {
-  const entry = fileURLToPath(ownModule('../cli/main', import.meta.url));
-  return { program: process.execPath, args: FROM_SOURCES ? ['--import', 'tsx', entry] : [entry] };
+  if (FROM_SOURCES) {
+    const entry = fileURLToPath(ownModule('../cli/main', import.meta.url));
+    return { program: process.execPath, args: ['--import', 'tsx', entry] };
+  }
+  // This module is dist/launchers/local.js, or inlined in dist/worker-entry.js itself (a worker
+  // that starts workers).
+  const inBundle = import.meta.url.endsWith('/worker-entry.js');
+  const bundle = new URL(inBundle ? './worker-entry.js' : '../worker-entry.js', import.meta.url);
+  const main = new URL(inBundle ? './cli/main.js' : '../cli/main.js', import.meta.url);
+  return { program: process.execPath, args: [fileURLToPath(existsSync(bundle) ? bundle : main)] };
 }
 
 /** Runs workers as child processes of this process. */

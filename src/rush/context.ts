@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger.js';
 import type { RushKeys } from '../redis/keys.js';
+import type { CheckedDurability } from './durability.js';
 import type { TaskEvents } from './events.js';
 
 /** Who takes part: a worker (its id goes into the tasks it creates and runs) or a manager. */
@@ -26,12 +27,17 @@ export interface RushContext {
   readonly participant: Participant;
   readonly logger: Logger;
   readonly events: TaskEvents;
+  /** Replicas each state change waits for (`durability` option), or none. */
+  readonly durability: CheckedDurability | undefined;
   /** The main connection (throws when not connected). */
   client(): Redis;
   /** Opens another connection of this participant (for blocking pops). */
   open(role: string): Promise<Redis>;
-  /** Encodes a value, moving it to a file when it is over the size limit. */
-  encode(value: unknown, argument: string): Buffer;
+  /**
+   * Encodes a value, moving it to a file when it is over the size limit (`kind` 'config' for a
+   * worker configuration, whose file a task-only reset keeps).
+   */
+  encode(value: unknown, argument: string, kind?: 'task' | 'config'): Buffer;
   /** Warns that tasks had no data in Redis and were dropped from a result. */
   warnMissing(keys: readonly string[]): void;
 }

@@ -14,7 +14,7 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import type { RushKeys } from '../redis/keys.js';
 import * as calls from '../redis/scripts/calls.js';
 import { queueScript, unwrap } from '../redis/scripts/index.js';
-import { decodeValue } from '../tasks/codec.js';
+import { containsUnreadable, decodeValue, holdsUnreadable } from '../tasks/codec.js';
 import { decodeReply, decodeTasks, fieldKinds, type TaskRecord } from '../tasks/rows.js';
 import type { TaskRow } from '../types.js';
 import { type FinishedView, RECORD_FIELDS } from './finished-cache.js';
@@ -149,11 +149,16 @@ export class FinishedReader {
       return false;
     }
     let items = decoded ?? decodeRecordChunk(raw);
-    if (vanished.length > 0) {
+    const unreadable = holdsUnreadable(items); // a large object file is missing or refused
+    if (vanished.length > 0 || unreadable) {
       const gone = new Set(vanished);
       missing.push(...vanished);
       items = items.filter((item, i) => {
         if (gone.has(keyOf(item))) return false;
+        if (unreadable && containsUnreadable(item)) {
+          missing.push(keyOf(item));
+          return false;
+        }
         positions.push(from + i);
         return true;
       });

@@ -10,12 +10,12 @@ import type { Redis } from 'ioredis';
 import { explained } from '../errors.js';
 import { closeConnection } from '../redis/connection.js';
 import * as calls from '../redis/scripts/calls.js';
-import { runScript } from '../redis/scripts/index.js';
 import { DEFAULT_FIELDS } from '../tasks/fields.js';
 import { poppedTasks } from '../tasks/rows.js';
 import type { PoppedTask, PopTaskOptions } from '../types.js';
 import { checkFields, checkOptions, checkSeconds } from '../validate.js';
 import { type RushContext, taskOwner } from './context.js';
+import { runWrite } from './durability.js';
 
 type Task = PoppedTask<object>;
 
@@ -53,7 +53,7 @@ export class TaskQueue {
       request: this.#requestId(),
       fields,
     });
-    const reply = await runScript(this.ctx.client(), call);
+    const reply = await runWrite(this.ctx, call);
     return reply ? poppedTasks<object>(reply, fields) : [];
   }
 
@@ -76,7 +76,7 @@ export class TaskQueue {
       request: this.#requestId(),
       fields,
     });
-    const [settled, taken] = await runScript(this.ctx.client(), call);
+    const [settled, taken] = await runWrite(this.ctx, call);
     return {
       settled: settled.map(String),
       tasks: taken.length > 0 ? poppedTasks<object>(taken, fields) : [],

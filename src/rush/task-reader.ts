@@ -5,6 +5,7 @@
  */
 import * as calls from '../redis/scripts/calls.js';
 import { queueScript, runScript, unwrap } from '../redis/scripts/index.js';
+import { holdsUnreadable } from '../tasks/codec.js';
 import { DEFAULT_FIELDS } from '../tasks/fields.js';
 import {
   buildRecord,
@@ -196,6 +197,10 @@ export class TaskReader {
         const record: TaskRecord = [key];
         for (const [j, field] of checkedFields.entries())
           record.push(decodeField(field, reply[at + 1 + j] as Buffer | null));
+        if (record.some(holdsUnreadable)) {
+          missing.push(key); // a large object file is missing or refused (warned)
+          return;
+        }
         rows.push(flatten ? buildRow(record, checkedFields) : buildRecord(record, checkedFields));
       });
     });

@@ -7,13 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { describeValue, RushInputError } from '../errors.js';
 import * as calls from '../redis/scripts/calls.js';
-import {
-  queueScript,
-  runScript,
-  type ScriptArg,
-  type ScriptCall,
-  unwrap,
-} from '../redis/scripts/index.js';
+import type { ScriptArg, ScriptCall } from '../redis/scripts/index.js';
 import { RESERVED_FIELDS } from '../tasks/states.js';
 import type { Condition, TaskState } from '../types.js';
 import {
@@ -26,6 +20,7 @@ import {
   isPlainObject,
 } from '../validate.js';
 import { type RushContext, taskOwner } from './context.js';
+import { runWrite, runWrites } from './durability.js';
 
 /** Tasks per script call when writing many: keeps every call short for other clients. */
 const WRITE_CHUNK = 2000;
@@ -149,7 +144,7 @@ export class TaskWriter {
         wholeQueueCondition: encoded[0]!,
         tasks: [],
       });
-      return runScript(this.ctx.client(), whole);
+      return runWrite(this.ctx, whole);
     }
     if (keys.length === 0) return [];
     const replies = await this.#writeChunked(keys.length, (from, to) => {
@@ -236,16 +231,12 @@ export class TaskWriter {
     n: number,
     chunk: (from: number, to: number) => ScriptCall<R>,
   ): Promise<R[]> {
-    const client = this.ctx.client();
-    if (n <= WRITE_CHUNK) return [await runScript(client, chunk(0, n))];
-    const pipeline = client.pipeline();
     const parts: ScriptCall<R>[] = [];
     for (let from = 0; from < n; from += WRITE_CHUNK) {
-      const part = chunk(from, Math.min(n, from + WRITE_CHUNK));
-      parts.push(part);
-      queueScript(pipeline, part);
+      parts.push(chunk(from, Math.min(n, from + WRITE_CHUNK)));
     }
-    return unwrap(await pipeline.exec()).map((raw, i) => parts[i]!.parse(raw));
+    // One call, or all chunks in one pipeline; with durability, WAIT in the same round trip.
+    return runWrites(this.ctx, parts);
   }
 
   #reportDiscarded(method: string, keys: readonly string[], moved: string[]): string[] {

@@ -6,9 +6,10 @@
  * `-0` (written as the integer 0) and `Map` (written as a plain map and read back as an object).
  * A cheap scan finds them; only values that contain one are rewritten before packing.
  */
-import { readFileSync } from 'node:fs';
 import { addExtension, Packr } from 'msgpackr';
 import { RushInputError } from '../errors.js';
+import { logger } from '../logging/logger.js';
+import { readLargeObjectFile } from './object-files.js';
 
 /** Stands in for `-0` while packing. */
 class NegativeZero {}
@@ -27,7 +28,24 @@ export class LargeObjectRef {
   constructor(readonly path: string) {}
 }
 
+/**
+ * Stands in for a large object whose file cannot be used (missing, unreadable, outside
+ * `largeObjectsPath`, not a regular file). Readers drop the task that holds one from their rows.
+ */
+export class UnreadableLargeObject {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {}
+}
+
 let sawLargeObjectRef = false;
+/** Counts references that could not be resolved, so a decode knows whether it met one. */
+let unreadableCount = 0;
+/** Decoded values that hold an {@link UnreadableLargeObject} somewhere inside. */
+const holdingUnreadable = new WeakSet<object>();
+/** References inside large objects nest only so deep: a file naming itself ends here. */
+const MAX_REFERENCE_DEPTH = 8;
 
 addExtension({ Class: NegativeZero, type: 0x30, write: () => 0, read: () => -0 });
 addExtension({
@@ -116,23 +134,93 @@ function reasonOf(error: unknown): string {
   return message;
 }
 
-/** Unpacks a value, resolving references to large objects stored in files. */
-export function decodeValue(buffer: Uint8Array): unknown {
-  sawLargeObjectRef = false;
-  const value = packr.unpack(buffer);
-  return sawLargeObjectRef ? resolveLargeObjects(value) : value;
+export interface DecodeOptions {
+  /**
+   * References come from a signed worker configuration: they may name any regular file.
+   * Otherwise (task data, which anyone with Redis access can write) only files inside
+   * `largeObjectsPath` are read.
+   */
+  trusted?: boolean;
 }
 
-function resolveLargeObjects(value: unknown): unknown {
-  if (value instanceof LargeObjectRef) return decodeValue(readFileSync(value.path));
+/**
+ * Unpacks a value, resolving references to large objects stored in files. A reference that
+ * cannot be resolved becomes an {@link UnreadableLargeObject} (with a warning naming the file);
+ * {@link holdsUnreadable} tells whether a decoded value met one.
+ */
+export function decodeValue(buffer: Uint8Array, options: DecodeOptions = {}): unknown {
+  return decodeAt(buffer, options.trusted ?? false, 0);
+}
+
+function decodeAt(buffer: Uint8Array, trusted: boolean, depth: number): unknown {
+  sawLargeObjectRef = false;
+  const value = packr.unpack(buffer);
+  if (!sawLargeObjectRef) return value;
+  const before = unreadableCount;
+  const resolved = resolveLargeObjects(value, trusted, depth);
+  if (unreadableCount !== before && typeof resolved === 'object' && resolved !== null)
+    holdingUnreadable.add(resolved);
+  return resolved;
+}
+
+function resolveLargeObjects(value: unknown, trusted: boolean, depth: number): unknown {
+  if (value instanceof LargeObjectRef) return resolveReference(value.path, trusted, depth);
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = resolveLargeObjects(value[i]);
+    for (let i = 0; i < value.length; i++) value[i] = resolveLargeObjects(value[i], trusted, depth);
   } else if (value.constructor === Object) {
     const record = value as Record<string, unknown>;
-    for (const k in record) record[k] = resolveLargeObjects(record[k]);
+    for (const k in record) record[k] = resolveLargeObjects(record[k], trusted, depth);
   } else if (value instanceof Map) {
-    for (const [k, v] of value) value.set(k, resolveLargeObjects(v));
+    for (const [k, v] of value) value.set(k, resolveLargeObjects(v, trusted, depth));
   }
   return value;
+}
+
+function resolveReference(path: unknown, trusted: boolean, depth: number): unknown {
+  const shown = typeof path === 'string' ? path : String(path);
+  let reason: string;
+  if (depth >= MAX_REFERENCE_DEPTH) {
+    reason = `nests references more than ${MAX_REFERENCE_DEPTH} deep`;
+  } else {
+    try {
+      const bytes = readLargeObjectFile(path, { trusted });
+      const before = unreadableCount;
+      const value = decodeAt(bytes, trusted, depth + 1);
+      // The file's own references already warned; what matters here is that this value holds one.
+      if (unreadableCount !== before) unreadableCount++;
+      return value;
+    } catch (error) {
+      reason = error instanceof Error ? error.message : String(error);
+    }
+  }
+  unreadableCount++;
+  logger.warn(
+    { file: shown, reason },
+    `large object file ${shown} ${reason}: the task that refers to it is left out`,
+  );
+  return new UnreadableLargeObject(shown, reason);
+}
+
+/**
+ * Whether a value returned by {@link decodeValue} is, or holds, an unreadable large object.
+ * Cheap: it asks what the decode recorded, it does not search.
+ */
+export function holdsUnreadable(value: unknown): boolean {
+  if (value instanceof UnreadableLargeObject) return true;
+  return typeof value === 'object' && value !== null && holdingUnreadable.has(value);
+}
+
+/** Whether a part of a decoded value holds an unreadable large object (searches it). */
+export function containsUnreadable(value: unknown): boolean {
+  if (value instanceof UnreadableLargeObject) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some(containsUnreadable);
+  if (value instanceof Map) {
+    for (const v of value.values()) if (containsUnreadable(v)) return true;
+    return false;
+  }
+  if (value.constructor === Object || value.constructor === undefined)
+    return Object.values(value).some(containsUnreadable);
+  return false;
 }

@@ -4,7 +4,7 @@
  */
 
 import type { PoppedTask, TaskRow } from '../types.js';
-import { decodeValue } from './codec.js';
+import { containsUnreadable, decodeValue, holdsUnreadable } from './codec.js';
 import { STRING_FIELDS, WHOLE_FIELDS } from './fields.js';
 
 export type RawValue = Buffer | null;
@@ -36,8 +36,9 @@ export type TaskRecord = unknown[];
 
 /**
  * Splits the per-task part of a decoded reply: `key, exists, value × fields.length` repeated
- * from `start`. Tasks whose hash vanished are passed to `onMissing` and left out; `positions`
- * receives the place in the reply of each task kept.
+ * from `start`. Tasks whose hash vanished, or that refer to a large object whose file cannot
+ * be read, are passed to `onMissing` and left out; `positions` receives the place in the reply
+ * of each task kept.
  */
 export function decodeTasks(
   reply: readonly unknown[],
@@ -48,13 +49,14 @@ export function decodeTasks(
 ): TaskRecord[] {
   const n = fields.length;
   const tasks: TaskRecord[] = [];
+  const unreadable = holdsUnreadable(reply); // only then is a task's data searched
   for (let i = start, at = 0; i < reply.length; i += n + 2, at++) {
     const key = reply[i] as string;
-    if (reply[i + 1] === 0) {
+    const task = reply.slice(i + 1, i + 2 + n); // the exists flag's slot takes the key
+    if (reply[i + 1] === 0 || (unreadable && containsUnreadable(task))) {
       onMissing(key);
       continue;
     }
-    const task = reply.slice(i + 1, i + 2 + n); // the exists flag's slot takes the key
     task[0] = key;
     tasks.push(task);
     positions?.push(at);

@@ -1,12 +1,14 @@
 /**
  * What a worker needs to know to run: the loop, its arguments, packages to import and log
- * settings. The manager stores it in Redis under the network; each worker reads it at start.
+ * settings. The manager stores it in Redis under the network, signed (signing.ts); each worker
+ * reads it at start and checks the signature before decoding it with `decodeWorkerConfig`.
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describeValue, RushConfigError, RushInputError } from '../errors.js';
 import type { LogThresholds } from '../plan.js';
-import { decodeValue } from '../tasks/codec.js';
+import type { CheckedDurability } from '../rush/durability.js';
+import { containsUnreadable, decodeValue } from '../tasks/codec.js';
 import type { RushWorker } from '../worker.js';
 
 /**
@@ -32,6 +34,12 @@ export interface WorkerConfig {
   maxLogEntries: number;
   heartbeatPeriod?: number;
   heartbeatExpire?: number;
+  /** The manager's durability setting: replicas each state change waits for. */
+  durability?: CheckedDurability;
+  /** The manager's `largeObjectsPath` (absolute), which the worker adopts. */
+  largeObjectsPath?: string;
+  /** The manager's `maxObjectSize`, when its plan set one. */
+  maxObjectSize?: number;
 }
 
 /** Checks a loop argument and turns it into its stored form. */
@@ -98,7 +106,35 @@ export async function loadLoop(
   return fn as (rush: RushWorker, ...args: unknown[]) => unknown;
 }
 
-/** Decodes the stored configuration. */
-export function decodeWorkerConfig(raw: Buffer): WorkerConfig {
-  return decodeValue(raw) as WorkerConfig;
+/**
+ * Decodes a stored configuration (after its signature was checked: its large-object reference,
+ * if any, is trusted). @throws RushConfigError when it is not a worker configuration.
+ */
+export function decodeWorkerConfig(raw: Buffer, networkId: string): WorkerConfig {
+  const broken = (why: string) =>
+    new RushConfigError(`the worker configuration of network '${networkId}' ${why}`);
+  let config: unknown;
+  try {
+    config = decodeValue(raw, { trusted: true });
+  } catch {
+    throw broken('cannot be decoded');
+  }
+  if (containsUnreadable(config)) throw broken('refers to a file that cannot be read');
+  const c = config as Partial<WorkerConfig> | null;
+  const loop = c?.loop as Record<string, unknown> | undefined;
+  if (
+    typeof c !== 'object' ||
+    c === null ||
+    typeof loop !== 'object' ||
+    loop === null ||
+    !(
+      typeof loop.source === 'string' ||
+      (typeof loop.module === 'string' && typeof loop.export === 'string')
+    ) ||
+    !Array.isArray(c.args) ||
+    !Array.isArray(c.packages)
+  ) {
+    throw broken('is not a worker configuration');
+  }
+  return c as WorkerConfig;
 }

@@ -1,19 +1,23 @@
 /**
- * The worker runtime (`rushnet worker`): reads the network's worker configuration, imports the
- * packages, registers a RushWorker, runs the loop, and reports how it ended.
+ * The worker runtime (`rushnet worker`): reads the network's worker configuration, checks its
+ * signature (before anything of it is decoded, imported or evaluated), imports the packages,
+ * registers a RushWorker (or several in one process: `--count`), runs the loop, and reports how it
+ * ended.
  */
 import { randomUUID } from 'node:crypto';
 import { openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { RushConfigError } from '../errors.js';
-import { rushConfig } from '../plan.js';
+import { RushConfigError, RushInputError } from '../errors.js';
+import { logger } from '../logging/logger.js';
+import { adoptWorkerPlan, MAX_WORKERS, rushConfig } from '../plan.js';
 import { type RedisConfig, resolveConfig } from '../redis/config.js';
 import { closeConnection, openConnection } from '../redis/connection.js';
 import { RushKeys } from '../redis/keys.js';
-import { checkDirectory, checkNetworkId } from '../validate.js';
+import { checkDirectory, checkNetworkId, checkPositiveInteger } from '../validate.js';
 import { RushWorker } from '../worker.js';
 import { decodeWorkerConfig, LATEST_CONFIG, loadLoop, type WorkerConfig } from './loop.js';
 import { importPackages } from './packages.js';
+import { checkSecret, SECRET_ENV, signatureField, verifyConfig } from './signing.js';
 
 export interface StartWorkerOptions {
   networkId: string;
@@ -21,6 +25,14 @@ export interface StartWorkerOptions {
   config?: RedisConfig;
   /** @default a new UUID */
   workerId?: string;
+  /**
+   * Workers to run in this process (`rushnet worker --count`), each its own RushWorker (its own
+   * connection, sentinel and heartbeat) running the loop; for loops that mostly wait. Log files
+   * are named after the first worker. @default 1, or the number of ids given
+   */
+  count?: number;
+  /** More worker ids (after `workerId`), for `count` > 1; the rest get new UUIDs. */
+  workerIds?: string[];
   /** Which stored worker configuration to run (its start names it). @default the latest */
   configId?: string;
   /** Overrides the stored configuration's heartbeat. */
@@ -30,16 +42,23 @@ export interface StartWorkerOptions {
   messageLog?: string;
   /** Directory that receives `output_<workerId>.log` (stdout). */
   outputLog?: string;
+  /** Key that the configuration's signature must match. @default `RUSHNET_SECRET` */
+  secret?: string;
+  /** Run the configuration without checking its signature (`rushnet worker --insecure`). */
+  insecure?: boolean;
 }
 
 /**
- * Runs one worker to the end. Resolves to the exit code: 0 when the loop returned, 1 when it
- * threw (its tasks are then failed with the error message and the error is logged).
- * @throws RushConfigError when Redis cannot be reached or the network has no worker configuration.
+ * Runs one worker (or `count` of them) to the end. Resolves to the exit code: 0 when the loop
+ * returned, 1 when it threw (its tasks are then failed with the error message and the error is
+ * logged); with several workers, 1 when any loop threw.
+ * @throws RushConfigError when Redis cannot be reached, the network has no worker
+ * configuration, or its signature does not match the key (nothing of it has run then).
  */
 export async function startWorker(options: StartWorkerOptions): Promise<number> {
   const networkId = checkNetworkId('networkId', options.networkId);
-  const workerId = options.workerId ?? randomUUID();
+  const workerIds = workerIdsOf(options);
+  const workerId = workerIds[0]!;
   if (options.messageLog !== undefined) checkDirectory('messageLog', options.messageLog);
   if (options.outputLog !== undefined) checkDirectory('outputLog', options.outputLog);
   if (options.messageLog)
@@ -51,9 +70,40 @@ export async function startWorker(options: StartWorkerOptions): Promise<number> 
     networkId,
     options.config,
     options.configId ?? LATEST_CONFIG,
+    {
+      secret: options.secret === undefined ? process.env[SECRET_ENV] || undefined : options.secret,
+      insecure: options.insecure === true,
+    },
   );
   await importPackages(stored.packages);
   const loop = await loadLoop(stored.loop);
+  const codes = await Promise.all(
+    workerIds.map((id) => runWorker(networkId, id, options, stored, loop)),
+  );
+  return Math.max(...codes);
+}
+
+/** The ids of the workers to run: `workerId`, then `workerIds`, then new UUIDs up to `count`. */
+function workerIdsOf(o: StartWorkerOptions): string[] {
+  const given = [...(o.workerId === undefined ? [] : [o.workerId]), ...(o.workerIds ?? [])];
+  const count = checkPositiveInteger('count', o.count ?? Math.max(1, given.length), MAX_WORKERS);
+  if (given.length > count || new Set(given).size < given.length) {
+    throw new RushInputError(
+      'count',
+      `is ${count}, for ${given.length} worker ids (distinct ones, at most count)`,
+    );
+  }
+  return [...given, ...Array.from({ length: count - given.length }, () => randomUUID())];
+}
+
+/** Registers one worker, runs the loop on it, and ends it; resolves to its exit code. */
+async function runWorker(
+  networkId: string,
+  workerId: string,
+  options: StartWorkerOptions,
+  stored: WorkerConfig,
+  loop: Awaited<ReturnType<typeof loadLoop>>,
+): Promise<number> {
   const worker = new RushWorker({
     networkId,
     config: options.config,
@@ -64,6 +114,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<number> 
     logThresholds: stored.logThresholds,
     logBufferSize: stored.logBufferSize,
     maxLogEntries: stored.maxLogEntries,
+    durability: stored.durability,
   });
   await worker.connect();
   try {
@@ -82,26 +133,52 @@ export async function startWorker(options: StartWorkerOptions): Promise<number> 
   }
 }
 
-/** Reads and decodes the network's worker configuration. */
+/** Reads the network's worker configuration, checks its signature, and decodes it. */
 async function readWorkerConfig(
   networkId: string,
   config: RedisConfig | undefined,
   configId: string,
+  { secret, insecure }: { secret: string | undefined; insecure: boolean },
 ): Promise<WorkerConfig> {
+  if (secret !== undefined) checkSecret(SECRET_ENV, secret);
   const client = await openConnection(
     resolveConfig(config, rushConfig().config),
     `rushnet:${networkId}:start`,
   );
   try {
-    const raw = await client.hgetBuffer(new RushKeys(networkId).workerConfig, configId);
-    if (raw === null) {
+    const [raw, signature] = await client.hmgetBuffer(
+      new RushKeys(networkId).workerConfig,
+      configId,
+      signatureField(configId),
+    );
+    if (raw === null || raw === undefined) {
       const which = configId === LATEST_CONFIG ? '' : ` '${configId}'`;
       throw new RushConfigError(
         `no worker configuration${which} for network '${networkId}': start workers with startWorkers(), ` +
           'startLocalWorkers() or the command from workerScript(), which store it',
       );
     }
-    return decodeWorkerConfig(raw);
+    if (insecure) {
+      logger.warn(
+        { network: networkId },
+        'running a worker configuration without checking its signature (--insecure)',
+      );
+    } else {
+      verifyConfig(
+        secret,
+        networkId,
+        configId,
+        raw,
+        signature ? signature.toString('latin1') : null,
+      );
+    }
+    const stored = decodeWorkerConfig(raw, networkId);
+    // Values over the size limit go to (and are read from) the manager's directory.
+    adoptWorkerPlan({
+      largeObjectsPath: stored.largeObjectsPath,
+      maxObjectSize: stored.maxObjectSize,
+    });
+    return stored;
   } finally {
     await closeConnection(client);
   }

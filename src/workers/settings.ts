@@ -6,6 +6,7 @@ import { describeValue, RushInputError } from '../errors.js';
 import type { WorkerLauncher } from '../launchers/launcher.js';
 import { DEFAULT_MAX_LOG_ENTRIES } from '../logging/redis-log.js';
 import { checkLogThresholds, type LogThresholds, type RushPlan } from '../plan.js';
+import type { CheckedDurability } from '../rush/durability.js';
 import { encodeValue } from '../tasks/codec.js';
 import { checkCount, checkDirectory, checkHeartbeat, checkPositiveInteger } from '../validate.js';
 import { storeLoop, type WorkerConfig, type WorkerLoop } from './loop.js';
@@ -77,12 +78,14 @@ export const SCRIPT_OPTIONS = [
 
 /**
  * Checks the loop and the options (before anything is written) and builds the configuration the
- * workers will read. `plan` gives the defaults.
+ * workers will read. `plan` gives the defaults; `durability` is the manager's setting, which
+ * its workers share.
  */
 export function buildWorkerConfig(
   loop: WorkerLoop,
   o: Partial<WorkerScriptOptions>,
   plan: RushPlan,
+  durability?: CheckedDurability,
 ): WorkerConfig {
   const stored = storeLoop(loop);
   const args = o.args ?? [];
@@ -116,6 +119,7 @@ export function buildWorkerConfig(
     logBufferSize,
     maxLogEntries,
     ...(heartbeatPeriod ? { heartbeatPeriod, heartbeatExpire } : {}),
+    ...(durability ? { durability: { ...durability } } : {}),
   };
 }
 

@@ -1,16 +1,19 @@
 /**
- * Starting workers: storing the worker configuration, handing one spec per worker to a
- * launcher, `workerScript` (a shell command that starts one worker), and waiting until workers
- * have registered.
+ * Starting workers: storing the signed worker configuration, handing one spec per worker to a
+ * launcher, `workerScript` (a shell command that starts one worker), waiting until workers
+ * have registered, and removing stored configurations no worker can need any more.
  */
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { explained, RushError, RushInputError, RushTimeoutError } from '../errors.js';
 import type { WorkerSpec } from '../launchers/launcher.js';
+import { MAX_WORKERS } from '../plan.js';
 import { ProgressLine } from '../progress.js';
 import { CONFIG_ENV, configToEnv, describeConfig } from '../redis/config.js';
 import { unwrap } from '../redis/scripts/index.js';
 import { waitOnEvents } from '../rush/events.js';
+import { encodeValue } from '../tasks/codec.js';
 import {
   checkBoolean,
   checkKeys,
@@ -27,6 +30,7 @@ import {
   type WaitForWorkersOptions,
   type WorkerScriptOptions,
 } from './settings.js';
+import { contentConfigId, SECRET_ENV, signatureField, signConfig } from './signing.js';
 import type { WorkerContext, WorkerProcesses } from './worker-context.js';
 
 /** Stores the configuration and starts workers through the launcher. Returns their ids. */
@@ -48,17 +52,25 @@ export async function startWorkers(
   const nWorkers = checkPositiveInteger(
     'nWorkers',
     o.nWorkers ?? plan.nWorkers ?? availableParallelism(),
+    MAX_WORKERS,
   );
   const supervise = checkBoolean('supervise', o.supervise ?? true);
   const launcher = o.launcher === undefined ? started.local : checkLauncher(o.launcher);
-  const config = buildWorkerConfig(loop, o, plan);
-  const configId = await storeConfig(ctx, config);
+  const config = workerConfig(ctx, loop, o);
+  await pruneConfigs(ctx, started);
+  started.trimAccounted();
+  const workerIds = Array.from({ length: nWorkers }, () => randomUUID());
+  const configId = await storeConfig(ctx, config, 'start', (id) => {
+    // Marked before the configuration is stored, so no pruning removes it under this start.
+    const pending = started.pendingConfigs.get(id) ?? new Set<string>();
+    for (const workerId of workerIds) pending.add(workerId);
+    started.pendingConfigs.set(id, pending);
+  });
 
-  // The whole Redis config (TLS files, cluster or sentinel addresses) travels in the
-  // environment, never on a command line.
-  const env = configToEnv(ctx.config);
-  const specs: WorkerSpec[] = Array.from({ length: nWorkers }, () => {
-    const workerId = randomUUID();
+  // The whole Redis config (TLS files, cluster or sentinel addresses) and the signing key
+  // travel in the environment, never on a command line.
+  const env = { ...configToEnv(ctx.config), [SECRET_ENV]: ctx.secret };
+  const specs: WorkerSpec[] = workerIds.map((workerId) => {
     return {
       workerId,
       args: ['worker', '--network', ctx.networkId, '--worker-id', workerId, '--config', configId],
@@ -84,8 +96,10 @@ export async function workerScript(
   options: WorkerScriptOptions | undefined,
 ): Promise<string> {
   const o = checkOptions('options', options, SCRIPT_OPTIONS);
-  const config = buildWorkerConfig(loop, o, ctx.plan());
-  const configId = await storeConfig(ctx, config);
+  const config = workerConfig(ctx, loop, o);
+  // A script may run at any time, so its configuration stays until reset (the same script
+  // stored again shares one entry).
+  const configId = await storeConfig(ctx, config, 'script');
   const flags: [string, string][] = [
     ['--network', ctx.networkId],
     ['--config', configId],
@@ -99,17 +113,34 @@ export async function workerScript(
   if (o.messageLog !== undefined) flags.push(['--message-log', o.messageLog]);
   if (o.outputLog !== undefined) flags.push(['--output-log', o.outputLog]);
   const args = flags.map(([flag, value]) => `${flag} ${shellQuote(value)}`).join(' ');
-  // The connection goes in the environment part of the command, so it is in no process's argv.
+  // The connection and the key go in the environment part of the command, so they are in no
+  // process's argv (when the shell reads the script from a file or stdin, not `sh -c`).
   const [name, value] = scriptEnvironment(ctx.config);
   ctx.logger.info(
     {
       network: ctx.networkId,
       redis: describeConfig(ctx.config),
-      script: `${name}='<redacted>' rushnet worker ${args}`,
+      script: `${name}='<redacted>' ${SECRET_ENV}='<redacted>' rushnet worker ${args}`,
     },
     'worker script',
   );
-  return `${name}=${shellQuote(value)} rushnet worker ${args}`;
+  return `${name}=${shellQuote(value)} ${SECRET_ENV}=${shellQuote(ctx.secret)} rushnet worker ${args}`;
+}
+
+/**
+ * The configuration to store: the checked options, and the large-object settings of the plan,
+ * which a worker adopts (they are signed with the rest).
+ */
+function workerConfig(
+  ctx: WorkerContext,
+  loop: WorkerLoop,
+  o: Partial<WorkerScriptOptions>,
+): WorkerConfig {
+  const plan = ctx.plan();
+  const config = buildWorkerConfig(loop, o, plan, ctx.durability);
+  if (plan.largeObjectsPath !== undefined) config.largeObjectsPath = resolve(plan.largeObjectsPath);
+  if (plan.maxObjectSize !== undefined) config.maxObjectSize = plan.maxObjectSize;
+  return config;
 }
 
 /** The one environment variable that hands a config to a script worker. */
@@ -120,14 +151,82 @@ function scriptEnvironment(config: WorkerContext['config']): [string, string] {
 }
 
 /**
- * Stores a worker configuration under a new id, and as the latest one. Each start names its
- * own, so workers of an earlier start that read theirs late still run their own loop.
+ * Stores a worker configuration, signed, under an id of its own and as the latest one. Each
+ * start names its own, so workers of an earlier start that read theirs late still run their own
+ * loop. The id comes from the content and the key: storing the same configuration again reuses
+ * its entry. `claim` runs once the id is known, before anything is written.
  */
-async function storeConfig(ctx: WorkerContext, config: WorkerConfig): Promise<string> {
-  const id = randomUUID();
-  const encoded = ctx.encode(config, 'worker configuration');
-  await explained(ctx.client().hset(ctx.keys.workerConfig, id, encoded, LATEST_CONFIG, encoded));
+async function storeConfig(
+  ctx: WorkerContext,
+  config: WorkerConfig,
+  kind: 'start' | 'script',
+  claim?: (configId: string) => void,
+): Promise<string> {
+  const id = contentConfigId(
+    ctx.secret,
+    kind,
+    ctx.networkId,
+    encodeValue(config, 'worker configuration'),
+  );
+  claim?.(id);
+  // What Redis holds (a reference when the configuration is over the size limit) is signed.
+  const stored = ctx.encode(config, 'worker configuration', 'config');
+  const sign = (configId: string) => signConfig(ctx.secret, ctx.networkId, configId, stored);
+  await explained(
+    ctx
+      .client()
+      .hset(
+        ctx.keys.workerConfig,
+        id,
+        stored,
+        signatureField(id),
+        sign(id),
+        LATEST_CONFIG,
+        stored,
+        signatureField(LATEST_CONFIG),
+        sign(LATEST_CONFIG),
+      ),
+  );
   return id;
+}
+
+/**
+ * Removes the stored configurations of this manager's starts that no worker can need any more:
+ * every worker of the start has registered (it read its configuration before) or exited.
+ * Script configurations and the latest one stay; a worker removes nothing.
+ */
+export async function pruneConfigs(ctx: WorkerContext, started: WorkerProcesses): Promise<void> {
+  if (started.pendingConfigs.size === 0) return;
+  const workerIds = [...new Set([...started.pendingConfigs.values()].flatMap((s) => [...s]))];
+  const registered = new Set<string>();
+  for (let i = 0; i < workerIds.length; i += 10_000) {
+    const chunk = workerIds.slice(i, i + 10_000);
+    const scores = await ctx.client().zmscore(ctx.keys.workers, ...chunk);
+    chunk.forEach((id, j) => {
+      if (scores[j] !== null) registered.add(id);
+    });
+  }
+  const gone = new Set<string>();
+  for (const id of workerIds) {
+    const launcher = started.launchers.get(id);
+    // No launcher entry: it was trimmed from the table after it exited.
+    if (!registered.has(id) && (!launcher || (await launcher.isAlive(id)) === false)) gone.add(id);
+  }
+  const done: string[] = [];
+  for (const [configId, pending] of started.pendingConfigs) {
+    for (const id of pending) if (registered.has(id) || gone.has(id)) pending.delete(id);
+    if (pending.size === 0) done.push(configId);
+  }
+  if (done.length === 0) return;
+  for (const configId of done) started.pendingConfigs.delete(configId);
+  await explained(
+    ctx
+      .client()
+      .hdel(
+        ctx.keys.workerConfig,
+        ...done.flatMap((configId) => [configId, signatureField(configId)]),
+      ),
+  );
 }
 
 /** Resolves when `n` workers (or all of `workerIds`) are registered. */
@@ -168,6 +267,7 @@ export async function waitForWorkers(
         throw new RushTimeoutError(`waitForWorkers: ${want} registered after ${timeout} s`);
       },
     );
+    await pruneConfigs(ctx, started);
   } finally {
     progress?.finish();
   }

@@ -6,13 +6,17 @@
  */
 import { describeValue, RushInputError } from '../errors.js';
 import * as calls from '../redis/scripts/calls.js';
-import { runScript, unwrap } from '../redis/scripts/index.js';
+import { unwrap } from '../redis/scripts/index.js';
+import { runWrite } from '../rush/durability.js';
 import { encodeValue } from '../tasks/codec.js';
 import { checkKeys, checkOptions } from '../validate.js';
+import { waitForKills } from './kill-ack.js';
 import type { StopWorkersOptions } from './settings.js';
 import type { WorkerContext, WorkerProcesses } from './worker-context.js';
 
 const KILLED = { message: 'Worker was killed' };
+/** The expiry assumed for a worker registered before workers stored theirs. */
+const DEFAULT_EXPIRE_S = 30;
 const LOST = { message: 'Worker has crashed or was killed' };
 
 /** Stops workers; see `Rush.stopWorkers`. Returns the ids acted on. */
@@ -20,7 +24,7 @@ export async function stopWorkers(
   ctx: WorkerContext,
   started: WorkerProcesses,
   options: StopWorkersOptions | undefined,
-  { warnSkipped }: { warnSkipped: boolean },
+  { warnSkipped, awaitKills = false }: { warnSkipped: boolean; awaitKills?: boolean },
 ): Promise<string[]> {
   const o = checkOptions('options', options, ['type', 'workerIds']);
   const type = o.type ?? 'kill';
@@ -56,11 +60,17 @@ export async function stopWorkers(
     targets.map(async (id) => (await started.launchers.get(id)?.kill(id)) ?? false),
   );
   const unreachable: string[] = [];
+  const flagged: string[] = [];
+  let longestExpire = 0;
   const flags = client.pipeline();
   for (const [i, id] of targets.entries()) {
     if (reached[i]) continue;
-    if (heartbeats[i]) flags.set(keys.kill(id), '1');
-    else unreachable.push(id);
+    const heartbeat = heartbeats[i];
+    if (heartbeat) {
+      flags.set(keys.kill(id), '1');
+      flagged.push(id);
+      longestExpire = Math.max(longestExpire, heartbeat.expire);
+    } else unreachable.push(id);
   }
   unwrap(await flags.exec());
   if (unreachable.length > 0 && warnSkipped) {
@@ -70,6 +80,18 @@ export async function stopWorkers(
     );
   }
   await loseWorkers(ctx, targets, KILLED, { expiredHeartbeats: false });
+  started.accountFor(targets.filter((_, i) => reached[i]));
+  if (awaitKills && flagged.length > 0) {
+    // Until a flagged worker is gone it may still write: wait for its acknowledgement, or at
+    // most until its heartbeat has lapsed.
+    const unconfirmed = await waitForKills(ctx, flagged, (longestExpire + 1) * 1000);
+    if (unconfirmed.length > 0) {
+      logger.warn(
+        { network: networkId, workerIds: unconfirmed },
+        'stopWorkers: these workers did not confirm the kill before their heartbeat lapsed',
+      );
+    }
+  }
   return targets;
 }
 
@@ -83,6 +105,7 @@ export async function detectLostWorkers(
     if ((await launcher.isAlive(id)) === false) exited.push(id);
   }
   const lost = await loseWorkers(ctx, exited, LOST, { expiredHeartbeats: true });
+  started.accountFor(exited);
   if (lost.length > 0) {
     ctx.logger.warn(
       { network: ctx.networkId, workerIds: lost },
@@ -99,8 +122,8 @@ export function loseWorkers(
   condition: { message: string },
   { expiredHeartbeats }: { expiredHeartbeats: boolean },
 ): Promise<string[]> {
-  return runScript(
-    ctx.client(),
+  return runWrite(
+    ctx,
     calls.loseWorkers(ctx.keys, {
       workerIds,
       condition: encodeValue(condition, 'condition'),
@@ -127,8 +150,14 @@ async function strayWorkers(
   return candidates.filter((_, i) => alive[i] === true && (registered[i] ?? null) === null);
 }
 
-async function heartbeatFlags(ctx: WorkerContext, ids: string[]): Promise<boolean[]> {
+/** Per worker: its heartbeat's expiry in seconds, or undefined when it keeps none. */
+async function heartbeatFlags(
+  ctx: WorkerContext,
+  ids: string[],
+): Promise<({ expire: number } | undefined)[]> {
   const pipeline = ctx.client().pipeline();
-  for (const id of ids) pipeline.hget(ctx.keys.worker(id), 'heartbeat');
-  return unwrap(await pipeline.exec()).map((value) => value === '1');
+  for (const id of ids) pipeline.hmget(ctx.keys.worker(id), 'heartbeat', 'heartbeat_expire');
+  return (unwrap(await pipeline.exec()) as (string | null)[][]).map(([on, expire]) =>
+    on === '1' ? { expire: Number(expire) || DEFAULT_EXPIRE_S } : undefined,
+  );
 }

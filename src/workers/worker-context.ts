@@ -14,6 +14,8 @@ export interface WorkerContext extends RushContext {
   readonly config: Readonly<ResolvedRedisConfig>;
   /** The plan in force (defaults for worker starts). */
   plan(): RushPlan;
+  /** The key that signs stored worker configurations (never logged, never sent to Redis). */
+  readonly secret: string;
 }
 
 /** The workers this manager started: their local processes, and each one's launcher. */
@@ -23,4 +25,27 @@ export class WorkerProcesses {
   readonly local = new LocalLauncher(this.processes);
   /** The launcher of every worker started here, by worker id. */
   readonly launchers = new Map<string, WorkerLauncher>();
+  /** Stored configurations of this manager's starts → their workers that may still read it. */
+  readonly pendingConfigs = new Map<string, Set<string>>();
+  /** Workers whose exit has been accounted for (lost or killed): trimmed at the next start. */
+  readonly #accounted = new Set<string>();
+
+  /** Notes workers that exited (or were killed) and whose end the network has recorded. */
+  accountFor(workerIds: Iterable<string>): void {
+    for (const id of workerIds) if (this.launchers.has(id)) this.#accounted.add(id);
+  }
+
+  /**
+   * Forgets the accounted workers, so the table does not grow with every start. Done at the
+   * next start rather than at once, so a caller can still look at a process it just stopped.
+   */
+  trimAccounted(): void {
+    for (const id of this.#accounted) {
+      const child = this.processes.get(id);
+      if (child && child.exitCode === null && child.signalCode === null) continue; // not gone yet
+      this.processes.delete(id);
+      this.launchers.delete(id);
+      this.#accounted.delete(id);
+    }
+  }
 }

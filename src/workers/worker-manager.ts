@@ -48,7 +48,7 @@ export class WorkerManager {
 
   stop(
     options: StopWorkersOptions | undefined,
-    warnings: { warnSkipped: boolean } = { warnSkipped: true },
+    warnings: { warnSkipped: boolean; awaitKills?: boolean } = { warnSkipped: true },
   ): Promise<string[]> {
     return stopWorkers(this.ctx, this.#started, options, warnings);
   }

@@ -96,9 +96,59 @@ describe('chaos: long runs and bad input', () => {
         ['workerScript', (r, v) => r.workerScript(v as never)],
         ['startLocalWorkers', (r, v) => r.startLocalWorkers(v as never, { nWorkers: 1 })],
       ];
+      // Numbers past what Redis or a timer accepts (none of them valid where they go here).
+      const tooBig = [1e300, 1e20, 2 ** 31, 2 ** 53, Number.NEGATIVE_INFINITY, Number.NaN, -1e-9];
+      const forever = [...tooBig, Number.POSITIVE_INFINITY, -0, 0.5];
+      type NumberCall = [string, (rush: Rush, value: unknown) => Promise<unknown>, unknown[]];
+      const noop = async () => {};
+      const numberCalls: NumberCall[] = [
+        ['popTask/timeout', (r, v) => r.popTask({ timeout: v as never }), tooBig],
+        ['popTasks/n', (r, v) => r.popTasks(v as never, { timeout: 0 }), forever],
+        ['fetchNewTasks/timeout', (r, v) => r.fetchNewTasks({ timeout: v as never }), tooBig],
+        ['waitForTasks/timeout', (r, v) => r.waitForTasks(['k'], { timeout: v as never }), tooBig],
+        [
+          'waitForWorkers/timeout',
+          (r, v) => r.waitForWorkers({ n: 1, timeout: v as never }),
+          tooBig,
+        ],
+        [
+          'startLocalWorkers/heartbeatPeriod',
+          (r, v) => r.startLocalWorkers(noop, { nWorkers: 1, heartbeatPeriod: v as never }),
+          forever,
+        ],
+        [
+          'startLocalWorkers/heartbeatExpire',
+          (r, v) =>
+            r.startLocalWorkers(noop, {
+              nWorkers: 1,
+              heartbeatPeriod: 1,
+              heartbeatExpire: v as never,
+            }),
+          forever,
+        ],
+        [
+          'startLocalWorkers/nWorkers',
+          (r, v) => r.startLocalWorkers(noop, { nWorkers: v as never }),
+          forever,
+        ],
+        [
+          'workerScript/logBufferSize',
+          (r, v) => r.workerScript(noop, { logBufferSize: v as never }),
+          [...tooBig, Number.POSITIVE_INFINITY, 0.5],
+        ],
+        [
+          'workerScript/maxLogEntries',
+          (r, v) => r.workerScript(noop, { maxLogEntries: v as never }),
+          forever,
+        ],
+      ];
       let refused = 0;
-      for (const [name, call] of calls) {
-        for (const value of bad) {
+      const grid: NumberCall[] = [
+        ...calls.map(([n, c]): NumberCall => [n, c, bad]),
+        ...numberCalls,
+      ];
+      for (const [name, call, values] of grid) {
+        for (const value of values) {
           if (rng.next() < 0.5) continue; // a random half of the grid each round
           const before = (await scanNetworkKeys(files.raw, networkId)).sort();
           const tasks = await rush.tasks();

@@ -1,8 +1,14 @@
 /**
  * The invariant checker: reads a network straight from Redis and reports every violation of
  * the promises of SPEC §2 and §10. Usable by any test: `expect(await checkInvariants(...)).toEqual([])`.
+ * After a failover, `checkAfterFailover` also compares what the clients saw acknowledged with
+ * what survived, and tells what Redis lost (asynchronous replication) from what rushnet lost.
+ * The client is a plain ioredis client, or a Cluster client (a network's keys share one slot).
  */
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+
+/** A standalone or Sentinel client, or a Cluster client. */
+export type RedisClient = Redis | Cluster;
 
 export interface InvariantOptions {
   /** Every task key the test created (through any participant). */
@@ -30,7 +36,10 @@ export interface NetworkSnapshot {
 }
 
 /** Reads every collection of a network in one transaction. */
-export async function snapshotNetwork(client: Redis, networkId: string): Promise<NetworkSnapshot> {
+export async function snapshotNetwork(
+  client: RedisClient,
+  networkId: string,
+): Promise<NetworkSnapshot> {
   const p = `rush:{${networkId}}:`;
   const poppers = await client.smembers(`${p}poppers`);
   const multi = client
@@ -64,7 +73,7 @@ export async function snapshotNetwork(client: Redis, networkId: string): Promise
 
 /** Returns the violations found (an empty array when the network is sound). */
 export async function checkInvariants(
-  client: Redis,
+  client: RedisClient,
   networkId: string,
   options: InvariantOptions = {},
 ): Promise<string[]> {
@@ -149,4 +158,110 @@ export async function checkInvariants(
       violations.push(`worker ${id} was alive the whole time but was reported lost`);
   }
   return violations;
+}
+
+/** A state change a client saw acknowledged, and when (`Date.now()` after the reply). */
+export interface Acknowledged {
+  /**
+   * `create`: the task was created; `pop`: the client got the task to run; `finish`: the finish
+   * moved the task; `discarded`: a finish by a client that held the task moved nothing.
+   */
+  op: 'create' | 'pop' | 'finish' | 'discarded';
+  key: string;
+  /** A worker id, or `manager`. */
+  by: string;
+  at: number;
+}
+
+export interface FailoverOptions extends Omit<InvariantOptions, 'created'> {
+  /** Every state change the test's clients (manager and workers) saw acknowledged. */
+  acknowledged: Iterable<Acknowledged>;
+  /**
+   * When the new primary was seen serving. A write acknowledged before may have been
+   * acknowledged by the old primary and lost with it; one acknowledged after went to the new
+   * primary, so losing it is rushnet's doing. (A write the new primary acknowledged between its
+   * promotion and this moment counts as Redis' if lost: the test cannot see that moment closer.)
+   */
+  failedOverAt: number;
+}
+
+export interface FailoverViolations {
+  /**
+   * Broken promises of rushnet: the invariants (a task in no state, in two, finished twice, …),
+   * tasks no client created, and acknowledged writes lost although the new primary took them.
+   */
+  rushnet: string[];
+  /** Acknowledged writes that did not survive the failover: Redis' asynchronous replication. */
+  redis: string[];
+}
+
+/**
+ * The invariants, then what the clients saw acknowledged against what survived a failover:
+ * each acknowledged creation must have made a task, each acknowledged finish a finished task,
+ * and a finish is discarded only when the pop or creation that gave the task to its client was
+ * lost. Every loss is blamed on Redis when acknowledged before the failover, else on rushnet.
+ */
+export async function checkAfterFailover(
+  client: RedisClient,
+  networkId: string,
+  options: FailoverOptions,
+): Promise<FailoverViolations> {
+  const { acknowledged, failedOverAt, ...rest } = options;
+  const rushnet = await checkInvariants(client, networkId, rest);
+  const redis = new Set<string>();
+  const s = await snapshotNetwork(client, networkId);
+  const states = new Map<string, string>();
+  for (const [state, keys] of [
+    ['queued', s.queued],
+    ['running', s.running],
+    ['finished', s.finished],
+    ['failed', s.failed],
+  ] as const) {
+    for (const key of keys) states.set(key, state);
+  }
+  for (const [id, keys] of s.pending) for (const key of keys) states.set(key, `pending on ${id}`);
+  const blame = (ack: Acknowledged, what: string, found: string) => {
+    const lag = ack.at - failedOverAt;
+    const when = lag < 0 ? `${-lag} ms before` : `${lag} ms after`;
+    const line = `task ${ack.key}: ${what} was acknowledged to ${ack.by} ${when} the failover, but ${found}`;
+    if (lag < 0) redis.add(line);
+    else rushnet.push(line);
+  };
+
+  const inList = new Set(s.tasks);
+  const byKey = new Map<string, Acknowledged[]>();
+  for (const ack of acknowledged) byKey.set(ack.key, [...(byKey.get(ack.key) ?? []), ack]);
+  for (const [key, acks] of byKey) {
+    acks.sort((a, b) => a.at - b.at);
+    const state = states.get(key);
+    for (const ack of acks) {
+      if (ack.op === 'create' && !inList.has(key)) {
+        blame(ack, 'its creation', 'it is not in the task list');
+      } else if (ack.op === 'finish' && state !== 'finished') {
+        blame(ack, 'its finish', `it is ${state ?? 'in no state'}`);
+      } else if (ack.op === 'discarded') {
+        // The client held the task: what gave it the task (a pop, or its creation) was lost.
+        const source = acks.findLast(
+          (a) => a.by === ack.by && (a.op === 'pop' || a.op === 'create') && a.at <= ack.at,
+        );
+        if (!source) rushnet.push(`task ${key}: ${ack.by} finished it without holding it`);
+        else blame(source, `its ${source.op}`, 'a later finish found it no longer running');
+      }
+    }
+    const finishes = acks.filter((a) => a.op === 'finish');
+    if (finishes.length > 1) {
+      const [first, ...others] = finishes;
+      blame(
+        first!,
+        'its finish',
+        `it ran again and ${others.length} more finish(es) were acknowledged`,
+      );
+    }
+  }
+  for (const key of inList) {
+    if (!byKey.get(key)?.some((a) => a.op === 'create')) {
+      rushnet.push(`task ${key} is in the task list, but no client saw it created`);
+    }
+  }
+  return { rushnet, redis: [...redis] };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Rush, RushInputError, RushWorker } from '../../src/index.js';
+import { Rush, RushInputError, RushWorker, rushAvailable, rushPlan } from '../../src/index.js';
 import { manager, redisUrl } from '../helpers/network.js';
 
 type Call = [name: string, call: (rush: Rush) => Promise<unknown>, argument: RegExp];
@@ -102,6 +102,52 @@ const calls: Call[] = [
   ['isRunningTask: bad keys', (r) => r.isRunningTask([null as never]), /`keys\[0\]`/],
   ['tasksWithState: bad state', (r) => r.tasksWithState(['x' as never]), /`states\[0\]`/],
   ['reset: bad option', (r) => r.reset({ workers: 'yes' as never }), /`workers`/],
+  // Numbers past what Redis or a timer accepts are refused before they reach either.
+  ['popTask: a timeout of 1e300 s', (r) => r.popTask({ timeout: 1e300 }), /`timeout`.*2147483647/],
+  ['popTask: -Infinity', (r) => r.popTask({ timeout: Number.NEGATIVE_INFINITY }), /`timeout`/],
+  ['popTasks: n beyond a safe integer', (r) => r.popTasks(1e20, { timeout: 0 }), /`n`/],
+  ['fetchNewTasks: a timeout of 1e300 s', (r) => r.fetchNewTasks({ timeout: 1e300 }), /`timeout`/],
+  [
+    'waitForTasks: a timeout of 2^31 s',
+    (r) => r.waitForTasks(['a'], { timeout: 2 ** 31 }),
+    /`timeout`/,
+  ],
+  [
+    'waitForWorkers: a timeout of 1e300 s',
+    (r) => r.waitForWorkers({ n: 1, timeout: 1e300 }),
+    /`timeout`/,
+  ],
+  ['waitForWorkers: n of 1e20', (r) => r.waitForWorkers({ n: 1e20, timeout: 0 }), /`n`/],
+  [
+    'startLocalWorkers: heartbeatPeriod 1e20',
+    (r) => r.startLocalWorkers(async () => {}, { heartbeatPeriod: 1e20 }),
+    /`heartbeatPeriod`/,
+  ],
+  [
+    'startLocalWorkers: heartbeatExpire past 2^31 - 1 s',
+    (r) => r.startLocalWorkers(async () => {}, { heartbeatPeriod: 1, heartbeatExpire: 2 ** 31 }),
+    /`heartbeatExpire`/,
+  ],
+  [
+    'startLocalWorkers: a million workers',
+    (r) => r.startLocalWorkers(async () => {}, { nWorkers: 1e6 }),
+    /`nWorkers`.*100000/,
+  ],
+  [
+    'startLocalWorkers: logBufferSize 1e20',
+    (r) => r.startLocalWorkers(async () => {}, { logBufferSize: 1e20 }),
+    /`logBufferSize`/,
+  ],
+  [
+    'startLocalWorkers: maxLogEntries Infinity',
+    (r) => r.startLocalWorkers(async () => {}, { maxLogEntries: Number.POSITIVE_INFINITY }),
+    /`maxLogEntries`/,
+  ],
+  [
+    'workerScript: heartbeatPeriod -0',
+    (r) => r.workerScript(async () => {}, { heartbeatPeriod: -0 }),
+    /`heartbeatPeriod`/,
+  ],
 ];
 
 describe('bad input', () => {
@@ -132,5 +178,37 @@ describe('bad input', () => {
     expect(() => new RushWorker({ networkId: '', config: redisUrl() })).toThrow(/`networkId`/);
     expect(() => new RushWorker({ networkId: 'a{b}', config: redisUrl() })).toThrow(/`networkId`/);
     expect(() => new RushWorker({ networkId: 'n', workerId: 'has space' })).toThrow(/`workerId`/);
+    expect(() => new RushWorker({ networkId: 'n', heartbeatPeriod: 1e20 })).toThrow(
+      /`heartbeatPeriod`/,
+    );
+    expect(() => new Rush({ networkId: 'n', config: redisUrl(), secret: '' })).toThrow(/`secret`/);
+    const secretError = (() => {
+      try {
+        new Rush({ networkId: 'n', config: redisUrl(), secret: 42 as never });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(secretError).toBeInstanceOf(RushInputError);
+  });
+
+  it('rushPlan refuses numbers out of range before it connects', async () => {
+    for (const [options, argument] of [
+      [{ logBufferSize: 1e20 }, /`logBufferSize`/],
+      [{ nWorkers: 1e6 }, /`nWorkers`/],
+      [{ maxObjectSize: 2 ** 53 }, /`maxObjectSize`/],
+      [{ startWorkerTimeout: 1e300 }, /`startWorkerTimeout`/],
+    ] as const) {
+      await expect(rushPlan({ config: redisUrl(), ...options })).rejects.toThrow(argument);
+    }
+    expect(rushAvailable()).toBe(false);
+  });
+
+  it('a timeout of Infinity blocks until a task comes; -0 does not block', async () => {
+    const rush = await manager();
+    expect(await rush.popTask({ timeout: -0 })).toBeNull();
+    const waiting = rush.popTask({ timeout: Number.POSITIVE_INFINITY });
+    const [key] = await rush.pushTasks([{ x: 1 }]);
+    expect((await waiting)?.key).toBe(key);
   });
 });

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RushWorker } from '../../src/index.js';
 import {
   manager,
@@ -42,6 +42,79 @@ function rushnet(args: string[], env: Record<string, string | undefined> = {}): 
 beforeAll(() => {
   if (!existsSync(bin))
     throw new Error('the CLI is not built: run `npm run build` (npm test does it for you)');
+});
+
+describe('bad arguments: one line, exit code 2, no password echoed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rushnet-bad-args-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const cases: [string, string[], RegExp][] = [
+    ['--url: a bad % escape', ['status', '--url', 'redis://:hunter2%zz@127.0.0.1:1'], /%-escape/],
+    ['--url: not a URL', ['status', '--url', 'not a url'], /`--url`/],
+    ['--url: another scheme', ['logs', '--network', 'n', '--url', 'http://h:1'], /`--url`/],
+    ['--url: a bad database', ['status', '--url', 'redis://:hunter2@127.0.0.1:1/x'], /database/],
+    ['--url: a bad port', ['stop', '--network', 'n', '--url', 'redis://h:99999'], /`--url`/],
+    ['--network: braces', ['status', '--network', 'a{b}'], /--network/],
+    ['--network: white space', ['logs', '--network', 'a b'], /--network/],
+    ['--network: empty', ['reset', '--network', '', '--yes'], /--network/],
+    ['--network of export', ['export', '--network', '{'], /--network/],
+    ['--network of stop', ['stop', '--network', 'x y'], /--network/],
+    ['--network of worker', ['worker', '--network', '}'], /--network/],
+    ['--worker-id', ['worker', '--network', 'n', '--worker-id', 'a:b'], /--worker-id/],
+    ['--worker', ['logs', '--network', 'n', '--worker', 'a b'], /--worker/],
+    [
+      '--message-log: missing',
+      ['worker', '--network', 'n', '--message-log', '/no/such/dir'],
+      /\/no\/such\/dir/,
+    ],
+    [
+      '--output-log: a file',
+      ['worker', '--network', 'n', '--output-log', '/etc/hostname'],
+      /not a directory/,
+    ],
+    [
+      '--heartbeat-period: 1e20',
+      ['worker', '--network', 'n', '--heartbeat-period', '1e20'],
+      /2147483647/,
+    ],
+    [
+      '--heartbeat-expire: 2^31',
+      ['worker', '--network', 'n', '--heartbeat-expire', '2147483648'],
+      /2147483647/,
+    ],
+    [
+      '--heartbeat-period: 1.5',
+      ['worker', '--network', 'n', '--heartbeat-period', '1.5'],
+      /whole number/,
+    ],
+    ['--tls-ca: missing', ['status', '--tls-ca', '/no/such/ca.pem'], /\/no\/such\/ca.pem/],
+    ['--tls-cert without --tls-key', ['status', '--tls-cert', '/etc/hostname'], /go together/],
+    ['--type', ['stop', '--network', 'n', '--type', 'nuke'], /--type/],
+    ['--level', ['logs', '--network', 'n', '--level', 'loud'], /--level/],
+    ['--state', ['export', '--network', 'n', '--state', 'done'], /--state/],
+    ['--format', ['export', '--network', 'n', '--format', 'xml'], /--format/],
+    [
+      '--out: no such directory',
+      ['export', '--network', 'n', '--out', '/no/such/dir/t.csv'],
+      /Cannot write \/no\/such\/dir\/t.csv: its directory \/no\/such\/dir does not exist/,
+    ],
+  ];
+
+  it.each(cases)('%s', async (_, args, message) => {
+    const { code, stdout, stderr } = await rushnet(args);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(message);
+    expect(stderr).not.toContain('hunter2');
+  });
+
+  it('--out naming a directory', async () => {
+    const { code, stderr } = await rushnet(['export', '--network', 'n', '--out', dir]);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe(
+      `error: option '--out <file>' argument '${dir}' is invalid. Cannot write ${dir}: it is a directory`,
+    );
+  });
 });
 
 describe('rushnet command line', () => {
@@ -190,6 +263,44 @@ describe('rushnet command line', () => {
           y: 4,
         },
       ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('export --format csv neutralizes cells a spreadsheet would run as formulas', async () => {
+    const rush = await manager();
+    const labels = ['=HYPERLINK("http://x")', '+1+1', '-2+3', '@SUM(A1)', '\tx', '\rx', 'plain'];
+    await rush.pushTasks(labels.map((label, i) => ({ i, label, n: -5 })));
+    const dir = mkdtempSync(join(tmpdir(), 'rushnet-export-'));
+    try {
+      const file = join(dir, 'tasks.csv');
+      const { code } = await rushnet([
+        'export',
+        '--network',
+        rush.networkId,
+        '--format',
+        'csv',
+        '--out',
+        file,
+      ]);
+      expect(code).toBe(0);
+      const text = readFileSync(file, 'utf8');
+      const cells = text
+        .split('\n')
+        .slice(1, -1)
+        .map((line) => line.split(',').slice(3));
+      expect(cells.map(([, label]) => label)).toEqual([
+        `"'=HYPERLINK(""http://x"")"`,
+        "'+1+1",
+        "'-2+3",
+        "'@SUM(A1)",
+        "'\tx",
+        `"'\rx"`,
+        'plain',
+      ]);
+      // Numbers stay numbers.
+      expect(new Set(cells.map((row) => row[2]))).toEqual(new Set(['-5']));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,10 +1,11 @@
-import { describe, expect, it, vi } from 'vitest';
-import { storeLargeObject } from '../../src/index.js';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { removeRushPlan, rushPlan, storeLargeObject } from '../../src/index.js';
 import {
   breaksInvariants,
   manager,
   newNetworkId,
   rawClient,
+  redisUrl,
   tempDir,
   waitUntil,
   worker,
@@ -62,6 +63,9 @@ describe('reading tasks', () => {
     const rush = await manager(id);
     const w = await worker(id);
     const dir = tempDir();
+    // Readers resolve references only to files inside their largeObjectsPath.
+    await rushPlan({ config: redisUrl(), largeObjectsPath: dir });
+    onTestFinished(() => void removeRushPlan());
     const [plain] = await w.pushFinishedTasks(
       [{ x: 1, key: 'not the key' }],
       [{ y: 2, m: new Map([[1, -0]]) }],

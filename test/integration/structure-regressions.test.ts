@@ -186,7 +186,9 @@ describe('a worker that is no longer running', () => {
     const [key] = await rush.pushTasks([{ x: 1 }]);
     expect(await blocked).toBeNull();
     expect(await w.popTask({ timeout: 0 })).toBeNull();
-    expect(await w.processTasks(async () => ({ y: 1 }), { maxTasks: 1, timeout: 0.1 }).catch(() => -1)).toBe(0);
+    expect(
+      await w.processTasks(async () => ({ y: 1 }), { maxTasks: 1, timeout: 0.1 }).catch(() => -1),
+    ).toBe(0);
     expect(await rush.queuedTasks()).toEqual([key]);
     expect(await rush.popTask({ timeout: 0 })).toMatchObject({ key });
   });

@@ -83,6 +83,8 @@ describe('large objects', () => {
 
   it('storeLargeObject makes a reference that readers resolve', async () => {
     const dir = tempDir();
+    // Readers resolve references only to files inside their largeObjectsPath.
+    await rushPlan({ config: redisUrl(), largeObjectsPath: dir });
     const rush = await manager();
     const ref = storeLargeObject(
       {

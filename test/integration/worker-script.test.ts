@@ -3,9 +3,16 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RushWorker } from '../../src/index.js';
-import { killAndWait, manager, newNetworkId, waitUntil } from '../helpers/network.js';
+import {
+  killAndWait,
+  manager,
+  newNetworkId,
+  scanNetworkKeys,
+  waitUntil,
+} from '../helpers/network.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -31,6 +38,21 @@ afterAll(async () => {
   rmSync(bin, { recursive: true, force: true });
 });
 
+/**
+ * Runs a worker script as a job script would be run: the shell reads it (here from standard
+ * input), so the environment part of the command is in no process's arguments.
+ */
+function runScript(script: string): ChildProcess {
+  const child = spawn('sh', ['-s'], {
+    cwd: root,
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, REDIS_URL: '' },
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  child.stdin!.end(`${script}\n`);
+  children.push(child);
+  return child;
+}
+
 describe('workerScript', () => {
   it('gives a shell command that starts a working worker; the password is in it but in no log', async () => {
     const url = `redis://:${encodeURIComponent(PASSWORD)}@127.0.0.1:${server.port}`;
@@ -47,30 +69,29 @@ describe('workerScript', () => {
       },
       { args: [100], heartbeatPeriod: 1, messageLog: logs, outputLog: logs },
     );
-    // The connection is in the environment part of the command, not among the arguments.
-    expect(script).toMatch(/^REDIS_URL='[^ ]+' rushnet worker --network '[^']+' --config '/);
+    // The connection and the signing key are in the environment part of the command, not
+    // among the arguments.
+    expect(script).toMatch(
+      /^REDIS_URL='[^ ]+' RUSHNET_SECRET='[^' ]+' rushnet worker --network '[^']+' --config '/,
+    );
+    const secret = /RUSHNET_SECRET='([^']+)'/.exec(script)![1]!;
     // The password is there, its quote escaped for the shell.
     expect(script).toContain("s3cr3t-pa'\\''ss");
     const logged = JSON.stringify(info.mock.calls);
     expect(logged).toContain('<redacted>');
     expect(logged).not.toContain('s3cr3t');
+    expect(logged).not.toContain(secret);
     info.mockRestore();
 
-    // Run as a job script would be: the shell reads it (here from standard input), so the
-    // environment part of the command is in no process's arguments.
-    const child = spawn('sh', ['-s'], {
-      cwd: root,
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, REDIS_URL: '' },
-      stdio: ['pipe', 'ignore', 'ignore'],
-    });
-    child.stdin!.end(`${script}\n`);
-    children.push(child);
+    const child = runScript(script);
     await rush.waitForWorkers({ n: 1, timeout: 60 });
-    // Neither the shell nor the worker's node process shows the password in its command line.
+    // Neither the shell nor the worker's node process shows the password or the key in its
+    // command line.
     const [registered] = await rush.workerInfo();
     for (const pid of new Set([child.pid!, registered!.pid])) {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       expect(cmdline).not.toContain('s3cr3t');
+      expect(cmdline).not.toContain(secret);
     }
     const [key] = await rush.pushTasks([{ x: 1 }]);
     await rush.waitForTasks([key!], { timeout: 30 });
@@ -89,7 +110,36 @@ describe('workerScript', () => {
     const everything =
       JSON.stringify(records) + readFileSync(join(logs, `message_${id}.log`), 'utf8');
     expect(everything).not.toContain('s3cr3t');
+    expect(everything).not.toContain(secret);
     rmSync(logs, { recursive: true, force: true });
+  });
+
+  it('reset() ends a script worker (through its heartbeat) and leaves no key behind', async () => {
+    const url = `redis://:${encodeURIComponent(PASSWORD)}@127.0.0.1:${server.port}`;
+    const id = newNetworkId();
+    const rush = await manager(id, url);
+    const script = await rush.workerScript(
+      async (rush: RushWorker) => {
+        rush.logger.info('working');
+        await rush.processTasks(async (task) => ({ y: task.xs.x }), { timeout: 0.2 });
+      },
+      { heartbeatPeriod: 1 },
+    );
+    const child = runScript(script);
+    await rush.waitForWorkers({ n: 1, timeout: 60 });
+    const keys = await rush.pushTasks([{ x: 1 }, { x: 2 }]);
+    await rush.waitForTasks(keys, { timeout: 30 });
+    await rush.reset();
+    await waitUntil(() => child.exitCode !== null || child.signalCode !== null, {
+      timeoutMs: 10_000,
+      what: 'the script worker to end',
+    });
+    const raw = new Redis(url);
+    try {
+      expect(await scanNetworkKeys(raw, id)).toEqual([]);
+    } finally {
+      raw.disconnect();
+    }
   });
 
   it('a worker for a network without configuration fails with a message naming the network', async () => {

@@ -3,8 +3,9 @@
  * spread over the slots, a blocked pop and writes that continue through a primary's failover,
  * a slot migration under load (ASK, TRYAGAIN, then MOVED), and the CLI.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listNetworks } from '../../src/index.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { listNetworks, RushWorker, rsh } from '../../src/index.js';
+import { logger } from '../../src/logging/logger.js';
 import { startCluster, type TestCluster } from '../helpers/servers/cluster.js';
 import { command, waitFor } from '../helpers/servers/process.js';
 import { newNetworkId, pair, popAndFinish, roundTrip, rushnet } from './scenario.js';
@@ -31,6 +32,77 @@ const slotOf = (networkId: string) => cluster.slotOf(`rush:{${networkId}}:tasks`
 describe('Redis Cluster', () => {
   it('runs the task round trip, with waitForTasks woken through pub/sub', async () => {
     await roundTrip(cluster.config);
+  });
+
+  it("durable writes wait (WAIT) on the primary that owns the network's slot", async () => {
+    const networkId = newNetworkId();
+    const durability = { replicas: 1 };
+    const rush = await rsh({ networkId, config: cluster.config, durability });
+    const worker = await RushWorker.create({ networkId, config: cluster.config, durability });
+    /** WAIT calls served by each primary so far. */
+    const waits = async () => {
+      const primaries = (await cluster.nodes()).filter((n) => n.role === 'master' && !n.failed);
+      const counts = new Map<number, number>();
+      for (const { port } of primaries) {
+        const stats = String(await command(port, ['INFO', 'commandstats']));
+        counts.set(port, Number(/cmdstat_wait:calls=(\d+)/.exec(stats)?.[1] ?? 0));
+      }
+      return counts;
+    };
+    try {
+      const owner = await cluster.ownerOf(await slotOf(networkId));
+      const before = await waits();
+      const keys = await rush.pushTasks([{ x: 1 }, { x: 2 }, { x: 3 }]);
+      expect(await popAndFinish(worker, 3)).toEqual(keys);
+      const after = await waits();
+      // One push, then a pop and a finish per task: 7 state changes, each confirmed once, all
+      // by the slot's owner (the pipeline goes where its script's keys live).
+      for (const [port, calls] of after) {
+        expect(calls - (before.get(port) ?? 0), `WAIT calls on ${port}`).toBe(
+          port === owner.port ? 7 : 0,
+        );
+      }
+      await rush.reset();
+    } finally {
+      await worker.close();
+      await rush.close();
+    }
+  });
+
+  it('durable writes follow a slot migration, each confirmed by the node that took it', async () => {
+    const networkId = newNetworkId();
+    const durability = { replicas: 1, timeout: 5 };
+    const warn = vi.spyOn(logger, 'warn');
+    const rush = await rsh({ networkId, config: cluster.config, durability });
+    const worker = await RushWorker.create({ networkId, config: cluster.config, durability });
+    try {
+      const slot = await slotOf(networkId);
+      const first = await rush.pushTasks(Array.from({ length: 20 }, (_, x) => ({ x })));
+      const source = await cluster.ownerOf(slot);
+      const target = (await cluster.nodes()).find(
+        (n) => n.role === 'master' && !n.failed && n.port !== source.port,
+      )!;
+      const migration = await cluster.beginMigration(slot, target.port);
+      expect(await migration.moveKeys(5)).toBeGreaterThan(0);
+      const busy = (async () => {
+        const popped = await popAndFinish(worker, 10);
+        const more = await rush.pushTasks([{ x: 100 }]);
+        return [popped, more] as const;
+      })();
+      busy.catch(() => {}); // awaited below
+      await migration.moveKeys(10);
+      await migration.finish();
+      const [popped, more] = await busy;
+      expect(popped).toEqual(first.slice(0, 10));
+      expect(await popAndFinish(worker, 11)).toEqual([...first.slice(10), ...more]);
+      expect(await rush.counts()).toMatchObject({ queued: 0, running: 0, finished: 21 });
+      expect(warn.mock.calls.filter(([, message]) => /replica/.test(String(message)))).toEqual([]);
+      await rush.reset();
+    } finally {
+      warn.mockRestore();
+      await worker.close();
+      await rush.close();
+    }
   });
 
   it('keeps many networks apart, spread over the slots of every primary', async () => {

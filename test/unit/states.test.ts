@@ -21,7 +21,10 @@ describe('the task state machine', () => {
     for (const t of TRANSITIONS.filter((t) => t.to === 'failed' && t.script !== 'push_tasks')) {
       expect(SCRIPT_SOURCES.get(t.script), t.script).toContain('local function fail_task(');
       // The piece is the only place that writes a failed state.
-      const own = readFileSync(new URL(`../../src/redis/scripts/${t.script}.lua`, import.meta.url), 'utf8');
+      const own = readFileSync(
+        new URL(`../../src/redis/scripts/${t.script}.lua`, import.meta.url),
+        'utf8',
+      );
       expect(own, t.script).not.toMatch(/'state', 'failed'/);
     }
   });

@@ -11,9 +11,11 @@ import {
   checkNetworkId,
   checkObjectArray,
   checkOptions,
+  checkPositiveInteger,
   checkSeconds,
   checkStates,
   checkWorkerId,
+  MAX_SECONDS,
 } from '../../src/validate.js';
 
 function inputError(fn: () => unknown): RushInputError {
@@ -66,6 +68,38 @@ describe('argument checks', () => {
     expect(inputError(() => checkSeconds('timeout', Number.NaN)).argument).toBe('timeout');
     expect(inputError(() => checkCount('logBufferSize', 1.5)).argument).toBe('logBufferSize');
     expect(inputError(() => checkStates('states', ['done'])).argument).toBe('states[0]');
+  });
+
+  it('every number has a bound that Redis and timers accept', () => {
+    // Times: up to 2^31 - 1 s; Infinity only where allowed ("forever"); -0 is 0.
+    expect(checkSeconds('timeout', MAX_SECONDS)).toBe(MAX_SECONDS);
+    expect(Object.is(checkSeconds('timeout', -0), 0)).toBe(true);
+    for (const bad of [
+      1e300,
+      MAX_SECONDS + 1,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+    ]) {
+      expect(inputError(() => checkSeconds('timeout', bad)).message).toMatch(/up to 2147483647/);
+    }
+    expect(inputError(() => checkSeconds('timeout', 1e300, { infinite: true })).message).toMatch(
+      /up to 2147483647 \(or Infinity\)/,
+    );
+    expect(inputError(() => checkSeconds('timeout', '5')).argument).toBe('timeout');
+    // Heartbeats: the period and the expiry within what SET EX accepts.
+    for (const period of [1e20, MAX_SECONDS + 1, Number.POSITIVE_INFINITY, -0, 0.5]) {
+      expect(inputError(() => checkHeartbeat(period, undefined)).argument).toBe('heartbeatPeriod');
+    }
+    expect(inputError(() => checkHeartbeat(1, 2 ** 31)).argument).toBe('heartbeatExpire');
+    expect(checkHeartbeat(MAX_SECONDS, undefined)).toEqual([MAX_SECONDS, MAX_SECONDS]);
+    expect(checkHeartbeat(1e9, undefined)).toEqual([1e9, MAX_SECONDS]);
+    // Counts: safe integers only.
+    for (const bad of [1e20, 2 ** 53, Number.POSITIVE_INFINITY, -1]) {
+      expect(inputError(() => checkCount('logBufferSize', bad)).argument).toBe('logBufferSize');
+      expect(inputError(() => checkPositiveInteger('n', bad)).argument).toBe('n');
+    }
+    expect(Object.is(checkCount('logBufferSize', -0), 0)).toBe(true);
+    expect(inputError(() => checkPositiveInteger('nWorkers', 11, 10)).message).toMatch(/up to 10/);
   });
 
   it('ids: no braces (they would break the hash tag) or white space', () => {

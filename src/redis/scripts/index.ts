@@ -7,6 +7,8 @@
 import { readFileSync } from 'node:fs';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { explainRedisError, RushError } from '../../errors.js';
+import { LUA } from '../../generated/lua.js';
+import { FROM_SOURCES } from '../../module-paths.js';
 
 /**
  * Script name → the number of KEYS it takes (-1: variable, passed first) and the shared pieces
@@ -45,15 +47,23 @@ export interface ScriptCall<R> {
   readonly parse: (raw: unknown) => R;
 }
 
-const read = (file: string) => readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');
+/**
+ * The source of one Lua file, by name without `.lua`. The built package (and the one-file
+ * worker bundle) takes it from src/generated/lua.ts, generated at build time; from the
+ * TypeScript sources (tests, tsx) it reads the file itself, so an edited script takes effect
+ * without a build.
+ */
+function read(name: string): string {
+  if (FROM_SOURCES) return readFileSync(new URL(`./${name}.lua`, import.meta.url), 'utf8');
+  const source = LUA[name];
+  if (source === undefined) throw new RushError(`no Lua source '${name}' in the build`);
+  return source;
+}
 
 /** The full source of each script: its includes, then its own file. */
 export const SCRIPT_SOURCES: ReadonlyMap<ScriptName, string> = new Map(
   (Object.entries(SCRIPTS) as [ScriptName, { includes?: readonly string[] }][]).map(
-    ([name, spec]) => [
-      name,
-      [...(spec.includes ?? []).map((i) => read(`${i}.lua`)), read(`${name}.lua`)].join('\n'),
-    ],
+    ([name, spec]) => [name, [...(spec.includes ?? []).map(read), read(name)].join('\n')],
   ),
 );
 

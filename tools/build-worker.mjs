@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Bundles what a worker process runs into single files, with their dependencies (ioredis,
+// msgpackr, pino, commander), run by `npm run build` after tsc:
+// - dist/worker-entry.js: `rushnet worker` (src/cli/worker-main.ts), which the local launcher
+//   starts. Loading one file instead of some hundred modules is most of a worker's start.
+// - dist/sentinel-thread.js: the heartbeat thread (src/workers/sentinel-thread.ts). The bundled
+//   sentinel.ts starts `./sentinel-thread.js` next to its own module, which is the bundle.
+// msgpackr-extract (msgpackr's optional native decoder) stays outside: it finds its binary
+// next to its own files. The Lua scripts are inside (src/generated/lua.ts).
+// `--metafile <file>` writes esbuild's metafile (what each input adds to each output).
+import { writeFileSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const metafile = process.argv.indexOf('--metafile');
+const result = await build({
+  entryPoints: {
+    'worker-entry': 'src/cli/worker-main.ts',
+    'sentinel-thread': 'src/workers/sentinel-thread.ts',
+  },
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['msgpackr-extract'],
+  // CommonJS dependencies call require(): give the ES module one.
+  banner: {
+    js: "import { createRequire as __rushnetRequire } from 'node:module'; const require = __rushnetRequire(import.meta.url);",
+  },
+  // Smaller to read and parse; names are kept (errors are reported by their class names).
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
+  legalComments: 'eof',
+  logLevel: 'warning',
+  metafile: metafile > 0,
+});
+if (metafile > 0) writeFileSync(process.argv[metafile + 1], JSON.stringify(result.metafile));
