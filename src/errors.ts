@@ -24,6 +24,26 @@ export class RushInputError extends RushError {
   }
 }
 
+/**
+ * A batch write that failed part way (say Redis reached maxmemory after some of its chunks):
+ * the message says "k of n written" and `written` holds the keys that were written, so a retry
+ * can leave them out instead of writing them twice.
+ */
+export class RushBatchError extends RushError {
+  override name = 'RushBatchError';
+
+  constructor(
+    message: string,
+    /** Keys of the tasks (or hashes) the failed call wrote or moved. */
+    readonly written: string[],
+    /** How many the call was asked to write. */
+    readonly total: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** A wait that ran out of time. */
 export class RushTimeoutError extends RushError {
   override name = 'RushTimeoutError';

@@ -3,7 +3,13 @@
  */
 
 export { networkAclRules } from './acl.js';
-export { RushConfigError, RushError, RushInputError, RushTimeoutError } from './errors.js';
+export {
+  RushBatchError,
+  RushConfigError,
+  RushError,
+  RushInputError,
+  RushTimeoutError,
+} from './errors.js';
 export type { WorkerLauncher, WorkerSpec } from './launchers/launcher.js';
 export { LocalLauncher } from './launchers/local.js';
 export { type SlurmLauncherOptions, slurmLauncher } from './launchers/slurm.js';

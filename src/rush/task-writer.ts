@@ -5,9 +5,9 @@
  * in one pipeline: one round trip, and no single script holds the server for long.
  */
 import { randomUUID } from 'node:crypto';
-import { describeValue, RushInputError } from '../errors.js';
+import { describeValue, RushBatchError, RushInputError } from '../errors.js';
 import * as calls from '../redis/scripts/calls.js';
-import type { ScriptArg, ScriptCall } from '../redis/scripts/index.js';
+import { type ScriptArg, type ScriptCall, unwrap } from '../redis/scripts/index.js';
 import { RESERVED_FIELDS } from '../tasks/states.js';
 import type { Condition, TaskState } from '../types.js';
 import {
@@ -28,6 +28,13 @@ const WRITE_CHUNK = 2000;
 const FAILED_DEFAULT: Condition = { message: 'Task failed' };
 const REMOVED_FROM_QUEUE: Condition = { message: 'Removed from queue' };
 
+/** How to tell what a failed batch wrote: its keys, and a read of which of them landed. */
+interface PartialWrite {
+  verb: string;
+  keys: readonly string[];
+  landed(keys: readonly string[]): Promise<string[]>;
+}
+
 /** A column of a new task: its field, its values (one per task, or one for all), its argument. */
 type Column = [field: string, values: readonly unknown[] | undefined, argument: string];
 
@@ -44,14 +51,19 @@ export class TaskWriter {
     const keys = Array.from({ length: n }, () => randomUUID());
     const fields = present.map(([field]) => field);
     const workerId = state === 'queued' ? '' : taskOwner(this.ctx.participant);
-    await this.#writeChunked(n, (from, to) => {
-      const tasks: ScriptArg[] = [];
-      for (let i = from; i < to; i++) {
-        tasks.push(keys[i]!);
-        for (const column of encoded) tasks.push(column[i]!);
-      }
-      return calls.pushTasks(this.ctx.keys, { state, workerId, fields, tasks });
-    });
+    const written = { verb: 'created', keys, landed: (k: readonly string[]) => this.#existing(k) };
+    await this.#writeChunked(
+      n,
+      (from, to) => {
+        const tasks: ScriptArg[] = [];
+        for (let i = from; i < to; i++) {
+          tasks.push(keys[i]!);
+          for (const column of encoded) tasks.push(column[i]!);
+        }
+        return calls.pushTasks(this.ctx.keys, { state, workerId, fields, tasks });
+      },
+      written,
+    );
     return keys;
   }
 
@@ -105,11 +117,15 @@ export class TaskWriter {
     const extra = checkCompanion('yssExtra', o.yssExtra, n);
     const ysExtra = extra ? this.#encodeColumn(extra, 'yssExtra', n) : undefined;
     if (n === 0) return [];
-    const replies = await this.#writeChunked(n, (from, to) => {
-      const tasks: ScriptArg[] = [];
-      for (let i = from; i < to; i++) tasks.push(checked[i]!, ys[i]!, ysExtra?.[i] ?? '');
-      return calls.finishTasks(this.ctx.keys, tasks);
-    });
+    const replies = await this.#writeChunked(
+      n,
+      (from, to) => {
+        const tasks: ScriptArg[] = [];
+        for (let i = from; i < to; i++) tasks.push(checked[i]!, ys[i]!, ysExtra?.[i] ?? '');
+        return calls.finishTasks(this.ctx.keys, tasks);
+      },
+      { verb: 'finished', keys: checked, landed: (k) => this.#inState(k, 'finished') },
+    );
     return this.#reportDiscarded('finishTasks', checked, replies.flat());
   }
 
@@ -121,11 +137,15 @@ export class TaskWriter {
     const conditions = checkConditions('conditions', o.conditions, n) ?? [FAILED_DEFAULT];
     if (n === 0) return [];
     const encoded = this.#encodeColumn(conditions, 'conditions', n);
-    const replies = await this.#writeChunked(n, (from, to) => {
-      const tasks: ScriptArg[] = [];
-      for (let i = from; i < to; i++) tasks.push(checked[i]!, encoded[i]!);
-      return calls.failTasks(this.ctx.keys, tasks);
-    });
+    const replies = await this.#writeChunked(
+      n,
+      (from, to) => {
+        const tasks: ScriptArg[] = [];
+        for (let i = from; i < to; i++) tasks.push(checked[i]!, encoded[i]!);
+        return calls.failTasks(this.ctx.keys, tasks);
+      },
+      { verb: 'failed', keys: checked, landed: (k) => this.#inState(k, 'failed') },
+    );
     return this.#reportDiscarded('failTasks', checked, replies.flat());
   }
 
@@ -147,11 +167,15 @@ export class TaskWriter {
       return runWrite(this.ctx, whole);
     }
     if (keys.length === 0) return [];
-    const replies = await this.#writeChunked(keys.length, (from, to) => {
-      const tasks: ScriptArg[] = [];
-      for (let i = from; i < to; i++) tasks.push(keys[i]!, encoded[i]!);
-      return calls.emptyQueue(this.ctx.keys, { wholeQueueCondition: encoded[0]!, tasks });
-    });
+    const replies = await this.#writeChunked(
+      keys.length,
+      (from, to) => {
+        const tasks: ScriptArg[] = [];
+        for (let i = from; i < to; i++) tasks.push(keys[i]!, encoded[i]!);
+        return calls.emptyQueue(this.ctx.keys, { wholeQueueCondition: encoded[0]!, tasks });
+      },
+      { verb: 'failed', keys, landed: (k) => this.#inState(k, 'failed') },
+    );
     return replies.flat();
   }
 
@@ -203,14 +227,23 @@ export class TaskWriter {
       this.#encodeColumn(values[f] as unknown[], `values.${f}`, count),
     );
     const targets = keys ?? Array.from({ length: count }, () => randomUUID());
-    await this.#writeChunked(count, (from, to) => {
-      const hashes: ScriptArg[] = [];
-      for (let i = from; i < to; i++) {
-        hashes.push(targets[i]!);
-        for (const column of encoded) hashes.push(column[i]!);
-      }
-      return calls.writeHashes(this.ctx.keys, { fields, hashes });
-    });
+    // New hashes can be told apart from old ones afterwards; overwritten ones cannot.
+    const written =
+      keys === undefined
+        ? { verb: 'written', keys: targets, landed: (k: readonly string[]) => this.#existing(k) }
+        : undefined;
+    await this.#writeChunked(
+      count,
+      (from, to) => {
+        const hashes: ScriptArg[] = [];
+        for (let i = from; i < to; i++) {
+          hashes.push(targets[i]!);
+          for (const column of encoded) hashes.push(column[i]!);
+        }
+        return calls.writeHashes(this.ctx.keys, { fields, hashes });
+      },
+      written,
+    );
     return targets;
   }
 
@@ -230,13 +263,45 @@ export class TaskWriter {
   async #writeChunked<R>(
     n: number,
     chunk: (from: number, to: number) => ScriptCall<R>,
+    batch?: PartialWrite,
   ): Promise<R[]> {
     const parts: ScriptCall<R>[] = [];
     for (let from = 0; from < n; from += WRITE_CHUNK) {
       parts.push(chunk(from, Math.min(n, from + WRITE_CHUNK)));
     }
-    // One call, or all chunks in one pipeline; with durability, WAIT in the same round trip.
-    return runWrites(this.ctx, parts);
+    try {
+      // One call, or all chunks in one pipeline; with durability, WAIT in the same round trip.
+      return await runWrites(this.ctx, parts);
+    } catch (error) {
+      // Each chunk is one atomic script: with several, some may have landed before Redis
+      // refused the rest (say at maxmemory). Say which, so a retry does not write them twice.
+      if (parts.length === 1 || batch === undefined) throw error;
+      const landed = await batch.landed(batch.keys).catch(() => []);
+      if (landed.length === 0) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new RushBatchError(
+        `${landed.length} of ${batch.keys.length} written (${batch.verb}) before the rest failed: ${reason}`,
+        landed,
+        batch.keys.length,
+        { cause: error },
+      );
+    }
+  }
+
+  /** The keys among `keys` whose hash exists. */
+  async #existing(keys: readonly string[]): Promise<string[]> {
+    const pipeline = this.ctx.client().pipeline();
+    for (const key of keys) pipeline.exists(this.ctx.keys.task(key));
+    const found = unwrap(await pipeline.exec()) as number[];
+    return keys.filter((_, i) => found[i] === 1);
+  }
+
+  /** The keys among `keys` whose task is in `state`. */
+  async #inState(keys: readonly string[], state: TaskState): Promise<string[]> {
+    const pipeline = this.ctx.client().pipeline();
+    for (const key of keys) pipeline.hget(this.ctx.keys.task(key), 'state');
+    const states = unwrap(await pipeline.exec()) as (string | null)[];
+    return keys.filter((_, i) => states[i] === state);
   }
 
   #reportDiscarded(method: string, keys: readonly string[], moved: string[]): string[] {
