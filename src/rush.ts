@@ -23,6 +23,7 @@ import {
   DEFAULT_MAX_BULK,
   openConnection,
   readMaxBulkLength,
+  readQueryBufferLimit,
 } from './redis/connection.js';
 import { RushKeys } from './redis/keys.js';
 import * as calls from './redis/scripts/calls.js';
@@ -84,6 +85,8 @@ export interface RushOptions {
 type Rows<XS extends object, YS extends object> = Promise<T.TaskRow<XS, YS>[]>;
 
 const warnedDeprecations = new Set<string>();
+/** Bytes of values per command when writing many tasks: keeps every call short. */
+const MAX_CHUNK_BYTES = 16 * 1024 * 1024;
 
 /**
  * The manager of a rush network, and the base of {@link RushWorker}.
@@ -146,6 +149,8 @@ export class Rush<
       encode: (value: unknown, argument: string, kind?: LargeObjectKind) =>
         encodeWithinLimit(value, argument, this.#largeObjects, kind),
       warnMissing: (keys: readonly string[]) => this.#warnMissing(keys),
+      // A value is at most maxObjectSize (≤ half the query buffer): a chunk may add one more.
+      maxCommandBytes: () => Math.min(MAX_CHUNK_BYTES, this.#largeObjects.maxObjectSize),
       plan: rushConfig,
       secret: resolveSecret(o.secret, plan.secret),
     } satisfies RushContext & { config: unknown; plan: unknown; secret: string };
@@ -166,7 +171,13 @@ export class Rush<
     if (this.#client) return this;
     const client = await this.#open('main');
     if (rushConfig().maxObjectSize === undefined) {
-      this.#largeObjects.maxObjectSize = await readMaxBulkLength(client);
+      // A value must fit in one bulk string, and its command in the server's query buffer
+      // (a server drops a connection whose command is larger, and a resend would never end).
+      const [maxBulk, queryBuffer] = await Promise.all([
+        readMaxBulkLength(client),
+        readQueryBufferLimit(client),
+      ]);
+      this.#largeObjects.maxObjectSize = Math.min(maxBulk, Math.floor(queryBuffer / 2));
     }
     this.#client = client;
     return this;

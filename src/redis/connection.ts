@@ -120,13 +120,29 @@ export const DEFAULT_MAX_BULK = 512 * 1024 * 1024;
 
 /** The largest value the server accepts (its proto-max-bulk-len; the smallest over a cluster). */
 export async function readMaxBulkLength(client: Redis): Promise<number> {
+  return readLimit(client, 'proto-max-bulk-len', DEFAULT_MAX_BULK);
+}
+
+/** Redis's default for the largest command a client may send (its query buffer). */
+export const DEFAULT_QUERY_BUFFER_LIMIT = 1024 * 1024 * 1024;
+
+/**
+ * The largest command the server accepts before it drops the connection (its
+ * client-query-buffer-limit; managed services often lower it).
+ */
+export async function readQueryBufferLimit(client: Redis): Promise<number> {
+  return readLimit(client, 'client-query-buffer-limit', DEFAULT_QUERY_BUFFER_LIMIT);
+}
+
+/** A size limit of the server's config, the smallest over a cluster's primaries. */
+async function readLimit(client: Redis, name: string, fallback: number): Promise<number> {
   const read = async (node: Redis): Promise<number> => {
     try {
-      const reply = (await node.config('GET', 'proto-max-bulk-len')) as string[];
+      const reply = (await node.config('GET', name)) as string[];
       const value = Number(reply[1]);
-      return Number.isFinite(value) && value > 0 ? value : DEFAULT_MAX_BULK;
+      return Number.isFinite(value) && value > 0 ? value : fallback;
     } catch {
-      return DEFAULT_MAX_BULK; // CONFIG may be disabled on managed servers
+      return fallback; // CONFIG may be disabled on managed servers
     }
   };
   return Math.min(...(await Promise.all(primaries(client).map(read))));

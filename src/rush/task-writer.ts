@@ -63,6 +63,7 @@ export class TaskWriter {
         return calls.pushTasks(this.ctx.keys, { state, workerId, fields, tasks });
       },
       written,
+      (i) => encoded.reduce((sum, column) => sum + column[i]!.length, 0),
     );
     return keys;
   }
@@ -125,6 +126,7 @@ export class TaskWriter {
         return calls.finishTasks(this.ctx.keys, tasks);
       },
       { verb: 'finished', keys: checked, landed: (k) => this.#inState(k, 'finished') },
+      (i) => ys[i]!.length + (ysExtra?.[i]?.length ?? 0),
     );
     return this.#reportDiscarded('finishTasks', checked, replies.flat());
   }
@@ -145,6 +147,7 @@ export class TaskWriter {
         return calls.failTasks(this.ctx.keys, tasks);
       },
       { verb: 'failed', keys: checked, landed: (k) => this.#inState(k, 'failed') },
+      (i) => encoded[i]!.length,
     );
     return this.#reportDiscarded('failTasks', checked, replies.flat());
   }
@@ -243,6 +246,7 @@ export class TaskWriter {
         return calls.writeHashes(this.ctx.keys, { fields, hashes });
       },
       written,
+      (i) => encoded.reduce((sum, column) => sum + column[i]!.length, 0),
     );
     return targets;
   }
@@ -264,11 +268,24 @@ export class TaskWriter {
     n: number,
     chunk: (from: number, to: number) => ScriptCall<R>,
     batch?: PartialWrite,
+    sizeOf: (i: number) => number = () => 0,
   ): Promise<R[]> {
+    // Chunks bounded in count and in bytes: a server drops a connection whose command is over
+    // its query buffer limit, and the resent command would be dropped forever.
+    const maxBytes = this.ctx.maxCommandBytes();
     const parts: ScriptCall<R>[] = [];
-    for (let from = 0; from < n; from += WRITE_CHUNK) {
-      parts.push(chunk(from, Math.min(n, from + WRITE_CHUNK)));
+    let from = 0;
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      const size = sizeOf(i);
+      if (i > from && (i - from >= WRITE_CHUNK || bytes + size > maxBytes)) {
+        parts.push(chunk(from, i));
+        from = i;
+        bytes = 0;
+      }
+      bytes += size;
     }
+    parts.push(chunk(from, n));
     try {
       // One call, or all chunks in one pipeline; with durability, WAIT in the same round trip.
       return await runWrites(this.ctx, parts);
