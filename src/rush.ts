@@ -28,7 +28,7 @@ import {
 import { RushKeys } from './redis/keys.js';
 import * as calls from './redis/scripts/calls.js';
 import { defineScripts } from './redis/scripts/index.js';
-import type { Participant, RushContext } from './rush/context.js';
+import { MANAGER_ID_PREFIX, type Participant, type RushContext } from './rush/context.js';
 import { NetworkCounts } from './rush/counts.js';
 import {
   type CheckedDurability,
@@ -126,7 +126,7 @@ export class Rush<
     const plan = rushConfig();
     this.config = hidePassword(resolveConfig(o.config, plan.config));
     this.keys = new RushKeys(this.#networkId);
-    this.participant = participant ?? { id: `manager-${randomUUID()}`, isWorker: false };
+    this.participant = participant ?? { id: MANAGER_ID_PREFIX + randomUUID(), isWorker: false };
     this.#largeObjects = {
       maxObjectSize: plan.maxObjectSize ?? DEFAULT_MAX_BULK,
       path: plan.largeObjectsPath,

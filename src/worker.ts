@@ -12,7 +12,7 @@ import { checkLogThresholds, type LogThresholds } from './plan.js';
 import { plainConfig } from './redis/config.js';
 import * as calls from './redis/scripts/calls.js';
 import { unwrap } from './redis/scripts/index.js';
-import { runTransaction, runWrite, type WriteTarget } from './rush/durability.js';
+import { runWrite, type WriteTarget } from './rush/durability.js';
 import { Rush, type RushOptions } from './rush.js';
 import { encodeValue } from './tasks/codec.js';
 import type { Condition, ProcessTasksOptions, TaskHandler, TaskValues } from './types.js';
@@ -62,6 +62,9 @@ const OPTION_NAMES = [
   'durability',
   'secret',
 ] as const;
+
+/** The condition of tasks a worker still held when it terminated. */
+const HELD_AT_TERMINATION: Condition = { message: 'Worker terminated before finishing the task' };
 
 export class RushWorker<
   XS extends object = TaskValues,
@@ -228,12 +231,10 @@ export class RushWorker<
 
   /** Marks the worker terminated in the network (the runtime calls it when the loop returns). */
   async setTerminated(): Promise<void> {
-    this.#terminated = true;
-    const k = this.keys;
-    await runTransaction(this.#target, k.runningWorkers, (transaction) =>
-      transaction.srem(k.runningWorkers, this.workerId).sadd(k.terminatedWorkers, this.workerId),
-    );
-    await this.#loggers?.flush();
+    // Tasks it still holds would stay running forever: they fail (first writer wins leaves the
+    // finished ones alone). One script, which writes nothing when the worker is no longer
+    // running (say after a reset), so it never brings back a deleted key.
+    await this.failAndTerminate(HELD_AT_TERMINATION);
   }
 
   /**

@@ -16,6 +16,9 @@ export interface Participant {
   readonly isWorker: boolean;
 }
 
+/** What a manager's participant id starts with (a worker's id is its worker id). */
+export const MANAGER_ID_PREFIX = 'manager-';
+
 /** The worker id stored with the tasks a participant creates or runs ('' for a manager). */
 export function taskOwner(participant: Participant): string {
   return participant.isWorker ? participant.id : '';

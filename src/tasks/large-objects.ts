@@ -55,7 +55,7 @@ export function encodeWithinLimit(
   if (policy.path === undefined) {
     throw new RushConfigError(
       `\`${argument}\` is ${encoded.length} bytes encoded, over the limit of ${policy.maxObjectSize} bytes ` +
-        "(`maxObjectSize`, by default what the Redis server accepts: the smaller of its " +
+        '(`maxObjectSize`, by default what the Redis server accepts: the smaller of its ' +
         'proto-max-bulk-len and half its client-query-buffer-limit). ' +
         'Set `largeObjectsPath` with rushPlan() to store large values in files.',
     );

@@ -57,6 +57,12 @@ export const TRANSITIONS: readonly Transition[] = [
     script: 'lose_workers',
   },
   {
+    step: "detectLostWorkers (a dead manager's pending pop)",
+    from: ['pending'],
+    to: 'queued',
+    script: 'recover_pending',
+  },
+  {
     step: 'reset',
     from: ['queued', 'running', 'pending', 'finished', 'failed'],
     to: 'deleted',

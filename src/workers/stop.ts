@@ -7,6 +7,7 @@
 import { describeValue, RushInputError } from '../errors.js';
 import * as calls from '../redis/scripts/calls.js';
 import { unwrap } from '../redis/scripts/index.js';
+import { MANAGER_ID_PREFIX } from '../rush/context.js';
 import { runWrite } from '../rush/durability.js';
 import { encodeValue } from '../tasks/codec.js';
 import { checkKeys, checkOptions } from '../validate.js';
@@ -105,6 +106,8 @@ export async function detectLostWorkers(
     if ((await launcher.isAlive(id)) === false) exited.push(id);
   }
   const lost = await loseWorkers(ctx, exited, LOST, { expiredHeartbeats: true });
+  // A manager's blocking pop that died between taking and claiming leaves its task pending.
+  await runWrite(ctx, calls.recoverPending(ctx.keys, { managerPrefix: MANAGER_ID_PREFIX }));
   started.accountFor(exited);
   if (lost.length > 0) {
     ctx.logger.warn(

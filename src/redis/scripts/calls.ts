@@ -282,6 +282,11 @@ export function workerInfo(k: RushKeys): ScriptCall<WorkerInfoRow[]> {
   });
 }
 
+/** Puts tasks stranded in dead managers' pending lists back in the queue (`recover_pending.lua`). */
+export function recoverPending(k: RushKeys, a: { managerPrefix: string }): ScriptCall<number> {
+  return call('recover_pending', [k.poppers, k.queued], [k.pendingPrefix, a.managerPrefix]);
+}
+
 /** Deletes the network's tasks, and with `workers` every key of the network (`reset.lua`). */
 export function reset(k: RushKeys, a: { workers: boolean }): ScriptCall<number> {
   const taskKeys = [k.queued, k.running, k.finished, k.failed, k.finishedRecords];

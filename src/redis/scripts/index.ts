@@ -30,6 +30,7 @@ const SCRIPTS = {
   register_worker: { keys: 6 },
   lose_workers: { keys: 4, includes: ['_fail_task'] },
   worker_info: { keys: 2 },
+  recover_pending: { keys: 2 },
   reset: { keys: -1 },
 } as const satisfies Record<string, { keys: number; includes?: readonly string[] }>;
 
