@@ -5,88 +5,31 @@
  * finished cache (rush/task-reader.ts), waiting (rush/waits.ts) and workers (workers/).
  */
 import type { ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { RushError } from './errors.js';
 import type { ReadLogOptions } from './logging/log-reader.js';
-import { getLogger, type Logger, logger } from './logging/logger.js';
+import { logger } from './logging/logger.js';
 import type { LogRecord } from './logging/redis-log.js';
-import { rushConfig } from './plan.js';
-import {
-  hidePassword,
-  type RedisConfig,
-  type ResolvedRedisConfig,
-  resolveConfig,
-} from './redis/config.js';
-import {
-  closeConnection,
-  DEFAULT_MAX_BULK,
-  openConnection,
-  readMaxBulkLength,
-  readQueryBufferLimit,
-} from './redis/connection.js';
-import { RushKeys } from './redis/keys.js';
 import * as calls from './redis/scripts/calls.js';
-import { defineScripts } from './redis/scripts/index.js';
-import { MANAGER_ID_PREFIX, type Participant, type RushContext } from './rush/context.js';
-import { NetworkCounts } from './rush/counts.js';
-import {
-  type CheckedDurability,
-  checkDurability,
-  type Durability,
-  runWrite,
-} from './rush/durability.js';
-import { TaskEvents } from './rush/events.js';
+import { RushBase, type RushOptions } from './rush/base.js';
+import type { Participant } from './rush/context.js';
+import { runWrite } from './rush/durability.js';
 import { processTasks } from './rush/process-tasks.js';
 import { TaskQueue } from './rush/queue.js';
 import { TaskReader } from './rush/task-reader.js';
 import { TaskWriter } from './rush/task-writer.js';
 import { waitForTasks } from './rush/waits.js';
 import { DEFAULT_FIELDS } from './tasks/fields.js';
-import {
-  encodeWithinLimit,
-  type LargeObjectKind,
-  type LargeObjectPolicy,
-  removeLargeObjects,
-  removingFilesOnFailure,
-} from './tasks/large-objects.js';
+import { removeLargeObjects, removingFilesOnFailure } from './tasks/large-objects.js';
 import type * as T from './types.js';
-import {
-  checkBoolean,
-  checkKeys,
-  checkNetworkId,
-  checkOptions,
-  checkPositiveInteger,
-} from './validate.js';
+import { checkBoolean, checkKeys, checkOptions, checkPositiveInteger } from './validate.js';
 import type { WorkerLoop } from './workers/loop.js';
 import type * as W from './workers/settings.js';
-import { resolveSecret } from './workers/signing.js';
 import { WorkerManager } from './workers/worker-manager.js';
 
-export interface RushOptions {
-  /** Identifies the network; manager and workers use the same id. @default a new UUID */
-  networkId?: string;
-  /** Redis to use. @default the plan's config, else `REDIS_URL`, else redis://127.0.0.1:6379 */
-  config?: RedisConfig;
-  /**
-   * Key that signs the worker configurations this manager stores (SPEC §11); the workers it
-   * starts receive it in their environment. @default the plan's, else `RUSHNET_SECRET`, else a
-   * random key of this manager
-   */
-  secret?: string;
-  /**
-   * Every state change waits until `replicas` replicas have it (Redis `WAIT`, in the same round
-   * trip), at most `timeout` seconds (default 1), so a failover cannot lose it. Workers started
-   * by this manager use the same setting. @default none (Redis replicates asynchronously)
-   */
-  durability?: Durability;
-}
+export type { RushOptions };
 
 type Rows<XS extends object, YS extends object> = Promise<T.TaskRow<XS, YS>[]>;
 
 const warnedDeprecations = new Set<string>();
-/** Bytes of values per command when writing many tasks: keeps every call short. */
-const MAX_CHUNK_BYTES = 16 * 1024 * 1024;
 
 /**
  * The manager of a rush network, and the base of {@link RushWorker}.
@@ -96,141 +39,23 @@ const MAX_CHUNK_BYTES = 16 * 1024 * 1024;
 export class Rush<
   XS extends object = T.TaskValues,
   YS extends object = T.TaskValues,
-> extends NetworkCounts {
-  /** The Redis settings in use (the password is not enumerable, so it does not print). */
-  readonly config: Readonly<ResolvedRedisConfig>;
-  /** Replicas each state change waits for, or `undefined` (see `RushOptions.durability`). */
-  readonly durability: Readonly<CheckedDurability> | undefined;
-  /** Redis keys of this network. */
-  protected override readonly keys: RushKeys;
-  /** Who this instance is in the network (a manager, or the worker of a `RushWorker`). */
-  protected readonly participant: Participant;
-
-  readonly #networkId: string;
-  readonly #largeObjects: LargeObjectPolicy;
-  readonly #events: TaskEvents;
+> extends RushBase {
   readonly #writer: TaskWriter;
   readonly #queue: TaskQueue;
   readonly #reader: TaskReader;
   readonly #workers: WorkerManager;
-  readonly #context: RushContext;
-  #client: Redis | undefined;
-  #closing: Promise<void> | undefined;
 
   constructor(options?: RushOptions, participant?: Participant) {
-    super();
-    const o = checkOptions('options', options, ['networkId', 'config', 'secret', 'durability']);
-    this.durability = checkDurability(o.durability);
-    this.#networkId =
-      o.networkId === undefined ? randomUUID() : checkNetworkId('networkId', o.networkId);
-    const plan = rushConfig();
-    this.config = hidePassword(resolveConfig(o.config, plan.config));
-    this.keys = new RushKeys(this.#networkId);
-    this.participant = participant ?? { id: MANAGER_ID_PREFIX + randomUUID(), isWorker: false };
-    this.#largeObjects = {
-      maxObjectSize: plan.maxObjectSize ?? DEFAULT_MAX_BULK,
-      path: plan.largeObjectsPath,
-      networkId: this.#networkId,
-    };
-    this.#events = new TaskEvents(() => this.#open('events'), this.keys.events);
-    const self = this;
-    const context = {
-      networkId: this.#networkId,
-      keys: this.keys,
-      participant: this.participant,
-      config: this.config,
-      events: this.#events,
-      durability: this.durability,
-      get logger() {
-        return self.logger;
-      },
-      client: () => this.connector,
-      open: (role: string) => this.#open(role),
-      encode: (value: unknown, argument: string, kind?: LargeObjectKind) =>
-        encodeWithinLimit(value, argument, this.#largeObjects, kind),
-      warnMissing: (keys: readonly string[]) => this.#warnMissing(keys),
-      // A value is at most maxObjectSize (≤ half the query buffer): a chunk may add one more.
-      maxCommandBytes: () => Math.min(MAX_CHUNK_BYTES, this.#largeObjects.maxObjectSize),
-      plan: rushConfig,
-      secret: resolveSecret(o.secret, plan.secret),
-    } satisfies RushContext & { config: unknown; plan: unknown; secret: string };
-    this.#context = context;
-    this.#writer = removingFilesOnFailure(new TaskWriter(context));
-    this.#queue = new TaskQueue(context);
-    this.#reader = new TaskReader(context);
-    this.#workers = new WorkerManager(context);
+    super(options, participant);
+    this.#writer = removingFilesOnFailure(new TaskWriter(this.context));
+    this.#queue = new TaskQueue(this.context);
+    this.#reader = new TaskReader(this.context);
+    this.#workers = new WorkerManager(this.context);
   }
 
-  /** The network's id (read-only). */
-  override get networkId(): string {
-    return this.#networkId;
-  }
-
-  /** Connects to Redis and checks that it answers. @throws RushConfigError within seconds when it does not. */
-  async connect(): Promise<this> {
-    if (this.#client) return this;
-    const client = await this.#open('main');
-    if (rushConfig().maxObjectSize === undefined) {
-      // A value must fit in one bulk string, and its command in the server's query buffer
-      // (a server drops a connection whose command is larger, and a resend would never end).
-      const [maxBulk, queryBuffer] = await Promise.all([
-        readMaxBulkLength(client),
-        readQueryBufferLimit(client),
-      ]);
-      this.#largeObjects.maxObjectSize = Math.min(maxBulk, Math.floor(queryBuffer / 2));
-    }
-    this.#client = client;
-    return this;
-  }
-
-  async #open(role: string): Promise<Redis> {
-    const client = await openConnection(this.config, `rushnet:${this.#networkId}:${role}`);
-    defineScripts(client);
-    return client;
-  }
-
-  /** The Redis client in use. */
-  override get connector(): Redis {
-    if (!this.#client) throw new RushError(`${this} is not connected: call connect() first`);
-    return this.#client;
-  }
-
-  /** Ends every connection of this instance. Safe to call more than once. */
-  close(): Promise<void> {
-    this.#closing ??= this.closeConnections();
-    return this.#closing;
-  }
-
-  /** Closes the connections; subclasses stop their own machinery first. */
-  protected async closeConnections(): Promise<void> {
-    await Promise.all([this.#events.close(), this.#queue.close()]);
-    if (this.#client) await closeConnection(this.#client);
-  }
-
-  /** The `rushnet` logger (on a worker, its records also go to Redis). */
-  get logger(): Logger {
-    return this.loggerFor('rushnet');
-  }
-
-  /** A logger of the given name, e.g. for a worker loop's own messages. */
-  getLogger(name: string): Logger {
-    return this.loggerFor(name);
-  }
-
-  protected loggerFor(name: string): Logger {
-    return name === 'rushnet' ? logger : getLogger(name);
-  }
-
-  #warnMissing(keys: readonly string[]): void {
-    if (keys.length === 0) return;
-    this.logger.warn(
-      { network: this.#networkId, keys: keys.slice(0, 20), count: keys.length },
-      `${keys.length} task(s) have no data in Redis (evicted or deleted) and were dropped from the result`,
-    );
-  }
-
-  override toString(): string {
-    return `<${this.constructor.name}> network '${this.#networkId}'`;
+  protected override async closeConnections(): Promise<void> {
+    await this.#queue.close();
+    await super.closeConnections();
   }
 
   // ---------------------------------------------------------------- creating and moving tasks
@@ -277,7 +102,7 @@ export class Rush<
     shouldStop: () => boolean,
   ): Promise<number> {
     const loop = handler as unknown as T.TaskHandler<object, object>;
-    return processTasks(this.#context, this.#queue, loop, options, shouldStop);
+    return processTasks(this.context, this.#queue, loop, options, shouldStop);
   }
 
   /** Moves running tasks to finished (first writer wins). Returns the keys that moved. */
@@ -344,7 +169,7 @@ export class Rush<
    * @throws RushTimeoutError when `timeout` seconds pass first.
    */
   waitForTasks(keys: string[], options?: T.WaitForTasksOptions): Promise<void> {
-    return waitForTasks(this.#context, keys, options, () => this.detectLostWorkers());
+    return waitForTasks(this.context, keys, options, () => this.detectLostWorkers());
   }
 
   // ---------------------------------------------------------------- low-level access
@@ -394,8 +219,8 @@ export class Rush<
       // Wait until workers reached through their heartbeat are gone: they could write after.
       await this.#workers.stop({ type: 'kill' }, { warnSkipped: false, awaitKills: true });
     }
-    await runWrite(this.#context, calls.reset(this.keys, { workers }));
-    removeLargeObjects(this.#largeObjects, { workers });
+    await runWrite(this.context, calls.reset(this.keys, { workers }));
+    removeLargeObjects(this.largeObjects, { workers });
     this.#reader.resetCache();
     this.#workers.resetLogPositions();
     this.#queue.forgetRegistration();

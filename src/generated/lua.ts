@@ -287,6 +287,18 @@ if #moved > 0 then
 end
 return moved
 `,
+  heartbeat: `--[[
+  Refreshes a worker's heartbeat, only while the worker is registered as running: a worker
+  that was declared lost, killed or reset away does not bring its heartbeat key back (it sees
+  it was dropped and stops), while a key that Redis lost (a failover) is written again.
+  Input:  KEYS[1] running workers (set)  KEYS[2] the worker's heartbeat key
+          ARGV[1] worker id  ARGV[2] expiry in seconds
+  Output: 1 when refreshed, 0 when the worker is no longer running.
+]]
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('SET', KEYS[2], '1', 'EX', tonumber(ARGV[2]))
+return 1
+`,
   lose_workers: `--[[
   Moves workers from running to terminated and fails their running and pending tasks: for
   workers that were killed, crashed, or whose heartbeat expired. Each worker and each task is
@@ -487,6 +499,26 @@ for i = 3 + n, #ARGV do
   end
 end
 return out
+`,
+  recover_pending: `--[[
+  Puts back at the head of the queue the tasks stranded in managers' pending lists: a manager's
+  blocking pop moves a task there and claims it at once, so a task still there belongs to a
+  manager that died in between. (A live manager whose claim loses this race finds nothing to
+  claim and waits on: the task is queued again, never lost nor taken twice.)
+  Input:  KEYS[1] poppers (set)  KEYS[2] queued (list)
+          ARGV[1] pending list prefix  ARGV[2] the prefix of managers' ids
+  Output: the number of tasks put back.
+]]
+local moved = 0
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if id:sub(1, #ARGV[2]) == ARGV[2] then
+    local pending = ARGV[1] .. id
+    while redis.call('LMOVE', pending, KEYS[2], 'RIGHT', 'LEFT') do
+      moved = moved + 1
+    end
+  end
+end
+return moved
 `,
   register_worker: `--[[
   Registers a worker as running, with its first heartbeat when it keeps one (so it is never

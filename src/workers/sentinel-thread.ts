@@ -13,6 +13,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 // Only what building a client needs: the thread starts before the first heartbeat expires.
+import { LUA } from '../generated/lua.js';
 import { createClient } from '../redis/client-options.js';
 import { normalizeConfig } from '../redis/config-checks.js';
 import { isPermanentRedisError, type SentinelData, type SentinelReport } from './sentinel.js';
@@ -42,11 +43,17 @@ async function tick(): Promise<void> {
   if (data.supervisorPid !== undefined && process.ppid !== data.supervisorPid) endProcess();
   const now = Date.now();
   if (data.heartbeat && now - lastBeat >= data.heartbeat.period * 1000) {
-    // XX: a heartbeat that lapsed (the worker was declared lost) or was deleted by a reset is
-    // not brought back: the worker sees it was dropped and stops.
-    const refreshed = await client.set(data.heartbeat.key, '1', 'EX', data.heartbeat.expire, 'XX');
+    // Only while the worker is registered as running (see heartbeat.lua).
+    const refreshed = await client.eval(
+      LUA.heartbeat!,
+      2,
+      data.runningWorkersKey,
+      data.heartbeat.key,
+      data.workerId,
+      data.heartbeat.expire,
+    );
     lastBeat = now;
-    if (refreshed === null) raiseTerminate();
+    if (refreshed === 0) raiseTerminate();
   }
   const replies = await client
     .multi()

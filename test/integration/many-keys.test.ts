@@ -13,7 +13,7 @@ describe('a million keys', () => {
     const id = newNetworkId();
     const rush = await manager(id);
     const w = await worker(id);
-    const keys = Array.from({ length: MILLION }, () => randomUUID());
+    const keys: string[] = Array.from({ length: MILLION }, () => randomUUID());
     // Two real tasks among them: one running, one queued.
     const [running] = await w.pushRunningTasks([{ x: 1 }]);
     const [queued] = await rush.pushTasks([{ x: 2 }]);

@@ -126,14 +126,21 @@ describe('a heartbeat worker', () => {
     expect(w.sentinelFailure).toBeUndefined();
   });
 
-  it('whose heartbeat lapsed does not bring it back, and stops', async () => {
+  it('writes a heartbeat Redis lost again, but not once it was declared lost (it stops)', async () => {
     const id = newNetworkId();
     await manager(id);
-    const w = await worker(id, { heartbeatPeriod: 1, heartbeatExpire: 1 });
+    const w = await worker(id, { heartbeatPeriod: 1, heartbeatExpire: 2 });
+    const raw = rawClient();
     const heartbeat = `rush:{${id}}:heartbeat:${w.workerId}`;
-    await rawClient().del(heartbeat); // as if it had expired while the worker was frozen
+    await raw.del(heartbeat); // lost by Redis (say a failover): the worker is still running
+    await waitUntil(async () => (await raw.exists(heartbeat)) === 1, {
+      what: 'the heartbeat to be written again',
+    });
+    // Declared lost (as detectLostWorkers does): the heartbeat is not brought back.
+    await raw.smove(`rush:{${id}}:running_workers`, `rush:{${id}}:terminated_workers`, w.workerId);
+    await raw.del(heartbeat);
     await waitUntil(() => w.terminated, { what: 'the worker to see it was dropped' });
-    expect(await rawClient().exists(heartbeat)).toBe(0);
+    expect(await raw.exists(heartbeat)).toBe(0);
   });
 });
 
