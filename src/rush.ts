@@ -5,6 +5,7 @@
  * finished cache (rush/task-reader.ts), waiting (rush/waits.ts) and workers (workers/).
  */
 import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import type { ReadLogOptions } from './logging/log-reader.js';
 import { logger } from './logging/logger.js';
 import type { LogRecord } from './logging/redis-log.js';
@@ -30,6 +31,8 @@ export type { RushOptions };
 type Rows<XS extends object, YS extends object> = Promise<T.TaskRow<XS, YS>[]>;
 
 const warnedDeprecations = new Set<string>();
+/** Task hashes deleted per call after a reset. */
+const PURGE_BATCH = 5000;
 
 /**
  * The manager of a rush network, and the base of {@link RushWorker}.
@@ -219,7 +222,14 @@ export class Rush<
       // Wait until workers reached through their heartbeat are gone: they could write after.
       await this.#workers.stop({ type: 'kill' }, { warnSkipped: false, awaitKills: true });
     }
-    await runWrite(this.context, calls.reset(this.keys, { workers }));
+    // One short atomic step for readers; then the task hashes go a batch per call, so that a
+    // large network never holds the server for long (other networks keep working).
+    let trash = await runWrite(
+      this.context,
+      calls.reset(this.keys, { workers, trashId: randomUUID() }),
+    );
+    while (trash > 0)
+      trash = await runWrite(this.context, calls.purgeTrash(this.keys, { budget: PURGE_BATCH }));
     removeLargeObjects(this.largeObjects, { workers });
     this.#reader.resetCache();
     this.#workers.resetLogPositions();

@@ -369,6 +369,33 @@ local out = pop_tasks(KEYS[1], KEYS[2], KEYS[3], KEYS[5], KEYS[4], ARGV[1], ARGV
 if #out == 0 then return false end
 return out
 `,
+  purge_trash: `--[[
+  Deletes the hashes of tasks a reset put in the trash, at most \`budget\` of them per call, so
+  that no call holds the server for long; a trash list or set that is empty leaves the trash.
+  Input:  KEYS[1] trash (set of renamed lists and sets of task keys)
+          ARGV[1] task hash prefix  ARGV[2] budget (keys per call, at most 7,000)
+  Output: the number of trash entries left.
+]]
+local budget = tonumber(ARGV[2])
+for _, entry in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local kind = redis.call('TYPE', entry).ok
+  local keys = false
+  if kind == 'list' then
+    keys = redis.call('LPOP', entry, budget)
+  elseif kind == 'set' then
+    keys = redis.call('SPOP', entry, budget)
+  end
+  if keys and #keys > 0 then
+    local hashes = {}
+    for i, key in ipairs(keys) do hashes[i] = ARGV[1] .. key end
+    redis.call('UNLINK', unpack(hashes))
+    budget = budget - #keys
+  end
+  if redis.call('EXISTS', entry) == 0 then redis.call('SREM', KEYS[1], entry) end
+  if budget <= 0 then break end
+end
+return redis.call('SCARD', KEYS[1])
+`,
   push_tasks: `--[[
   Creates tasks in one state; finished ones also get their record in the finished-records log.
   (Uses the helpers of _msgpack.lua.)
@@ -542,22 +569,24 @@ redis.call('PUBLISH', ARGV[4], 'worker')
 return 1
 `,
   reset: `--[[
-  Deletes the data of a network in one atomic step.
+  Resets a network in one atomic step that stays short however large the network is: the
+  task list and the set of extra hashes are renamed into the network's trash (their hashes are
+  deleted afterwards, a batch at a time, by purge_trash.lua), every other key goes at once
+  (UNLINK frees large values in the background).
   Input:  KEYS[1] tasks  KEYS[2] extra hashes  KEYS[3] poppers (owners of pending lists)
-          KEYS[4] workers  KEYS[5 ..] other keys to delete: the task collections, and with the
-          workers the registry keys (running/terminated workers, flags, worker configuration);
-          poppers and workers go only with the workers
-          ARGV[1] task hash prefix  ARGV[2] pending list prefix  ARGV[3] last pop prefix
-          ARGV[4] '1' to delete the workers' own keys too
+          KEYS[4] workers  KEYS[5] trash (set of renamed lists and sets)
+          KEYS[6 ..] other keys to delete: the task collections, and with the workers the
+          registry keys (running/terminated workers, flags, worker configuration); poppers and
+          workers go only with the workers
+          ARGV[1] pending list prefix  ARGV[2] last pop prefix  ARGV[3] '1' to delete the
+          workers' own keys too  ARGV[4] this reset's trash prefix
           ARGV[5 ..] prefixes of per-worker keys (info, heartbeat, log, flags)
-  Output: the number of keys deleted.
+  Output: the number of trash entries left to purge.
 ]]
-local task_prefix = ARGV[1]
 local doomed = {}
-local deleted = 0
 local function flush()
   if #doomed > 0 then
-    deleted = deleted + redis.call('DEL', unpack(doomed))
+    redis.call('UNLINK', unpack(doomed))
     doomed = {}
   end
 end
@@ -565,30 +594,28 @@ local function add(key)
   doomed[#doomed + 1] = key
   if #doomed >= 1000 then flush() end
 end
-for _, key in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
-  add(task_prefix .. key)
+local function to_trash(key, name)
+  if redis.call('EXISTS', key) == 1 then
+    redis.call('RENAME', key, ARGV[4] .. name)
+    redis.call('SADD', KEYS[5], ARGV[4] .. name)
+  end
 end
-for _, key in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  add(task_prefix .. key)
-end
+to_trash(KEYS[1], 'tasks')
+to_trash(KEYS[2], 'extra_hashes')
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  add(ARGV[1] .. id)
   add(ARGV[2] .. id)
-  add(ARGV[3] .. id)
 end
-if ARGV[4] == '1' then
+if ARGV[3] == '1' then
   for _, id in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
     for i = 5, #ARGV do add(ARGV[i] .. id) end
   end
-end
-add(KEYS[1])
-add(KEYS[2])
-for i = 5, #KEYS do add(KEYS[i]) end
-if ARGV[4] == '1' then
   add(KEYS[3])
   add(KEYS[4])
 end
+for i = 6, #KEYS do add(KEYS[i]) end
 flush()
-return deleted
+return redis.call('SCARD', KEYS[5])
 `,
   vanished_finished: `--[[
   Finds finished tasks whose hash has vanished (deleted, evicted), so readers of the

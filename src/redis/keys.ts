@@ -37,6 +37,8 @@ export class RushKeys {
   readonly workerConfig: string;
   /** Pub/sub channel announcing finished and failed tasks (not a key: nothing to delete). */
   readonly events: string;
+  /** Task lists and sets a reset renamed, whose hashes are still being deleted (set). */
+  readonly trash: string;
 
   /** Prefix of task hashes; the task key follows it. */
   readonly taskPrefix: string;
@@ -67,6 +69,7 @@ export class RushKeys {
     this.terminateAll = `${p}terminate`;
     this.workerConfig = `${p}worker_config`;
     this.events = `${p}events`;
+    this.trash = `${p}trash`;
     this.taskPrefix = `${p}task:`;
     this.workerPrefix = `${p}worker:`;
     this.heartbeatPrefix = `${p}heartbeat:`;
@@ -105,6 +108,11 @@ export class RushKeys {
   /** A flag asking one worker's heartbeat to kill its process. */
   kill(workerId: string): string {
     return this.killPrefix + workerId;
+  }
+
+  /** The prefix of one reset's trash entries (`id` makes it unique). */
+  trashPrefix(id: string): string {
+    return `${this.prefix}trash:${id}:`;
   }
 
   /** The collection that holds the tasks of a state. */

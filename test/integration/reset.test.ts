@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { RushKeys } from '../../src/redis/keys.js';
+import * as calls from '../../src/redis/scripts/calls.js';
+import { defineScripts, runScript } from '../../src/redis/scripts/index.js';
 import { manager, newNetworkId, rawClient, scanNetworkKeys, worker } from '../helpers/network.js';
 
 async function populate(networkId: string) {
@@ -57,5 +60,29 @@ describe('reset', () => {
     await a.reset({ workers: false });
     await a.pushFinishedTasks([{ x: 3 }], [{ y: 0 }]);
     expect((await b.fetchFinishedTasks()).map((r) => r.x)).toEqual([3]);
+  });
+});
+
+describe('reset of a large network', () => {
+  it('removes everything in short steps, and finishes what an interrupted reset left', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const keys = await rush.pushTasks(Array.from({ length: 12_000 }, (_, x) => ({ x })));
+    await rush.writeHashes(
+      { note: ['n'] },
+      { keys: Array.from({ length: 6_000 }, (_, i) => `extra-${i}`) },
+    );
+    // An interrupted reset: the atomic step ran, the purge did not.
+    const client = rawClient();
+    defineScripts(client);
+    const left = await runScript(
+      client,
+      calls.reset(new RushKeys(id), { workers: false, trashId: 'x' }),
+    );
+    expect(left).toBe(2); // the task list and the extra hashes wait in the trash
+    expect(await rush.nTasks()).toBe(0); // readers see an empty network at once
+    expect(await client.exists(`rush:{${id}}:task:${keys[0]}`)).toBe(1);
+    await rush.reset();
+    expect(await scanNetworkKeys(client, id)).toEqual([]);
   });
 });

@@ -287,8 +287,12 @@ export function recoverPending(k: RushKeys, a: { managerPrefix: string }): Scrip
   return call('recover_pending', [k.poppers, k.queued], [k.pendingPrefix, a.managerPrefix]);
 }
 
-/** Deletes the network's tasks, and with `workers` every key of the network (`reset.lua`). */
-export function reset(k: RushKeys, a: { workers: boolean }): ScriptCall<number> {
+/**
+ * Deletes the network's tasks, and with `workers` every key of the network (`reset.lua`), in
+ * one short atomic step: task hashes go to the trash, for {@link purgeTrash}. Returns the
+ * number of trash entries left.
+ */
+export function reset(k: RushKeys, a: { workers: boolean; trashId: string }): ScriptCall<number> {
   const taskKeys = [k.queued, k.running, k.finished, k.failed, k.finishedRecords];
   return call(
     'reset',
@@ -297,9 +301,21 @@ export function reset(k: RushKeys, a: { workers: boolean }): ScriptCall<number> 
       k.extraHashes,
       k.poppers,
       k.workers,
+      k.trash,
       ...taskKeys,
       ...(a.workers ? k.workerRegistry.filter((key) => key !== k.workers) : []),
     ],
-    [k.taskPrefix, k.pendingPrefix, k.lastPopPrefix, a.workers ? '1' : '0', ...k.perWorkerPrefixes],
+    [
+      k.pendingPrefix,
+      k.lastPopPrefix,
+      a.workers ? '1' : '0',
+      k.trashPrefix(a.trashId),
+      ...k.perWorkerPrefixes,
+    ],
   );
+}
+
+/** Deletes up to `budget` trashed task hashes (`purge_trash.lua`). Returns the entries left. */
+export function purgeTrash(k: RushKeys, a: { budget: number }): ScriptCall<number> {
+  return call('purge_trash', [k.trash], [k.taskPrefix, a.budget]);
 }

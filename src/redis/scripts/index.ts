@@ -32,6 +32,7 @@ const SCRIPTS = {
   worker_info: { keys: 2 },
   recover_pending: { keys: 2 },
   reset: { keys: -1 },
+  purge_trash: { keys: 1 },
 } as const satisfies Record<string, { keys: number; includes?: readonly string[] }>;
 
 export type ScriptName = keyof typeof SCRIPTS;
