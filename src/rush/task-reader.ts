@@ -33,6 +33,9 @@ import { FinishedReader } from './finished-reader.js';
 
 type Row = TaskRow<object, object>;
 
+/** Tasks per call when reading the task list: each call stays short for other clients. */
+const READ_CHUNK = 10_000;
+
 /** Keys per command when a call takes a list of keys: any length is split into these. */
 export const KEY_CHUNK = 10000;
 
@@ -59,20 +62,32 @@ export class TaskReader {
     const k = this.ctx.keys;
     const collection = state === 'all' ? k.tasks : k.ofState(state);
     const kind = state === 'all' || state === 'queued' || state === 'finished' ? 'list' : 'set';
-    const reply = decodeReply(
-      await runScript(
-        this.ctx.client(),
-        calls.readCollection(k, {
-          collection,
-          kind,
-          from: 0,
-          to: -1,
-          fieldKinds: fieldKinds(fields),
-          fields,
-        }),
-      ),
+    const read = (from: number, to: number) =>
+      calls.readCollection(k, {
+        collection,
+        kind,
+        from,
+        to,
+        fieldKinds: fieldKinds(fields),
+        fields,
+      });
+    // The task list only grows: it can be read in ranges, each a short call. (The queue
+    // shifts as tasks are popped, and sets have no ranges: they are read in one step.)
+    const chunked = state === 'all';
+    const first = decodeReply(
+      await runScript(this.ctx.client(), read(0, chunked ? READ_CHUNK - 1 : -1)),
     );
-    return this.#rows(reply, fields);
+    const size = Number(first[0]);
+    const rows = this.#rows(first, fields);
+    if (!chunked || size <= READ_CHUNK) return rows;
+    const pipeline = this.ctx.client().pipeline();
+    for (let from = READ_CHUNK; from < size; from += READ_CHUNK) {
+      queueScript(pipeline, read(from, Math.min(size, from + READ_CHUNK) - 1));
+    }
+    for (const reply of unwrap(await pipeline.exec())) {
+      for (const row of this.#rows(decodeReply(reply as Buffer), fields)) rows.push(row);
+    }
+    return rows;
   }
 
   /** Finished tasks in finish order, from the cache (which reads only what is new). */

@@ -260,3 +260,13 @@ describe('reading tasks', () => {
     expect(again[n]).toEqual({ key: expect.any(String), i: n });
   });
 });
+
+describe('reading a large task list', () => {
+  it('fetchTasks reads 25,000 tasks in ranges, all of them, in creation order', async () => {
+    const rush = await manager();
+    const keys = await rush.pushTasks(Array.from({ length: 25_000 }, (_, x) => ({ x })));
+    const rows = await rush.fetchTasks({ fields: ['xs'] });
+    expect(rows.map((r) => r.key)).toEqual(keys);
+    expect(rows[24_999]).toEqual({ key: keys[24_999], x: 24_999 });
+  });
+});
