@@ -278,6 +278,7 @@ const machine = {
   node: process.version,
   redis: execFileSync('redis-server', ['--version']).toString().trim(),
   loadAverageAtStart: load,
+  loadAverageAtEnd: loadavg()[0]!,
   date: new Date().toISOString(),
 };
 const table = [
@@ -288,7 +289,7 @@ const table = [
       `| ${r.topology} | ${r.case} | ${r.what} | ${fmt(r.value.median)} ${r.unit} | ${fmt(r.value.min)} – ${fmt(r.value.max)} |`,
   ),
 ].join('\n');
-const markdown = `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}; ${machine.redis}; load average ${load.toFixed(1)} at start; ${machine.date}\n\n${table}\n`;
+const markdown = `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}; ${machine.redis}; load average ${load.toFixed(1)} at start, ${machine.loadAverageAtEnd.toFixed(1)} at the end; ${machine.date}\n\n${table}\n`;
 const name = quick ? 'topologies-quick' : 'topologies';
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(

@@ -4,7 +4,7 @@
  * `rushnet worker --count`). It knows their pids (for memory readings and for killing them) and
  * how long they took to register. The loops it runs are here too.
  */
-import { type Rush, RushTimeoutError, type RushWorker, type WorkerLoop } from '../../dist/index.js';
+import type { Rush, RushWorker, WorkerLoop } from '../../dist/index.js';
 import { GroupLauncher } from './launcher.js';
 import { killOwnChildren, totalMemory } from './probes.js';
 
@@ -53,9 +53,9 @@ export class Pool {
 
   /**
    * Starts the workers and resolves once all are registered: `batch` processes at a time, each
-   * batch after the previous one registered (hundreds of Node processes starting at once on
-   * two cores take longer than the 5 s a worker waits for its Redis connection). Fails as soon
-   * as a worker process exits before registering.
+   * batch after the previous one registered. Hundreds of Node processes starting at once on
+   * two busy cores can take longer than the 5 s a worker waits for its Redis connection: a
+   * worker process that exits before registering is replaced (and counted), up to 3 rounds.
    */
   static async start(rush: Rush, options: PoolOptions, { batch = Infinity } = {}): Promise<Pool> {
     const pool = new Pool(rush, options);
@@ -70,51 +70,69 @@ export class Pool {
     return pool;
   }
 
+  /** Worker processes that exited before their workers registered, and were replaced. */
+  startFailures = 0;
+
   async #add(n: number, batch: number): Promise<void> {
     const o = this.options;
-    const common = { heartbeatPeriod: o.heartbeatPeriod, messageLog: o.messageLog };
     const perBatch = Number.isFinite(batch) ? batch * (o.mode === 'grouped' ? o.perProcess : 1) : n;
     const deadline = Date.now() + o.timeout * 1000;
     for (let done = 0; done < n; done += perBatch) {
-      const nWorkers = Math.min(perBatch, n - done);
-      let launcher: GroupLauncher | undefined;
-      let ids: string[];
-      if (o.mode === 'processes') {
-        ids = await this.rush.startLocalWorkers(o.loop, { ...common, nWorkers });
-      } else {
-        launcher = new GroupLauncher(o.perProcess);
-        this.#launchers.push(launcher);
-        ids = await this.rush.startWorkers(o.loop, { ...common, launcher, nWorkers });
+      let want = Math.min(perBatch, n - done);
+      for (let round = 0; want > 0; round++) {
+        if (round > 3)
+          throw new Error(`workers keep exiting before they register (see ${o.messageLog})`);
+        const { ids, gone } = await this.#launch(want);
+        const failed = await this.#registered(ids, gone, deadline);
+        // Workers of a dead process that had registered are marked terminated.
+        if (failed.length > 0) await this.rush.stopWorkers({ type: 'kill', workerIds: failed });
+        this.workerIds.push(...ids.filter((id) => !failed.includes(id)));
+        this.startFailures += failed.length;
+        want = failed.length;
       }
-      this.workerIds.push(...ids);
-      await this.#registered(ids, launcher, deadline);
     }
   }
 
-  /** Waits until `ids` are registered; fails when one exited first, or at the deadline. */
-  async #registered(ids: string[], launcher: GroupLauncher | undefined, deadline: number) {
-    for (;;) {
-      try {
-        await this.rush.waitForWorkers({ workerIds: ids, timeout: 1 });
-        return;
-      } catch (error) {
-        if (!(error instanceof RushTimeoutError)) throw error;
-      }
-      let exited = 0;
-      for (const id of ids) {
+  /** Starts `n` workers; `gone(id)` tells whether a worker's process has exited. */
+  async #launch(n: number): Promise<{ ids: string[]; gone: (id: string) => Promise<boolean> }> {
+    const o = this.options;
+    const common = { heartbeatPeriod: o.heartbeatPeriod, messageLog: o.messageLog };
+    if (o.mode === 'processes') {
+      const ids = await this.rush.startLocalWorkers(o.loop, { ...common, nWorkers: n });
+      const gone = async (id: string) => {
         const child = this.rush.processes.get(id);
-        const gone = launcher
-          ? (await launcher.isAlive(id)) === false
-          : child !== undefined && (child.exitCode !== null || child.signalCode !== null);
-        if (gone) exited++;
+        return child !== undefined && (child.exitCode !== null || child.signalCode !== null);
+      };
+      return { ids, gone };
+    }
+    const launcher = new GroupLauncher(o.perProcess);
+    this.#launchers.push(launcher);
+    const ids = await this.rush.startWorkers(o.loop, { ...common, launcher, nWorkers: n });
+    return { ids, gone: async (id) => (await launcher.isAlive(id)) === false };
+  }
+
+  /**
+   * Waits until every one of `ids` is registered or its process has exited; returns the ids
+   * whose process exited. Fails at the deadline.
+   */
+  async #registered(
+    ids: string[],
+    gone: (id: string) => Promise<boolean>,
+    deadline: number,
+  ): Promise<string[]> {
+    for (;;) {
+      const registered = new Set(await this.rush.workerIds());
+      const exited: string[] = [];
+      let waiting = 0;
+      for (const id of ids) {
+        if (await gone(id)) exited.push(id);
+        else if (!registered.has(id)) waiting++;
       }
-      if (exited > 0) {
-        throw new Error(
-          `${exited} worker(s) exited before registering (see their message logs in ${this.options.messageLog})`,
-        );
-      }
-      if (Date.now() > deadline)
+      if (waiting === 0) return exited;
+      if (Date.now() > deadline) {
         throw new Error(`workers not registered after ${this.options.timeout} s`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
 

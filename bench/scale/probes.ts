@@ -1,7 +1,8 @@
 /**
  * What the scale benchmark reads around rushnet: Redis's own CPU time and command count
- * (`INFO cpu`, `INFO stats`), the memory of worker processes (/proc/<pid>/status and
- * smaps_rollup), the machine's load average, and whether a pid is a child of this process.
+ * (`INFO cpu`, `INFO stats`), the memory and CPU time of worker processes (/proc/<pid>/status,
+ * smaps_rollup and stat), the machine's load average, and whether a pid is a child of this
+ * process.
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -85,6 +86,21 @@ export function parentPid(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** CPU time (user + system) of processes so far, seconds; exited ones count 0. */
+export function cpuSeconds(pids: Iterable<number>): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    } catch {
+      // exited
+    }
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
 }
 
 /** SIGKILLs the processes among `pids` that are still children of this process. */

@@ -6,10 +6,10 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { table } from '../../dist/cli/common.js';
 import type { Rush } from '../../dist/index.js';
-import { cliCommand } from '../../dist/launchers/local.js';
 import { type Summary, summarize } from '../stats.js';
 import type { Pool } from './pool.js';
 import { load1, redisRates, sampleRedis } from './probes.js';
@@ -63,10 +63,10 @@ export async function measureRegistry(rush: Rush, url: string): Promise<Registry
     ]);
     return [JSON.stringify(counts), table(['WORKER', 'HOST', 'PID', 'STATE', 'HEARTBEAT'], rows)];
   });
-  const { program, args } = cliCommand();
+  const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
   const env = { ...process.env, REDIS_URL: url };
   const status = (network: string) =>
-    run(program, [...args, 'status', '--network', network], { env, maxBuffer: 64 * 2 ** 20 });
+    run(process.execPath, [cli, 'status', '--network', network], { env, maxBuffer: 2 ** 26 });
   const output = (await status(rush.networkId)).stdout;
   const statusCliMs = await timed(5, () => status(rush.networkId));
   const statusCliEmptyMs = await timed(5, () => status(`bench-empty-${randomUUID()}`));

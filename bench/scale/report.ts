@@ -12,19 +12,44 @@ const num = (v: number, digits = 0) => (Number.isFinite(v) ? v.toFixed(digits) :
 const ms = (s: Summary) =>
   `${s.median.toFixed(1)} ms (p99 ${(s.p99 ?? s.max).toFixed(1)}, max ${s.max.toFixed(1)})`;
 
+/**
+ * One row per cell (workers, duration, workers per process): the figures of its run with the
+ * median utilization, and the range of utilization over its runs.
+ */
 function cellRows(cells: CellResult[]): string[] {
-  return cells.map((c) => {
+  const groups = new Map<string, CellResult[]>();
+  for (const c of cells) {
+    const id = `${c.workers}/${c.durationMs}/${c.mode}`;
+    groups.set(id, [...(groups.get(id) ?? []), c]);
+  }
+  return [...groups.values()].map((runs) => {
+    const sorted = [...runs].sort((a, b) => a.utilization - b.utilization);
+    const c = sorted[Math.floor((sorted.length - 1) / 2)]!;
+    const range =
+      runs.length > 1
+        ? ` (${(100 * sorted[0]!.utilization).toFixed(1)}–${(100 * sorted.at(-1)!.utilization).toFixed(1)})`
+        : '';
+    const loads = runs.flatMap((run) => run.load1);
     const target = TARGETS[`${c.workers}x${c.durationMs}`];
-    const met = target === undefined ? '' : c.utilization >= target ? 'yes' : '**no**';
-    const mode = c.mode === 'grouped' ? `${c.perProcess}/process` : '1/process';
-    return `| ${c.workers} | ${c.durationMs} ms | ${mode} | ${pct(c.utilization)} | ${
-      target === undefined ? '' : `≥ ${100 * target} %`
-    } | ${met} | ${num(c.overheadMs, 2)} ms | ${num(c.taskMs, 1)} ms | ${num(c.tasksPerSec)} | ${num(
-      c.redisCpuPercent,
-    )} % | ${num(c.opsPerSec)} | ${num(c.rssMBPerWorker, 1)} / ${num(c.pssMBPerWorker, 1)} MB | ${num(
-      c.startS,
-      1,
-    )} s | ${c.load1[0]} → ${c.load1[1]} |`;
+    const replaced = c.startFailures > 0 ? ` (${c.startFailures} replaced)` : '';
+    const cpu = [c.workerCpuPercent, c.redisCpuPercent, c.managerCpuPercent].map((v) => num(v));
+    const row = [
+      c.workers,
+      `${c.durationMs} ms`,
+      c.mode === 'grouped' ? `${Math.min(c.workers, c.perProcess ?? 1)}` : '1',
+      `${pct(c.utilization)}${range}`,
+      target === undefined ? '' : `≥ ${100 * target} %`,
+      target === undefined ? '' : c.utilization >= target ? 'yes' : '**no**',
+      `${num(c.overheadMs, 2)} ms`,
+      `${num(c.taskMs, 1)} ms`,
+      num(c.tasksPerSec),
+      `${cpu.join(' / ')} %`,
+      num(c.opsPerSec),
+      `${num(c.rssMBPerWorker, 1)} / ${num(c.pssMBPerWorker, 1)} MB`,
+      `${num(c.startS, 1)} s${replaced}`,
+      `${Math.min(...loads)}–${Math.max(...loads)}`,
+    ];
+    return `| ${row.join(' | ')} |`;
   });
 }
 
@@ -41,7 +66,7 @@ export function markdown(results: {
   ];
   if (cells.length > 0) {
     out.push(
-      '| workers | task | workers per process | utilization | target | met | overhead / task | time inside a task | tasks/s | Redis CPU | Redis ops/s | RSS / PSS per worker | start | load (1 min) |',
+      '| workers | task | workers per process | utilization (median, range) | target | met | overhead / task | time inside a task | tasks/s | CPU: workers / Redis / manager | Redis ops/s | RSS / PSS per worker | start | load (1 min, min–max) |',
       '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
       ...cellRows(cells),
       '',

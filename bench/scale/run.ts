@@ -24,9 +24,11 @@ const { values: flags } = parseArgs({
     workers: { type: 'string' }, // e.g. 16,64,256
     durations: { type: 'string' }, // task durations, ms: 10,100,1000
     window: { type: 'string' }, // seconds measured per cell (default: max(10, 15 × duration))
-    mode: { type: 'string', default: 'auto' }, // processes | grouped | auto (grouped above 64)
+    // processes | grouped | auto (grouped above 64) | both (processes up to 64, and grouped)
+    mode: { type: 'string', default: 'both' },
     'per-process': { type: 'string', default: '64' }, // workers per process when grouped
     'start-batch': { type: 'string', default: '16' }, // processes started at a time
+    repeat: { type: 'string' }, // windows measured per cell (default 3, --quick 1)
     'registry-workers': { type: 'string' },
     'soak-workers': { type: 'string' },
     'soak-minutes': { type: 'string' },
@@ -44,6 +46,7 @@ const list = (text: string | undefined, fallback: number[]) =>
 const WORKERS = list(flags.workers, quick ? [16] : [16, 64, 256]);
 const DURATIONS = list(flags.durations, quick ? [100] : [10, 100, 1000]);
 const perProcess = Number(flags['per-process']);
+const repeat = Number(flags.repeat ?? (quick ? 1 : 3));
 const registryWorkers = Number(flags['registry-workers'] ?? (quick ? 100 : 1000));
 const soakWorkers = Number(flags['soak-workers'] ?? (quick ? 32 : 256));
 const soakMinutes = Number(flags['soak-minutes'] ?? (quick ? 0.25 : 10));
@@ -51,11 +54,14 @@ const soakPerProcess = Number(flags['soak-per-process']);
 const heartbeatPeriod = Number(flags['heartbeat-period']);
 const skip = new Set(flags.skip?.split(','));
 const outName = flags.out ?? (quick ? 'quick.scale' : 'scale');
-const modeOf = (n: number): PoolMode =>
-  flags.mode === 'auto' ? (n > 64 ? 'grouped' : 'processes') : (flags.mode as PoolMode);
+const modesOf = (n: number): PoolMode[] => {
+  if (flags.mode === 'both') return n > 64 ? ['grouped'] : ['processes', 'grouped'];
+  if (flags.mode === 'auto') return n > 64 ? ['grouped'] : ['processes'];
+  return [flags.mode as PoolMode];
+};
 const windowOf = (ms: number) =>
   flags.window ? Number(flags.window) : quick ? 3 : Math.max(10, (15 * ms) / 1000);
-if (!['auto', 'processes', 'grouped'].includes(flags.mode!)) throw new Error('--mode: bad value');
+if (!['auto', 'both', 'processes', 'grouped'].includes(flags.mode!)) throw new Error('bad --mode');
 if (soakWorkers > registryWorkers) throw new Error('--soak-workers exceeds --registry-workers');
 
 const log = (text: string) => process.stderr.write(`bench:scale: ${text}\n`);
@@ -94,7 +100,8 @@ async function startPool(rush: Rush, options: Parameters<typeof Pool.start>[1], 
   log(`starting ${options.n} workers (${options.mode}), load ${load1()}`);
   const pool = await Pool.start(rush, options, { batch });
   pools.add(pool);
-  log(`  registered after ${(pool.startMs / 1000).toFixed(1)} s`);
+  const replaced = pool.startFailures > 0 ? ` (${pool.startFailures} replaced)` : '';
+  log(`  registered after ${(pool.startMs / 1000).toFixed(1)} s${replaced}`);
   return pool;
 }
 
@@ -111,21 +118,21 @@ async function endNetwork(rush: Rush, ...ended: Pool[]): Promise<void> {
 try {
   log(`redis-server on ${server.url}; worker logs in ${logDir}; load ${load1()}`);
   if (!skip.has('matrix')) {
-    for (const n of WORKERS) {
+    for (const [n, mode] of WORKERS.flatMap((n) => modesOf(n).map((m) => [n, m] as const))) {
       const rush = await manager();
-      const mode = modeOf(n);
       const pool = await startPool(
         rush,
         { mode, n, perProcess, loop: sleepLoop, messageLog: logDir, timeout: 900 },
         Number(flags['start-batch']),
       );
-      for (const ms of DURATIONS) {
+      for (const ms of DURATIONS.flatMap((ms) => Array<number>(repeat).fill(ms))) {
         const cell = await runCell(rush, pool, ms, windowOf(ms), log);
         cells.push(cell);
         log(
-          `${n} workers × ${ms} ms: utilization ${(100 * cell.utilization).toFixed(1)} %, ` +
+          `${n} workers (${mode}) × ${ms} ms: utilization ${(100 * cell.utilization).toFixed(1)} %, ` +
             `overhead ${cell.overheadMs.toFixed(2)} ms/task, ${cell.tasksPerSec.toFixed(0)} tasks/s, ` +
-            `Redis ${cell.redisCpuPercent.toFixed(0)} % CPU ${cell.opsPerSec.toFixed(0)} ops/s, ` +
+            `CPU workers ${cell.workerCpuPercent.toFixed(0)} % Redis ${cell.redisCpuPercent.toFixed(0)} %, ` +
+            `${cell.opsPerSec.toFixed(0)} ops/s, ` +
             `RSS ${cell.rssMBPerWorker.toFixed(1)} MB/worker, load ${cell.load1.join(' → ')}`,
         );
       }

@@ -6,7 +6,7 @@
  */
 import type { Rush } from '../../dist/index.js';
 import type { Pool } from './pool.js';
-import { load1, redisRates, sampleRedis } from './probes.js';
+import { cpuSeconds, load1, redisRates, sampleRedis } from './probes.js';
 
 export interface CellResult {
   workers: number;
@@ -24,11 +24,17 @@ export interface CellResult {
   /** Mean time inside one task, ms (the sleep and its timer's lateness). */
   taskMs: number;
   redisCpuPercent: number;
+  /** CPU of all worker processes together, % of one core. */
+  workerCpuPercent: number;
+  /** CPU of the manager (this process: the feeder, the measuring), % of one core. */
+  managerCpuPercent: number;
   opsPerSec: number;
   rssMBPerWorker: number;
   pssMBPerWorker: number;
   processes: number;
   startS: number;
+  /** Worker processes that died before registering and were replaced. */
+  startFailures: number;
   load1: [number, number];
   /** Tasks the feeder pushed in all. */
   pushed: number;
@@ -90,14 +96,24 @@ export async function runCell(
   let window: [number, number];
   let samples: [Awaited<ReturnType<typeof sampleRedis>>, Awaited<ReturnType<typeof sampleRedis>>];
   let memory: ReturnType<Pool['memoryPerWorker']>;
+  let cpu: { workers: number; manager: number };
   try {
     // Warm-up: every worker has taken a few tasks before the window opens.
     await sleep(Math.max(2000, 3 * durationMs));
+    const pids = pool.pids();
     const before = await sampleRedis(rush.connector);
+    const workersBefore = cpuSeconds(pids);
+    const managerBefore = process.cpuUsage();
     const from = epochNow();
     await sleep(windowS * 1000);
     const to = epochNow();
+    const manager = process.cpuUsage(managerBefore);
+    const workersCpu = cpuSeconds(pids) - workersBefore;
     const after = await sampleRedis(rush.connector);
+    cpu = {
+      workers: (100 * workersCpu) / ((to - from) / 1000),
+      manager: (100 * (manager.user + manager.system)) / 1000 / (to - from),
+    };
     memory = pool.memoryPerWorker();
     window = [from, to];
     samples = [before, after];
@@ -146,11 +162,14 @@ export async function runCell(
     overheadMs: finished > 0 ? (workers * windowMs - busy) / finished : Number.NaN,
     taskMs: taskTime,
     redisCpuPercent: rates.cpuPercent,
+    workerCpuPercent: cpu.workers,
+    managerCpuPercent: cpu.manager,
     opsPerSec: rates.opsPerSec,
     rssMBPerWorker: memory.rssMB,
     pssMBPerWorker: memory.pssMB,
     processes: memory.processes,
     startS: pool.startMs / 1000,
+    startFailures: pool.startFailures,
     load1: [loadStart, load1()],
     pushed,
   };

@@ -67,10 +67,8 @@ export abstract class RushBase extends NetworkCounts {
   protected override readonly keys: RushKeys;
   /** Who this instance is in the network (a manager, or the worker of a `RushWorker`). */
   protected readonly participant: Participant;
-  /** What the parts of this participant share. */
-  protected readonly context: WorkerContext;
-  /** Wakes waiters when tasks finish or fail. */
-  protected readonly events: TaskEvents;
+  readonly #context: WorkerContext;
+  readonly #events: TaskEvents;
 
   readonly #networkId: string;
   readonly #largeObjects: LargeObjectPolicy;
@@ -92,14 +90,15 @@ export abstract class RushBase extends NetworkCounts {
       path: plan.largeObjectsPath,
       networkId: this.#networkId,
     };
-    this.events = new TaskEvents(() => this.open('events'), this.keys.events);
+    this.#events = new TaskEvents(() => this.open('events'), this.keys.events);
     const self = this;
-    this.context = {
+    // Private (not a plain property): it holds the secret, which printing must never show.
+    this.#context = {
       networkId: this.#networkId,
       keys: this.keys,
       participant: this.participant,
       config: this.config,
-      events: this.events,
+      events: this.#events,
       durability: this.durability,
       get logger() {
         return self.logger;
@@ -114,6 +113,11 @@ export abstract class RushBase extends NetworkCounts {
       plan: rushConfig,
       secret: resolveSecret(o.secret, plan.secret),
     };
+  }
+
+  /** What the parts of this participant share. */
+  protected get context(): WorkerContext {
+    return this.#context;
   }
 
   /** The network's id (read-only). */
@@ -164,7 +168,7 @@ export abstract class RushBase extends NetworkCounts {
 
   /** Closes the connections; subclasses stop their own machinery first. */
   protected async closeConnections(): Promise<void> {
-    await this.events.close();
+    await this.#events.close();
     if (this.#client) await closeConnection(this.#client);
   }
 

@@ -3,7 +3,7 @@
  * have it (Redis `WAIT`), so that a failover to one of them cannot lose it. Redis replicates
  * asynchronously: without this, a write the old primary acknowledged can vanish in a failover.
  *
- * The script (or transaction) and `WAIT` travel in one pipeline: one round trip. `WAIT` has no
+ * The script and `WAIT` travel in one pipeline: one round trip. `WAIT` has no
  * key; on a Redis Cluster the pipeline goes to the node of its first keyed command, the
  * script, so `WAIT` reaches the primary that owns the network's slot.
  *
@@ -121,40 +121,6 @@ export async function runWrites<R>(
     const replies = runs.map((run) => call.parse(run[i]));
     return replies.reduce((first, again) => merge(call.script, first, again) as R);
   });
-}
-
-/**
- * Runs a MULTI/EXEC transaction built by `build` (which queues its commands, without
- * `multi()` or `exec()`); with durability, confirmed by `WAIT` in the same round trip.
- * `key` is one of the transaction's keys (it routes the confirmation on a cluster).
- * Returns the replies of the transaction's commands.
- */
-export async function runTransaction(
-  target: WriteTarget,
-  key: string,
-  build: (transaction: ChainableCommander) => void,
-): Promise<unknown[]> {
-  if (!target.durability) {
-    const transaction = target.client().multi();
-    build(transaction);
-    return unwrap(await transaction.exec());
-  }
-  const queue = (pipeline: ChainableCommander) => {
-    const inside = pipeline as ChainableCommander & { multi(): void; exec(): void };
-    inside.multi();
-    build(pipeline);
-    inside.exec(); // inside a pipeline this queues EXEC; the pipeline runs later
-  };
-  const alone = async () => {
-    const transaction = target.client().multi();
-    build(transaction);
-    return [unwrap(await transaction.exec())];
-  };
-  const runs = await durably(target, target.durability, queue, alone, key);
-  const exec = runs.at(-1)!.at(-1);
-  if (!Array.isArray(exec)) throw new RushError('a Redis transaction was aborted');
-  for (const reply of exec) if (reply instanceof Error) throw reply;
-  return exec;
 }
 
 /**

@@ -62,9 +62,6 @@ async function restartNode(killed: number): Promise<void> {
     },
     { timeoutMs: 30_000 },
   );
-  await waitFor('no node flagged as failing', async () =>
-    (await cluster.nodes()).every((n) => !n.failed),
-  );
   await cluster.waitOk();
 }
 
@@ -81,17 +78,27 @@ const topology: FailoverTopology = {
       retryDelayOnClusterDown: 200,
     });
   },
+  async ready() {},
   async pair(networkId) {
     const owner = await cluster.ownerOf(await cluster.slotOf(`rush:{${networkId}}:tasks`));
-    const replica = (await cluster.nodes()).find((n) => n.primaryId === owner.id && !n.failed)!;
+    const replica = (await cluster.nodes()).find((n) => n.primaryId === owner.id)!;
     return {
       primary: cluster.processes.get(owner.port)!,
       replica: cluster.processes.get(replica.port)!,
     };
   },
-  async failover(networkId) {
+  async promoted(networkId, killed) {
     const slot = await cluster.slotOf(`rush:{${networkId}}:tasks`);
-    return cluster.failover(slot, 'kill');
+    const port = await waitFor(
+      `a replica serving slot ${slot} instead of port ${killed}`,
+      async () => {
+        const owner = await cluster.ownerOf(slot).catch(() => undefined);
+        return owner && owner.port !== killed ? owner.port : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    await cluster.waitOk();
+    return port;
   },
   restore: (killed) => restartNode(killed),
 };

@@ -54,10 +54,12 @@ export interface FailoverTopology {
   config: Exclude<RedisConfig, string>;
   /** A client of the topology for the invariant checker (Sentinel or Cluster). */
   client(): Redis | Cluster;
+  /** Resolves when a failover may start (sentinels refuse one too soon after another). */
+  ready(): Promise<void>;
   /** The processes of the primary that serves the network and of its replica. */
   pair(networkId: string): Promise<{ primary: ServerProcess; replica: ServerProcess }>;
-  /** Kills the primary that serves the network; resolves once a replica serves it instead. */
-  failover(networkId: string): Promise<{ from: number; to: number }>;
+  /** Resolves with the new primary's port once it serves the network instead of `killed`. */
+  promoted(networkId: string, killed: number): Promise<number>;
   /** Starts the killed node again as a replica of the new primary; resolves once it is in sync. */
   restore(killed: number, primary: number): Promise<void>;
 }
@@ -174,18 +176,24 @@ export async function failoverRound(
 /**
  * Freezes the replica (SIGSTOP) and closes its link, waits until the primary has taken `bytes`
  * more of writes (or, with durability, every worker waits for the replica), kills the primary
- * and lets the replica go on (SIGCONT) so that it is promoted.
+ * (SIGKILL), lets the replica go on (SIGCONT) and waits until it serves the network.
  */
 async function failWhileLagging(
   topology: FailoverTopology,
   networkId: string,
   bytes: number,
 ): Promise<{ from: number; to: number }> {
+  await topology.ready();
   const { primary, replica } = await topology.pair(networkId);
   const offset = async () =>
     Number(
       parseInfo(await command(primary.port, ['INFO', 'replication'])).get('master_repl_offset'),
     );
+  // Without durability the writes go on; with it, each client's next write waits in WAIT.
+  const waiting = async () =>
+    String(await command(primary.port, ['CLIENT', 'LIST']))
+      .split('\n')
+      .filter((line) => /\bcmd=wait\b/.test(line)).length;
   const resume = () => {
     if (!replica.exited) process.kill(replica.pid, 'SIGCONT');
   };
@@ -193,24 +201,16 @@ async function failWhileLagging(
   try {
     await command(primary.port, ['CLIENT', 'KILL', 'TYPE', 'replica']);
     const start = await offset();
-    // Without durability the writes go on; with it, each client's next write waits in WAIT.
-    const waiting = async () =>
-      String(await command(primary.port, ['CLIENT', 'LIST']))
-        .split('\n')
-        .filter((line) => /\bcmd=wait\b/.test(line)).length;
     await waitFor(
       `${bytes} bytes of writes the replica misses, or every worker waiting for it`,
       async () => (await offset()) >= start + bytes || (await waiting()) >= 3,
       { timeoutMs: 30_000 },
     );
-    const failing = topology.failover(networkId);
-    failing.catch(() => {}); // awaited below
-    await waitFor('the primary to die', () => primary.exited);
-    resume();
-    return await failing;
+    await primary.kill('SIGKILL');
   } finally {
     resume();
   }
+  return { from: primary.port, to: await topology.promoted(networkId, primary.port) };
 }
 
 /** The acknowledgments the workers logged (`<dir>/<workerId>.jsonl`). */

@@ -43,17 +43,38 @@ const topology: FailoverTopology = {
     const replica = [...sentinel.dataNodes.values()].find((p) => p.port !== port && !p.exited)!;
     return { primary: sentinel.dataNodes.get(port)!, replica };
   },
-  async failover() {
+  async ready() {
     // failover-timeout is 3 s in the test topology: a second failover waits 6 s after the first.
     await waitFor(
       'the sentinels to accept another failover',
       () => Date.now() - lastFailover > 7000,
-      {
-        timeoutMs: 10_000,
-      },
+      { timeoutMs: 10_000 },
     );
     lastFailover = Date.now();
-    return sentinel.failover('kill');
+  },
+  async promoted(_networkId, killed) {
+    return waitFor(
+      'every sentinel to name a new primary that answers as master',
+      async () => {
+        const named = new Set(
+          await Promise.all(
+            sentinel.sentinels
+              .filter((s) => !s.exited)
+              .map(async (s) => {
+                const reply = (await command(s.port, [
+                  ...['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', sentinel.name],
+                ])) as [string, string];
+                return Number(reply[1]);
+              }),
+          ),
+        );
+        const [port] = named;
+        if (named.size !== 1 || port === killed) return undefined;
+        const [role] = (await command(port!, ['ROLE'])) as [string];
+        return role === 'master' ? port : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
   },
   async restore(killed, primary) {
     const [, dir] = (await command(primary, ['CONFIG', 'GET', 'dir'])) as [string, string];

@@ -17,7 +17,15 @@ import { afterEach, inject } from 'vitest';
 import { Rush, RushWorker, type RushWorkerOptions } from '../../src/index.js';
 import { checkInvariants } from './invariants.js';
 
-export const redisUrl = (): string => inject('redisUrl');
+/** The private test server's URL; never a default (port 6379 may hold somebody's data). */
+export function redisUrl(): string {
+  const url = inject('redisUrl');
+  if (!url)
+    throw new Error(
+      'no private test Redis in this suite: pass the config of a server the test started',
+    );
+  return url;
+}
 
 const open: { close(): Promise<void> }[] = [];
 /** Networks the test used, with the managers made for them. */
@@ -52,52 +60,49 @@ afterEach(async () => {
   brokenOnPurpose.clear();
   const children = spawned.splice(0);
   const problems: string[] = [];
-  const raw = new Redis(redisUrl());
+  // Each network is checked on its own server, through one of its managers (or a fresh one on
+  // the test server when the test closed its own): never a Redis the tests did not start.
+  const checkers: { id: string; rush: Rush; fresh: boolean }[] = [];
   try {
     if (guardOn) {
-      for (const [id] of touched) {
+      for (const [id, list] of touched) {
+        const alive = list.find((r) => isOpen(r));
+        const rush = alive ?? (await new Rush({ networkId: id, config: redisUrl() }).connect());
+        checkers.push({ id, rush, fresh: alive === undefined });
         if (unchecked.has(id)) continue;
-        for (const v of await checkInvariants(raw, id)) problems.push(`network ${id}: ${v}`);
+        for (const v of await checkInvariants(rush.connector, id))
+          problems.push(`network ${id}: ${v}`);
       }
     }
     const managers = touched.flatMap(([, list]) => list);
     const processes = managers.flatMap((rush) => [...rush.processes.values()]);
     // Workers in this process first (their sentinels would write after a reset), then a reset
-    // of each network by one of its managers (a fresh one when the test closed its own).
+    // of each network by one of its managers.
     await Promise.all(open.splice(0).map((c) => c.close()));
-    if (guardOn) {
-      for (const [id, list] of touched) {
-        let rush = list.find((r) => isOpen(r));
-        const fresh = rush === undefined;
-        rush ??= await new Rush({ networkId: id, config: redisUrl() }).connect();
-        await rush.reset();
-        if (fresh) await rush.close();
+    for (const { rush } of checkers) await rush.reset();
+    for (const child of guardOn ? [...processes, ...children] : []) {
+      if (child.exitCode === null && child.signalCode === null) {
+        problems.push(`process ${child.pid} (${child.spawnfile}) was still running after reset()`);
       }
-      for (const child of [...processes, ...children]) {
-        if (child.exitCode === null && child.signalCode === null) {
-          problems.push(
-            `process ${child.pid} (${child.spawnfile}) was still running after reset()`,
-          );
-        }
-      }
-      for (const [id] of touched) {
-        const left = await scanNetworkKeys(raw, id);
-        if (left.length > 0) {
-          problems.push(
-            `network ${id}: reset() left ${left.length} key(s): ${left.slice(0, 5).join(', ')}`,
-          );
-          await raw.del(...left);
-        }
+    }
+    for (const { id, rush } of checkers) {
+      const left = await scanNetworkKeys(rush.connector, id);
+      if (left.length > 0) {
+        problems.push(
+          `network ${id}: reset() left ${left.length} key(s): ${left.slice(0, 5).join(', ')}`,
+        );
+        await rush.connector.del(...left);
       }
     }
   } finally {
+    await Promise.all(open.splice(0).map((c) => c.close()));
     await Promise.all(
       [...touched.flatMap(([, l]) => l.flatMap((r) => [...r.processes.values()])), ...children].map(
         killAndWait,
       ),
     );
     await Promise.all(touched.flatMap(([, list]) => list.map((r) => r.close())));
-    raw.disconnect();
+    await Promise.all(checkers.filter((c) => c.fresh).map((c) => c.rush.close()));
   }
   if (problems.length > 0) throw new Error(`leak guard:\n${problems.join('\n')}`);
 });
