@@ -64,7 +64,8 @@ describe('lost workers', () => {
         while (Date.now() < until) spins++; // blocks the event loop
         await rush.finishTasks([key!], [{ spins }]);
       },
-      { nWorkers: 1, heartbeatPeriod: 1, heartbeatExpire: 2 },
+      // An expiry well under the 6 s of CPU work, with room for a loaded machine's scheduling.
+      { nWorkers: 1, heartbeatPeriod: 1, heartbeatExpire: 4 },
     );
     await rush.waitForWorkers({ workerIds: [id!], timeout: 30 });
     let checks = 0;
