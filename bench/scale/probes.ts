@@ -103,20 +103,24 @@ export function cpuSeconds(pids: Iterable<number>): number {
   return ticks / 100; // USER_HZ is 100 on Linux
 }
 
-/** SIGKILLs the processes among `pids` that are still children of this process. */
-export function killOwnChildren(pids: Iterable<number>): number {
-  let killed = 0;
+/** Sends `signal` to the processes among `pids` that are still children of this process. */
+export function signalOwnChildren(pids: Iterable<number>, signal: NodeJS.Signals): number {
+  let reached = 0;
   for (const pid of pids) {
     if (parentPid(pid) !== process.pid) continue;
     try {
-      process.kill(pid, 'SIGKILL');
-      killed++;
+      process.kill(pid, signal);
+      reached++;
     } catch {
       // gone meanwhile
     }
   }
-  return killed;
+  return reached;
 }
+
+/** SIGKILLs the processes among `pids` that are still children of this process. */
+export const killOwnChildren = (pids: Iterable<number>): number =>
+  signalOwnChildren(pids, 'SIGKILL');
 
 /** The 1-minute load average, rounded. */
 export const load1 = (): number => Math.round(loadavg()[0]! * 100) / 100;

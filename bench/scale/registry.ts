@@ -12,14 +12,14 @@ import { table } from '../../dist/cli/common.js';
 import type { Rush } from '../../dist/index.js';
 import { type Summary, summarize } from '../stats.js';
 import type { Pool } from './pool.js';
-import { load1, redisRates, sampleRedis } from './probes.js';
+import { cpuSeconds, load1, redisRates, sampleRedis, signalOwnChildren } from './probes.js';
 import { startFeeder } from './utilization.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function timed(times: number, once: () => Promise<unknown>): Promise<Summary> {
-  await once(); // warm-up
+async function timed(times: number, once: () => Promise<unknown>, warmup = 1): Promise<Summary> {
+  for (let i = 0; i < warmup; i++) await once();
   const values: number[] = [];
   for (let i = 0; i < times; i++) {
     const start = performance.now();
@@ -29,8 +29,8 @@ async function timed(times: number, once: () => Promise<unknown>): Promise<Summa
   return summarize(values, { p99: true });
 }
 
-export interface RegistryResult {
-  registered: number;
+/** The registry calls' times under one condition. */
+export interface RegistryTimes {
   workerInfoMs: Summary;
   detectLostWorkersMs: Summary;
   /** What `rushnet status --network` does once connected (status.ts), in this process. */
@@ -38,21 +38,52 @@ export interface RegistryResult {
   /** The whole `rushnet status --network` process, and the same for an empty network. */
   statusCliMs: Summary;
   statusCliEmptyMs: Summary;
-  /** Lines `rushnet status` printed (one per worker, plus the header lines). */
-  statusLines: number;
   load1: number;
 }
 
-/** Times the registry reads on a network with `registered` workers. */
-export async function measureRegistry(rush: Rush, url: string): Promise<RegistryResult> {
-  const registered = (await rush.workerInfo()).length;
-  const workerInfoMs = await timed(20, () => rush.workerInfo());
-  const detectLostWorkersMs = await timed(20, async () => {
+export interface RegistryResult {
+  registered: number;
+  /** Lines `rushnet status` printed (one per worker, plus the header lines). */
+  statusLines: number;
+  /**
+   * What the idle registered workers cost over 5 s: the CPU of the processes of the heartbeat
+   * workers and of the others (% of one core), Redis's, and commands/s.
+   */
+  idle: {
+    heartbeatWorkers: number;
+    heartbeatCpuPercent: number;
+    plainWorkers: number;
+    plainCpuPercent: number;
+    redisCpuPercent: number;
+    opsPerSec: number;
+  };
+  /** With the workers running on the same 2 cores. */
+  running: RegistryTimes;
+  /** With the workers' processes stopped (SIGSTOP) for a few seconds: the calls' own cost. */
+  paused: RegistryTimes;
+  /** How long the workers were stopped. */
+  pausedMs: number;
+}
+
+/** Runs `rushnet status --network` of the built CLI. */
+function statusCli(url: string, network: string) {
+  const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+  const env = { ...process.env, REDIS_URL: url };
+  return run(process.execPath, [cli, 'status', '--network', network], { env, maxBuffer: 2 ** 26 });
+}
+
+async function registryTimes(
+  rush: Rush,
+  url: string,
+  { times, cliTimes }: { times: number; cliTimes: number },
+): Promise<RegistryTimes> {
+  const workerInfoMs = await timed(times, () => rush.workerInfo());
+  const detectLostWorkersMs = await timed(times, async () => {
     const lost = await rush.detectLostWorkers();
     if (lost.length > 0) throw new Error(`registry: ${lost.length} workers were declared lost`);
   });
   // The work of `rushnet status --network` once connected, as in src/cli/status.ts.
-  const statusWorkMs = await timed(20, async () => {
+  const statusWorkMs = await timed(times, async () => {
     const [workers, counts] = await Promise.all([rush.workerInfo(), rush.counts()]);
     const rows = workers.map((w) => [
       w.worker_id,
@@ -63,29 +94,66 @@ export async function measureRegistry(rush: Rush, url: string): Promise<Registry
     ]);
     return [JSON.stringify(counts), table(['WORKER', 'HOST', 'PID', 'STATE', 'HEARTBEAT'], rows)];
   });
-  const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-  const env = { ...process.env, REDIS_URL: url };
-  const status = (network: string) =>
-    run(process.execPath, [cli, 'status', '--network', network], { env, maxBuffer: 2 ** 26 });
-  const output = (await status(rush.networkId)).stdout;
-  const statusCliMs = await timed(5, () => status(rush.networkId));
-  const statusCliEmptyMs = await timed(5, () => status(`bench-empty-${randomUUID()}`));
+  const statusCliMs = await timed(cliTimes, () => statusCli(url, rush.networkId), 0);
+  const empty = `bench-empty-${randomUUID()}`;
+  const statusCliEmptyMs = await timed(cliTimes, () => statusCli(url, empty), 0);
   return {
-    registered,
     workerInfoMs,
     detectLostWorkersMs,
     statusWorkMs,
     statusCliMs,
     statusCliEmptyMs,
-    statusLines: output.trimEnd().split('\n').length,
     load1: load1(),
   };
+}
+
+/**
+ * Times the registry calls on a network whose workers are `beating` and `plain`: first what
+ * the idle workers cost (5 s), then the calls with the workers running, then with them stopped.
+ */
+export async function measureRegistry(
+  rush: Rush,
+  url: string,
+  beating: Pool,
+  plain: Pool | undefined,
+): Promise<RegistryResult> {
+  const registered = (await rush.workerInfo()).length;
+  const [beatingPids, plainPids] = [beating.pids(), plain?.pids() ?? []];
+  const pids = [...beatingPids, ...plainPids];
+  const before = await sampleRedis(rush.connector);
+  const cpuBefore = [cpuSeconds(beatingPids), cpuSeconds(plainPids)];
+  await sleep(5000);
+  const cpu = [cpuSeconds(beatingPids) - cpuBefore[0]!, cpuSeconds(plainPids) - cpuBefore[1]!];
+  const after = await sampleRedis(rush.connector);
+  const rates = redisRates(before, after);
+  const seconds = (after.at - before.at) / 1000;
+  const idle = {
+    heartbeatWorkers: beating.options.n,
+    heartbeatCpuPercent: (100 * cpu[0]!) / seconds,
+    plainWorkers: plain?.options.n ?? 0,
+    plainCpuPercent: (100 * cpu[1]!) / seconds,
+    redisCpuPercent: rates.cpuPercent,
+    opsPerSec: rates.opsPerSec,
+  };
+  const output = (await statusCli(url, rush.networkId)).stdout;
+  const running = await registryTimes(rush, url, { times: 20, cliTimes: 5 });
+  // Stopped for a few seconds: no heartbeat expires (the soak would see it).
+  const stopped = Date.now();
+  signalOwnChildren(pids, 'SIGSTOP');
+  let paused: RegistryTimes;
+  try {
+    paused = await registryTimes(rush, url, { times: 10, cliTimes: 2 });
+  } finally {
+    signalOwnChildren(pids, 'SIGCONT');
+  }
+  const pausedMs = Date.now() - stopped;
+  const statusLines = output.trimEnd().split('\n').length;
+  return { registered, statusLines, idle, running, paused, pausedMs };
 }
 
 export interface SoakResult {
   minutes: number;
   heartbeatWorkers: number;
-  registered: number;
   heartbeatPeriod: number;
   detectCalls: number;
   /** Workers declared lost by any detectLostWorkers() call of the soak. */
@@ -112,7 +180,6 @@ export interface SoakResult {
 export async function soak(
   rush: Rush,
   pool: Pool,
-  registered: number,
   minutes: number,
   everyS: number,
   log: (text: string) => void,
@@ -172,7 +239,6 @@ export async function soak(
   return {
     minutes,
     heartbeatWorkers: workers,
-    registered,
     heartbeatPeriod: pool.options.heartbeatPeriod ?? 0,
     detectCalls: detectTimes.length,
     falselyLost: lost.size,

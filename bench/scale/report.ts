@@ -1,6 +1,6 @@
 /** The scale benchmark's results as markdown: the table, the registry timings, the soak. */
 import type { Summary } from '../stats.js';
-import type { RegistryResult, SoakResult } from './registry.js';
+import type { RegistryResult, RegistryTimes, SoakResult } from './registry.js';
 import type { CellResult } from './utilization.js';
 
 /** Utilization targets of issue 11, by "workers×ms". */
@@ -75,17 +75,23 @@ export function markdown(results: {
   if (registry) {
     const r = registry;
     const met = (s: Summary) => (s.median <= REGISTRY_TARGET_MS ? 'yes' : '**no**');
+    const rows = (label: string, t: RegistryTimes) => [
+      `| workerInfo(), ${label} | ${ms(t.workerInfoMs)} | ≤ ${REGISTRY_TARGET_MS} ms | ${met(t.workerInfoMs)} |`,
+      `| detectLostWorkers(), ${label} | ${ms(t.detectLostWorkersMs)} | ≤ ${REGISTRY_TARGET_MS} ms | ${met(t.detectLostWorkersMs)} |`,
+      `| rushnet status --network, its work once connected, ${label} | ${ms(t.statusWorkMs)} | ≤ ${REGISTRY_TARGET_MS} ms | ${met(t.statusWorkMs)} |`,
+      `| rushnet status --network, the whole process (${r.statusLines} lines), ${label} | ${ms(t.statusCliMs)} | | |`,
+      `| the same on an empty network (Node start, imports, connection), ${label} | ${ms(t.statusCliEmptyMs)} | | |`,
+    ];
     out.push(
-      `With ${r.registered} registered workers (load ${r.load1}):`,
+      `With ${r.registered} registered workers. Idle, they cost ${num(r.idle.heartbeatCpuPercent)} % of a core in the processes ` +
+        `of the ${r.idle.heartbeatWorkers} heartbeat workers, ${num(r.idle.plainCpuPercent)} % in those of the ${r.idle.plainWorkers} others, ` +
+        `Redis ${num(r.idle.redisCpuPercent)} % and ${num(r.idle.opsPerSec)} commands/s. Load ${r.running.load1} ` +
+        `(workers running), ${r.paused.load1} (workers stopped for ${(r.pausedMs / 1000).toFixed(1)} s):`,
       '',
-      '| call | time | target | met |',
+      '| call | time (median, p99, max) | target | met |',
       '|---|---|---|---|',
-      `| workerInfo() | ${ms(r.workerInfoMs)} | ≤ ${REGISTRY_TARGET_MS} ms | ${met(r.workerInfoMs)} |`,
-      `| detectLostWorkers() | ${ms(r.detectLostWorkersMs)} | ≤ ${REGISTRY_TARGET_MS} ms | ${met(r.detectLostWorkersMs)} |`,
-      `| rushnet status --network: its work once connected (workerInfo, counts, the table) | ${ms(r.statusWorkMs)} | ≤ ${REGISTRY_TARGET_MS} ms | ${met(r.statusWorkMs)} |`,
-      `| rushnet status --network: the whole process (${r.statusLines} lines) | ${ms(r.statusCliMs)} | | |`,
-      `| the same on an empty network (Node start, imports, connection) | ${ms(r.statusCliEmptyMs)} | | |`,
-      `| difference of the fastest runs | ${(r.statusCliMs.min - r.statusCliEmptyMs.min).toFixed(1)} ms | | |`,
+      ...rows('workers running', r.running),
+      ...rows('workers stopped', r.paused),
       '',
     );
   }
@@ -94,7 +100,7 @@ export function markdown(results: {
     out.push(
       `Soak: ${s.heartbeatWorkers} heartbeat workers (period ${s.heartbeatPeriod} s, expiry ${
         3 * s.heartbeatPeriod
-      } s) taking 1 s tasks for ${s.minutes} min, ${s.registered} registered in all; ` +
+      } s) taking 1 s tasks for ${s.minutes} min; ` +
         `detectLostWorkers() ${s.detectCalls} times: **${s.falselyLost} falsely declared lost** ` +
         `(${s.runningAtEnd} running at the end), ${s.tasksFinished} tasks finished, ` +
         `${s.tasksFailed} failed; utilization ${pct(s.utilization)}; detectLostWorkers() ${ms(s.detectMs)}; ` +

@@ -168,24 +168,24 @@ try {
           })
         : undefined;
     if (!skip.has('registry')) {
-      registry = await measureRegistry(rush, server.url);
-      const r = registry;
+      registry = await measureRegistry(rush, server.url, beating, idle);
+      const [r, t] = [registry, registry.running];
       log(
-        `${r.registered} registered: workerInfo ${r.workerInfoMs.median.toFixed(1)} ms, ` +
-          `detectLostWorkers ${r.detectLostWorkersMs.median.toFixed(1)} ms, ` +
-          `status CLI ${r.statusCliMs.median.toFixed(0)} ms (empty network ${r.statusCliEmptyMs.median.toFixed(0)} ms)`,
+        `${r.registered} registered: workerInfo ${t.workerInfoMs.median.toFixed(1)} ms, ` +
+          `detectLostWorkers ${t.detectLostWorkersMs.median.toFixed(1)} ms, ` +
+          `status ${t.statusWorkMs.median.toFixed(1)} ms (CLI ${t.statusCliMs.median.toFixed(0)} ms); ` +
+          `workers stopped: ${r.paused.workerInfoMs.median.toFixed(1)} / ` +
+          `${r.paused.detectLostWorkersMs.median.toFixed(1)} / ${r.paused.statusWorkMs.median.toFixed(1)} ms`,
       );
+    }
+    if (idle) {
+      // The soak is about the heartbeat workers: the idle ones would only load the 2 cores.
+      await rush.stopWorkers({ type: 'kill', workerIds: idle.workerIds });
+      await idle.stop();
     }
     if (!skip.has('soak')) {
       log(`soak: ${soakWorkers} heartbeat workers for ${soakMinutes} min`);
-      soakResult = await soak(
-        rush,
-        beating,
-        registryWorkers,
-        soakMinutes,
-        Number(flags['detect-every']),
-        log,
-      );
+      soakResult = await soak(rush, beating, soakMinutes, Number(flags['detect-every']), log);
       log(
         `soak: ${soakResult.falselyLost} falsely lost in ${soakResult.detectCalls} detections, ` +
           `utilization ${(100 * soakResult.utilization).toFixed(1)} %`,

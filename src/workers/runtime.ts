@@ -77,8 +77,15 @@ export async function startWorker(options: StartWorkerOptions): Promise<number> 
   );
   await importPackages(stored.packages);
   const loop = await loadLoop(stored.loop);
+  // Several workers connect one after another: hundreds of connections opened at once on a busy
+  // machine can take longer than the 5 s each one has.
+  let turn: Promise<unknown> = Promise.resolve();
   const codes = await Promise.all(
-    workerIds.map((id) => runWorker(networkId, id, options, stored, loop)),
+    workerIds.map((id) => {
+      const connected = turn.then(() => connectWorker(networkId, id, options, stored));
+      turn = connected.catch(() => undefined);
+      return connected.then((worker) => runWorker(worker, loop, stored.args));
+    }),
   );
   return Math.max(...codes);
 }
@@ -96,14 +103,13 @@ function workerIdsOf(o: StartWorkerOptions): string[] {
   return [...given, ...Array.from({ length: count - given.length }, () => randomUUID())];
 }
 
-/** Registers one worker, runs the loop on it, and ends it; resolves to its exit code. */
-async function runWorker(
+/** Creates and registers one worker. */
+async function connectWorker(
   networkId: string,
   workerId: string,
   options: StartWorkerOptions,
   stored: WorkerConfig,
-  loop: Awaited<ReturnType<typeof loadLoop>>,
-): Promise<number> {
+): Promise<RushWorker> {
   const worker = new RushWorker({
     networkId,
     config: options.config,
@@ -116,9 +122,17 @@ async function runWorker(
     maxLogEntries: stored.maxLogEntries,
     durability: stored.durability,
   });
-  await worker.connect();
+  return worker.connect();
+}
+
+/** Runs the loop on a registered worker and ends it; resolves to its exit code. */
+async function runWorker(
+  worker: RushWorker,
+  loop: Awaited<ReturnType<typeof loadLoop>>,
+  args: unknown[],
+): Promise<number> {
   try {
-    await loop(worker, ...stored.args);
+    await loop(worker, ...args);
     // Tasks it left running or pending would otherwise stay so forever: fail them.
     await worker.failAndTerminate({ message: 'Worker terminated before finishing the task' });
     // A heartbeat that failed for good has stopped the loop: that is a failure of the worker.
