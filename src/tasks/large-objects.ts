@@ -5,7 +5,6 @@
  * removes; a write that fails removes the files it made. Reading them back is
  * object-files.ts (only regular files inside `largeObjectsPath`).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -37,8 +36,12 @@ export interface LargeObjectPolicy {
 /** What a large object belongs to: task data (removed by any reset) or a worker configuration. */
 export type LargeObjectKind = 'task' | 'config';
 
-/** Files written by the write call in progress (see {@link removingFilesOnFailure}). */
-const written = new AsyncLocalStorage<string[]>();
+/**
+ * Files written by the write call in progress (see {@link removingFilesOnFailure}). A plain
+ * variable, not an AsyncLocalStorage (which slows every promise of the process on Node 20):
+ * the task writer encodes every value synchronously, before its first `await`.
+ */
+let written: string[] | undefined;
 
 /**
  * Returns the encoded value, or the encoded reference to a file holding it when it is larger
@@ -64,7 +67,7 @@ export function encodeWithinLimit(
   const dir = objectDirectory(policy.path, policy.networkId, kind);
   const file = join(dir, `rush-object-${randomUUID()}.msgpack`);
   writeFileSync(file, encoded, { flag: 'wx' });
-  written.getStore()?.push(file);
+  written?.push(file);
   return encodeValue(new LargeObjectRef(file), argument);
 }
 
@@ -85,11 +88,15 @@ export function removingFilesOnFailure<T extends object>(target: T): T {
           if (!partlyWritten(error)) for (const file of files) rmSync(file, { force: true });
           throw error;
         };
+        const outer = written;
+        written = files;
         try {
-          const result = written.run(files, () => member.apply(object, args));
+          const result = member.apply(object, args);
           return result instanceof Promise ? result.catch(cleanUp) : result;
         } catch (error) {
           return cleanUp(error);
+        } finally {
+          written = outer;
         }
       };
     },
