@@ -146,9 +146,16 @@ export class Rush<
   /**
    * Finished tasks in finish order. Cached: each call reads from Redis only the tasks that
    * finished since the previous call. The rows are frozen (they are shared with the cache).
+   * With `columns: true`, one array per property instead (see TaskColumns), read without
+   * making a row per task.
    */
-  fetchFinishedTasks(options?: T.FetchOptions): Rows<XS, YS> {
-    return this.#rows(this.#reader.fetchFinished(options));
+  fetchFinishedTasks(options: T.FetchFinishedOptions & { columns: true }): Promise<T.TaskColumns>;
+  // The rows form last: it is what `ReturnType<…>` sees.
+  fetchFinishedTasks(options?: T.FetchFinishedOptions & { columns?: false }): Rows<XS, YS>;
+  fetchFinishedTasks(
+    options?: T.FetchFinishedOptions,
+  ): Promise<T.TaskRow<XS, YS>[] | T.TaskColumns> {
+    return this.#reader.fetchFinished(options) as Promise<T.TaskRow<XS, YS>[] | T.TaskColumns>;
   }
   /** Finished tasks not returned by an earlier call; with `timeout` (s), waits for one. */
   fetchNewTasks(options?: T.FetchNewTasksOptions): Rows<XS, YS> {

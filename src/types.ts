@@ -120,6 +120,19 @@ export interface FetchOptions {
   fields?: string[];
 }
 
+export interface FetchFinishedOptions extends FetchOptions {
+  /** Return the tasks as columns ({@link TaskColumns}) instead of rows. @default false */
+  columns?: boolean;
+}
+
+/**
+ * Finished tasks as columns (`fetchFinishedTasks({ columns: true })`): `key` and one column
+ * per row property, each as long as `key`, in finish order. A column is a `Float64Array` when
+ * every value in it is a number (`NaN` where a task has none), else an array (`undefined` where
+ * a task has none). The arrays are the caller's own: changing them changes no later result.
+ */
+export type TaskColumns = { key: string[] } & Record<string, Float64Array | unknown[]>;
+
 export interface FetchWithStateOptions extends FetchOptions {
   /** @default ['queued', 'running', 'finished', 'failed'] */
   states?: TaskState[];

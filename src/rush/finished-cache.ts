@@ -5,14 +5,22 @@
  * The cache keeps one *view* per set of requested fields: the rows built for those fields,
  * the finished-list position of each row, and how much of the list the view has read. Only
  * rows are kept (not the decoded values they were built from), so a cold read leaves little
- * behind for the garbage collector and 100,000s of cached tasks stay small.
+ * behind for the garbage collector and 100,000s of cached tasks stay small. The columnar form
+ * has a view of its own, which keeps columns and reads the records without making rows.
  */
+import { ColumnBuilder } from '../tasks/columns.js';
 import { TASK_FIELDS } from '../tasks/fields.js';
 import { buildRow, freezeRow, type TaskRecord } from '../tasks/rows.js';
-import type { TaskRow } from '../types.js';
+import type { TaskColumns, TaskRow } from '../types.js';
 
 /** The fields of the finished-records log, in the order of its records (after the key). */
 export const RECORD_FIELDS: readonly string[] = TASK_FIELDS;
+
+/** Whether `fields` are exactly the fields the records log holds (in any order). */
+export function isRecordFields(fields: readonly string[]): boolean {
+  const distinct = new Set(fields);
+  return distinct.size === RECORD_FIELDS.length && RECORD_FIELDS.every((f) => distinct.has(f));
+}
 
 /** Views kept at once; the least recently created goes first. */
 const MAX_VIEWS = 4;
@@ -33,8 +41,7 @@ export class FinishedView {
 
   constructor(fields: readonly string[]) {
     this.fields = fields;
-    this.fromRecords =
-      fields.length === RECORD_FIELDS.length && fields.every((f) => RECORD_FIELDS.includes(f));
+    this.fromRecords = isRecordFields(fields);
   }
 
   /**
@@ -76,8 +83,65 @@ export class FinishedView {
   }
 }
 
+/**
+ * The view of `fetchFinishedTasks({ columns: true })` with the default fields: columns, filled
+ * straight from the records of the log (or from rows when the log cannot be used).
+ */
+export class FinishedColumnsView {
+  readonly fields: readonly string[] = RECORD_FIELDS;
+  readonly #columns = new ColumnBuilder();
+  consumed = 0;
+  fromRecords = true;
+
+  /** Adds tasks read from the hashes (the log is unusable), as FinishedView.append does. */
+  append(
+    items: readonly (TaskRecord | TaskRow<object, object>)[],
+    indices: readonly number[],
+    _positions: readonly number[],
+    consumed: number,
+  ): void {
+    for (const item of items) {
+      const row = Array.isArray(item) ? buildRow(item, this.fields, indices) : item;
+      this.#columns.addRow(row as Record<string, unknown>);
+    }
+    this.consumed = consumed;
+  }
+
+  /**
+   * Adds records of the log, dropping tasks whose hash vanished (their keys go to `missing`)
+   * or that hold a large object that cannot be read.
+   */
+  appendRecords(
+    records: readonly Buffer[],
+    vanished: ReadonlySet<string>,
+    missing: string[],
+    consumed: number,
+  ): void {
+    const gone = vanished.size > 0 ? vanished : undefined;
+    this.#columns.reserve(records.length);
+    for (const record of records) this.#columns.addRecord(record, gone, missing);
+    this.consumed = consumed;
+  }
+
+  /** Makes room for `n` more tasks (a large read fills its columns without regrowing them). */
+  reserve(n: number): void {
+    this.#columns.reserve(n);
+  }
+
+  /** Copies of the columns. */
+  columns(): TaskColumns {
+    return this.#columns.columns();
+  }
+
+  clear(): void {
+    this.#columns.clear();
+    this.consumed = 0;
+  }
+}
+
 export class FinishedCache {
   readonly #views = new Map<string, FinishedView>();
+  #columns: FinishedColumnsView | undefined;
   /** Finished-list position up to which `fetchNewTasks` has returned tasks. */
   delivered = 0;
 
@@ -94,9 +158,16 @@ export class FinishedCache {
     return view;
   }
 
+  /** The columns view (default fields). */
+  columns(): FinishedColumnsView {
+    this.#columns ??= new FinishedColumnsView();
+    return this.#columns;
+  }
+
   /** Forgets every view and what fetchNewTasks returned. */
   reset(): void {
     this.#views.clear();
+    this.#columns = undefined;
     this.delivered = 0;
   }
 }

@@ -17,7 +17,10 @@ import { queueScript, unwrap } from '../redis/scripts/index.js';
 import { containsUnreadable, decodeValue, holdsUnreadable } from '../tasks/codec.js';
 import { decodeReply, decodeTasks, fieldKinds, type TaskRecord } from '../tasks/rows.js';
 import type { TaskRow } from '../types.js';
-import { type FinishedView, RECORD_FIELDS } from './finished-cache.js';
+import { FinishedColumnsView, type FinishedView, RECORD_FIELDS } from './finished-cache.js';
+
+/** A view of the cache that a sync fills: rows, or columns. */
+type View = FinishedView | FinishedColumnsView;
 
 /** Entries read by the first call of a sync: covers the usual incremental read. */
 const FIRST_CHUNK = 1000;
@@ -47,7 +50,7 @@ export class FinishedReader {
    * Queues the first read of a sync (the list's size and the view's first new entries) on a
    * pipeline or transaction, e.g. for a consistent snapshot. Pass its replies to `sync`.
    */
-  queueFirstRead(pipeline: ChainableCommander, view: FinishedView): void {
+  queueFirstRead(pipeline: ChainableCommander, view: View): void {
     pipeline.llen(this.keys.finished);
     this.#queueRange(pipeline, view, view.consumed, view.consumed + FIRST_CHUNK - 1);
   }
@@ -56,7 +59,7 @@ export class FinishedReader {
    * Brings a view up to date with the finished list as it was at the first read (`first`: the
    * replies of `queueFirstRead`, when a transaction already made it). One sync at a time.
    */
-  async sync(view: FinishedView, first?: unknown[]): Promise<void> {
+  async sync(view: View, first?: unknown[]): Promise<void> {
     const missing: string[] = [];
     let replies = first;
     for (;;) {
@@ -85,7 +88,7 @@ export class FinishedReader {
   /** Queues the read of entries `from..to`; returns how many replies it takes. */
   #queueRange(
     pipeline: ChainableCommander,
-    view: FinishedView,
+    view: View,
     from: number,
     to: number,
     decoded?: (items: LogItem[]) => void,
@@ -123,7 +126,7 @@ export class FinishedReader {
    * unusable: then this returns false and the view reads the hashes from now on.
    */
   #absorb(
-    view: FinishedView,
+    view: View,
     from: number,
     replies: unknown[],
     expected: number,
@@ -148,6 +151,11 @@ export class FinishedReader {
       view.fromRecords = false;
       return false;
     }
+    if (view instanceof FinishedColumnsView) {
+      // Columns are filled from the records themselves: no rows are made.
+      view.appendRecords(raw, new Set(vanished), missing, from + raw.length);
+      return true;
+    }
     let items = decoded ?? decodeRecordChunk(raw);
     const unreadable = holdsUnreadable(items); // a large object file is missing or refused
     if (vanished.length > 0 || unreadable) {
@@ -171,12 +179,8 @@ export class FinishedReader {
   }
 
   /** Reads entries `from..size-1` in chunks sent in one pipeline. */
-  async #readBulk(
-    view: FinishedView,
-    from: number,
-    size: number,
-    missing: string[],
-  ): Promise<boolean> {
+  async #readBulk(view: View, from: number, size: number, missing: string[]): Promise<boolean> {
+    if (view instanceof FinishedColumnsView) view.reserve(size - from);
     const pipeline = this.client().pipeline();
     const starts: number[] = [];
     const counts: number[] = [];
@@ -185,11 +189,12 @@ export class FinishedReader {
       const i = starts.length;
       starts.push(start);
       const last = Math.min(start + BULK_CHUNK, size) - 1;
-      counts.push(
-        this.#queueRange(pipeline, view, start, last, (records) => {
-          decoded[i] = records;
-        }),
-      );
+      const keep = (records: LogItem[]) => {
+        decoded[i] = records;
+      };
+      // Rows are decoded as their records arrive; columns are filled from the records.
+      const early = view instanceof FinishedColumnsView ? undefined : keep;
+      counts.push(this.#queueRange(pipeline, view, start, last, early));
     }
     const replies = unwrap(await pipeline.exec());
     let at = 0;

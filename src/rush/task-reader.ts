@@ -6,6 +6,7 @@
 import * as calls from '../redis/scripts/calls.js';
 import { queueScript, runScript, unwrap } from '../redis/scripts/index.js';
 import { holdsUnreadable } from '../tasks/codec.js';
+import { rowsToColumns } from '../tasks/columns.js';
 import { DEFAULT_FIELDS } from '../tasks/fields.js';
 import {
   buildRecord,
@@ -17,7 +18,7 @@ import {
   type TaskRecord,
 } from '../tasks/rows.js';
 import { TASK_STATES } from '../tasks/states.js';
-import type { TaskRow, TaskState } from '../types.js';
+import type { TaskColumns, TaskRow, TaskState } from '../types.js';
 import {
   checkBoolean,
   checkFields,
@@ -28,7 +29,7 @@ import {
 } from '../validate.js';
 import type { RushContext } from './context.js';
 import { waitOnEvents } from './events.js';
-import { FinishedCache } from './finished-cache.js';
+import { FinishedCache, isRecordFields } from './finished-cache.js';
 import { FinishedReader } from './finished-reader.js';
 
 type Row = TaskRow<object, object>;
@@ -90,13 +91,27 @@ export class TaskReader {
     return rows;
   }
 
-  /** Finished tasks in finish order, from the cache (which reads only what is new). */
-  async fetchFinished(options: unknown): Promise<Row[]> {
-    const fields = fetchFields(options, DEFAULT_FIELDS.fetchFinishedTasks);
+  /**
+   * Finished tasks in finish order, from the cache (which reads only what is new): rows, or
+   * with `columns`, one array per property (filled straight from the records log when the
+   * fields are the defaults, else built from the cached rows).
+   */
+  async fetchFinished(options: unknown): Promise<Row[] | TaskColumns> {
+    const o = checkOptions('options', options as { fields?: string[]; columns?: boolean }, [
+      'fields',
+      'columns',
+    ]);
+    const fields = checkFields('fields', o.fields ?? [...DEFAULT_FIELDS.fetchFinishedTasks]);
+    const columns = checkBoolean('columns', o.columns ?? false);
     return this.#withCacheLock(async () => {
+      if (columns && isRecordFields(fields)) {
+        const view = this.#cache.columns();
+        await this.#reader.sync(view);
+        return view.columns();
+      }
       const view = this.#cache.view(fields);
       await this.#reader.sync(view);
-      return view.rows.slice();
+      return columns ? rowsToColumns(view.rows) : view.rows.slice();
     });
   }
 

@@ -140,7 +140,8 @@ export function freezeRow<T extends object>(row: T): T {
   return Object.freeze(row);
 }
 
-function freezeDeep(value: object): void {
+/** Freezes plain objects and arrays, and those inside them (other objects are left as they are). */
+export function freezeDeep(value: object): void {
   if (Object.isFrozen(value)) return;
   const isArray = Array.isArray(value);
   if (!isArray && !isRecord(value)) return;

@@ -4,6 +4,7 @@ import type {
   PoppedTask,
   Rush,
   RushWorker,
+  TaskColumns,
   TaskRow,
   TaskState,
   WorkerInfo,
@@ -25,6 +26,19 @@ describe('public types', () => {
     expectTypeOf<PoppedTask<XS>['xs']>().toEqualTypeOf<XS>();
     expectTypeOf<Parameters<Rush<XS, YS>['pushTasks']>[0]>().toEqualTypeOf<XS[]>();
     expectTypeOf<Parameters<Rush<XS, YS>['finishTasks']>[1]>().toEqualTypeOf<YS[]>();
+  });
+
+  it('gives columns for fetchFinishedTasks({ columns: true })', () => {
+    const check = async (rush: Rush<XS, YS>) => {
+      expectTypeOf(await rush.fetchFinishedTasks({ columns: true })).toEqualTypeOf<TaskColumns>();
+      expectTypeOf(await rush.fetchFinishedTasks({ fields: ['ys'] })).toEqualTypeOf<
+        TaskRow<XS, YS>[]
+      >();
+      expectTypeOf((await rush.fetchFinishedTasks({ columns: true })).key).toEqualTypeOf<
+        string[]
+      >();
+    };
+    void check;
   });
 
   it('uses string unions for states', () => {
