@@ -85,13 +85,20 @@ export function storeLoop(loop: unknown): StoredLoop {
   );
 }
 
+/** esbuild's `__name` helper: sets a function's name. */
+function keepName<T extends object>(target: T, value: string): T {
+  return Object.defineProperty(target, 'name', { value, configurable: true });
+}
+
 /** Turns a stored loop back into a function. */
 export async function loadLoop(
   loop: StoredLoop,
 ): Promise<(rush: RushWorker, ...args: unknown[]) => unknown> {
   if ('source' in loop) {
     // Evaluated in global scope: the loop sees only globals; its dynamic imports resolve from here.
-    const fn: unknown = new Function(`return (${loop.source});`)();
+    // A loop compiled by esbuild (tsx, vitest) calls `__name` to keep the names of the functions
+    // it defines: that helper is handed to it, as it lived in the manager's module scope.
+    const fn: unknown = new Function('__name', `return (${loop.source});`)(keepName);
     if (typeof fn !== 'function')
       throw new RushConfigError('the stored worker loop is not a function');
     return fn as (rush: RushWorker, ...args: unknown[]) => unknown;
