@@ -149,10 +149,15 @@ try {
     ['ahead of BullMQ', (ratio) => ratio > 1],
   );
 
-  if (wanted('4', '5')) {
+  if (wanted('4', '5', '4c', '5c')) {
     for (const params of PARAMS) {
       for (const n of SIZES) {
-        const { cold, cached } = await reads.fetchFinished(url, quick ? 2 : 3, n, params);
+        const { cold, cached, coldColumns, cachedColumns } = await reads.fetchFinished(
+          url,
+          quick ? 2 : 3,
+          n,
+          params,
+        );
         const size = `${n.toLocaleString('en')} tasks × ${params} params`;
         const coldRow = versus(
           {
@@ -177,6 +182,23 @@ try {
           target: n === 100_000 ? '≤ 1 ms' : undefined,
           met: n === 100_000 ? cached.median <= 1 : undefined,
         });
+        if (n === 100_000) {
+          const limit = params === 1 ? 250 : 400;
+          add({
+            case: '4c',
+            what: `cold fetchFinishedTasks({ columns: true }): ${size}`,
+            unit: 'ms',
+            value: coldColumns,
+            target: `≤ ${limit} ms`,
+            met: coldColumns.median <= limit,
+          });
+          add({
+            case: '5c',
+            what: `cached fetchFinishedTasks({ columns: true }) after 1 new: ${size} cached`,
+            unit: 'ms',
+            value: cachedColumns,
+          });
+        }
       }
     }
   }

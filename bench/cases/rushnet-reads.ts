@@ -9,37 +9,59 @@ import { Rush, RushWorker } from '../../dist/index.js';
 import { now, repeat, type Summary, summarize } from '../stats.js';
 import { inputOf, newNetwork, populateFinished } from './common.js';
 
-/** Cases 4 and 5: cold fetch on a fresh manager, then the cached fetch after one more finish. ms. */
+/**
+ * Cases 4 and 5: cold fetch on a fresh manager, then the cached fetch after one more finish;
+ * rows and columns (`columns: true`, cases 4c and 5c) measured in turn, in the same minutes. ms.
+ */
 export async function fetchFinished(
   url: string,
   runs: number,
   n: number,
   params: number,
-): Promise<{ cold: Summary; cached: Summary }> {
+): Promise<{ cold: Summary; cached: Summary; coldColumns: Summary; cachedColumns: Summary }> {
   const networkId = newNetwork();
   const owner = await new Rush({ networkId, config: url }).connect();
   try {
     await populateFinished(owner, n, params);
-    const cold = await repeat(runs, async () => {
+    const coldOnce = async (columns: boolean) => {
       const rush = await new Rush({ networkId, config: url }).connect();
       const start = now();
-      const rows = await rush.fetchFinishedTasks();
+      const got = columns
+        ? (await rush.fetchFinishedTasks({ columns: true })).key
+        : await rush.fetchFinishedTasks();
       const ms = now() - start;
-      if (rows.length < n) throw new Error(`expected ${n} rows, got ${rows.length}`);
+      if (got.length < n) throw new Error(`expected ${n} tasks, got ${got.length}`);
       await rush.close();
       return ms;
+    };
+    const coldColumns: number[] = [];
+    const cold = await repeat(runs, async () => {
+      coldColumns.push(await coldOnce(true));
+      return coldOnce(false);
     });
-    const rush = await new Rush({ networkId, config: url }).connect();
-    await rush.fetchFinishedTasks();
+    const rows = await new Rush({ networkId, config: url }).connect();
+    const columns = await new Rush({ networkId, config: url }).connect();
+    await rows.fetchFinishedTasks();
+    await columns.fetchFinishedTasks({ columns: true });
     let extra = n;
+    const cachedColumns: number[] = [];
     const cached = await repeat(runs * 4, async () => {
       await owner.pushFinishedTasks([inputOf(extra, params)], [{ y: extra++ }]);
-      const start = now();
-      await rush.fetchFinishedTasks();
+      let start = now();
+      await columns.fetchFinishedTasks({ columns: true });
+      cachedColumns.push(now() - start);
+      start = now();
+      await rows.fetchFinishedTasks();
       return now() - start;
     });
-    await rush.close();
-    return { cold: summarize(cold), cached: summarize(cached) };
+    await rows.close();
+    await columns.close();
+    return {
+      cold: summarize(cold),
+      cached: summarize(cached),
+      coldColumns: summarize(coldColumns.slice(1)), // the first ran in the warm-up
+      cachedColumns: summarize(cachedColumns.slice(1)),
+    };
   } finally {
     await owner.reset();
     await owner.close();
