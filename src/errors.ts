@@ -78,9 +78,11 @@ export async function explained<T>(reply: Promise<T>): Promise<T> {
 
 /**
  * Turns a Redis error reply into a clearer rushnet error where rushnet knows what it means
- * (out of memory, a permission the Redis user lacks); other errors pass through unchanged.
+ * (out of memory, a permission the Redis user lacks); other errors, and errors rushnet already
+ * explained, pass through unchanged.
  */
 export function explainRedisError(error: unknown): unknown {
+  if (error instanceof RushError) return error;
   const previous = (error as { previousErrors?: Error[] } | null)?.previousErrors ?? [];
   const oom = (e: unknown) => e instanceof Error && /^OOM\b/.test(e.message);
   if (oom(error) || previous.some(oom)) {
@@ -90,21 +92,35 @@ export function explainRedisError(error: unknown): unknown {
       { cause: error },
     );
   }
+  return explainPermission(error);
+}
+
+/** What each permission error made by {@link explainPermission} says is missing. */
+const missing = new WeakMap<Error, string>();
+
+/**
+ * A NOPERM reply (or its equivalent from inside a script, or a transaction Redis discarded
+ * because of one) as the RushConfigError that names the missing permission; other errors pass
+ * through unchanged. Every rushnet connection applies it to every reply (see createClient).
+ */
+export function explainPermission(error: unknown): unknown {
+  if (error instanceof RushError) return error;
   const denied = missingPermission(error);
-  if (denied !== undefined) {
-    return new RushConfigError(
-      `the Redis user lacks a permission rushnet needs: ${denied} ` +
-        "(grant the network's ACL rules, see SECURITY.md)",
-      { cause: error },
-    );
-  }
-  return error;
+  if (denied === undefined) return error;
+  const explained = new RushConfigError(
+    `the Redis user lacks a permission rushnet needs: ${denied} ` +
+      "(grant the network's ACL rules, see SECURITY.md)",
+    { cause: error },
+  );
+  missing.set(explained, denied);
+  return explained;
 }
 
 /**
- * What a NOPERM reply (or its equivalent from inside a script) says is missing, e.g.
- * "the command 'config|get'"; `undefined` for other errors. A transaction that Redis discarded
- * carries the replies of its commands in `previousErrors`, which are searched too.
+ * What a NOPERM reply (or its equivalent from inside a script, or the error
+ * {@link explainPermission} made of it) says is missing, e.g. "the command 'config|get'";
+ * `undefined` for other errors. A transaction that Redis discarded carries the replies of its
+ * commands in `previousErrors`, which are searched too.
  */
 export function missingPermission(error: unknown): string | undefined {
   const previous = (error as { previousErrors?: unknown[] } | null)?.previousErrors ?? [];
@@ -117,6 +133,8 @@ export function missingPermission(error: unknown): string | undefined {
 
 function deniedBy(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;
+  const known = missing.get(error);
+  if (known !== undefined) return known;
   const message = error.message;
   if (/^NOPERM\b/.test(message)) {
     const command = /permissions to run the '([^']+)' command/.exec(message)?.[1];

@@ -23,6 +23,7 @@ import {
   checkOptions,
   checkWorkerId,
 } from './validate.js';
+import { SWEEP_CHUNK, sweepLostTasks } from './workers/lost-sweep.js';
 import {
   type SentinelReport,
   ThreadSentinel,
@@ -249,8 +250,10 @@ export class RushWorker<
         workerIds: [this.workerId],
         condition: encodeValue(condition, 'condition'),
         expiredHeartbeats: false,
+        sweepLimit: SWEEP_CHUNK,
       }),
     );
+    await sweepLostTasks({ ...this.#target, keys: this.keys });
     await this.#loggers?.flush();
   }
 

@@ -1,8 +1,7 @@
 /** `rushnet status`: workers and task counts of a network, or the networks on a server. */
 import type { Command } from 'commander';
-import { missingPermission } from '../errors.js';
-import { listNetworks } from '../networks.js';
-import { Rush } from '../rush.js';
+import { readNetworks } from '../networks.js';
+import type { Rush } from '../rush.js';
 import {
   action,
   type ConnectionFlags,
@@ -34,27 +33,24 @@ async function describeNetwork(rush: Rush): Promise<string> {
   return lines.join('\n');
 }
 
-/** Network ids found on the server, with counts. */
+/**
+ * The networks on the server that this user may read, with counts (SCAN shows every key name,
+ * whatever the user's ACL: a network whose keys the user may not read is not one of its own).
+ */
 async function describeServer(flags: ConnectionFlags): Promise<string> {
   const config = cliConfig(flags);
-  const ids = await listNetworks({ config });
-  if (ids.length === 0) return `no rush networks on ${redacted(config)}`;
-  const rows: (string | number)[][] = [];
-  for (const id of ids) {
-    const rush = await new Rush({ networkId: id, config }).connect();
-    try {
-      const c = await rush.counts();
-      rows.push([id, c.runningWorkers, c.queued, c.running, c.finished, c.failed]);
-    } catch (error) {
-      // SCAN shows every key name, whatever the user's ACL: a network whose keys this user may
-      // not read is not one of its networks.
-      if (missingPermission(error) === undefined) throw error;
-    } finally {
-      await rush.close();
-    }
-  }
-  if (rows.length === 0) return `no rush networks this user may read on ${redacted(config)}`;
-  return table(['NETWORK', 'WORKERS', 'QUEUED', 'RUNNING', 'FINISHED', 'FAILED'], rows);
+  const { found, networks } = await readNetworks(config);
+  if (found === 0) return `no rush networks on ${redacted(config)}`;
+  if (networks.length === 0) return `no rush networks this user may read on ${redacted(config)}`;
+  return table(
+    ['NETWORK', 'WORKERS', 'QUEUED', 'RUNNING', 'FINISHED', 'FAILED'],
+    networks.map(({ id, counts: c }) =>
+      // No counts: Redis refused the read (e.g. a key of the wrong type).
+      c
+        ? [id, c.runningWorkers, c.queued, c.running, c.finished, c.failed]
+        : [id, '?', '?', '?', '?', '?'],
+    ),
+  );
 }
 
 export function statusCommand(program: Command): void {

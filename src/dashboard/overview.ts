@@ -1,14 +1,16 @@
 /**
  * The monitors of one dashboard (one per network, made when first asked for, closed when idle)
- * and the overview: the networks on the server with their counts, polled while a page shows it.
+ * and the overview: the networks on the server that the Redis user may read, with their counts,
+ * polled while a page shows it.
  */
-import { listNetworks, type NetworkCounts, type RedisConfig } from '../index.js';
+import type { NetworkCounts, RedisConfig } from '../index.js';
+import { readNetworks } from '../networks.js';
 import { NetworkMonitor } from './monitor.js';
 
 /** A monitor nobody watched for this long is closed (its connection and rows freed). */
 const IDLE_MS = 5 * 60_000;
-/** Networks whose counts the overview reads; more are listed without counts. */
-const MAX_COUNTED = 100;
+/** Networks the overview shows; it says how many more there are. */
+const MAX_SHOWN = 100;
 
 export class Registry {
   readonly #monitors = new Map<string, NetworkMonitor>();
@@ -60,7 +62,7 @@ export interface OverviewState {
   /** The Redis server, password hidden. */
   server: string;
   networks: { id: string; counts: NetworkCounts | null }[];
-  /** Networks beyond MAX_COUNTED, listed without counts. */
+  /** Networks beyond MAX_SHOWN, not shown. */
   more: number;
   status: { state: 'connecting' | 'ok' | 'unreachable'; message: string };
 }
@@ -99,26 +101,21 @@ export class Overview {
     this.#wake?.();
   }
 
-  async #counts(id: string): Promise<NetworkCounts | null> {
-    try {
-      return await this.registry.get(id).readCounts();
-    } catch {
-      return null;
-    }
+  /** One poll: the networks this user may read, with their counts (one connection). */
+  async read(): Promise<OverviewState> {
+    const { networks } = await readNetworks(this.registry.config);
+    return {
+      server: this.where,
+      networks: networks.slice(0, MAX_SHOWN),
+      more: Math.max(networks.length - MAX_SHOWN, 0),
+      status: { state: 'ok', message: '' },
+    };
   }
 
   async #loop(): Promise<void> {
     while (!this.#closed && this.#listeners.size > 0) {
       try {
-        const ids = await listNetworks({ config: this.registry.config });
-        const counted = ids.slice(0, MAX_COUNTED);
-        const counts = await Promise.all(counted.map((id) => this.#counts(id)));
-        this.state = {
-          server: this.where,
-          networks: counted.map((id, i) => ({ id, counts: counts[i] ?? null })),
-          more: ids.length - counted.length,
-          status: { state: 'ok', message: '' },
-        };
+        this.state = await this.read();
       } catch (error) {
         const text = error instanceof Error ? error.message : String(error);
         this.state = {

@@ -3,7 +3,21 @@
 
 /** The source of each Lua file of src/redis/scripts, by file name without `.lua`. */
 export const LUA: Readonly<Record<string, string>> = {
-  _fail_task: `-- The one way a script fails a task (included by fail_tasks, empty_queue, lose_workers): store
+  _fail_owned: `-- Fails a running task whose owner is a lost worker (included by lose_workers and
+-- sweep_lost_tasks, after _fail_task.lua). \`conditions\` maps the lost workers' ids to the
+-- encoded condition for their tasks. First writer wins: a task no longer running is left alone.
+local function fail_owned(task_prefix, running, failed, key, conditions)
+  local owner = redis.call('HGET', task_prefix .. key, 'worker_id')
+  local condition = owner and conditions[owner]
+  if condition and redis.call('SREM', running, key) == 1 then
+    fail_task(task_prefix, failed, key, condition)
+    return true
+  end
+  return false
+end
+`,
+  _fail_task: `-- The one way a script fails a task (included by fail_tasks, empty_queue, complete_and_pop,
+-- lose_workers and sweep_lost_tasks, the last two through _fail_owned.lua): store
 -- its condition, mark its state and add it to the failed set. The caller has already taken the
 -- task out of the collection it was in (queue, running set or a pending list).
 local function fail_task(task_prefix, failed_set, key, condition)
@@ -300,27 +314,33 @@ redis.call('SET', KEYS[2], '1', 'EX', tonumber(ARGV[2]))
 return 1
 `,
   lose_workers: `--[[
-  Moves workers from running to terminated and fails their running and pending tasks: for
-  workers that were killed, crashed, or whose heartbeat expired. Each worker and each task is
-  moved once, however many managers call this at the same time. (Includes _fail_task.lua.)
+  Moves workers from running to terminated and fails their pending tasks and, when the running
+  set is small, their running tasks: for workers that were killed, crashed, or whose heartbeat
+  expired. Finding the running tasks of a worker means looking at every running task, which in
+  a large set would hold the server for long: then the workers are noted in the lost-sweep hash
+  instead, in this same step, and sweep_lost_tasks.lua fails their running tasks a chunk per
+  call (any later detectLostWorkers finishes a sweep that a crash interrupted). Each worker and
+  each task is moved once, however many managers call this at the same time.
+  (Includes _fail_task.lua and _fail_owned.lua.)
   Input:  KEYS[1] running workers (set)  KEYS[2] terminated workers (set)
-          KEYS[3] running tasks (set)  KEYS[4] failed tasks (set)
+          KEYS[3] running tasks (set)  KEYS[4] failed tasks (set)  KEYS[5] lost sweep (hash)
           ARGV[1] task hash prefix  ARGV[2] worker info prefix  ARGV[3] heartbeat prefix
           ARGV[4] pending list prefix  ARGV[5] events channel
           ARGV[6] encoded condition for their tasks
           ARGV[7] '1' to also take every running worker whose heartbeat key expired
-          ARGV[8 ..] ids of workers to take
+          ARGV[8] the most running tasks this call looks at itself ('' for no limit)
+          ARGV[9 ..] ids of workers to take
   Output: the ids of the workers that moved.
 ]]
 local task_prefix, condition = ARGV[1], ARGV[6]
-local lost, is_lost = {}, {}
+local lost, conditions = {}, {}
 local function take(id)
-  if not is_lost[id] and redis.call('SMOVE', KEYS[1], KEYS[2], id) == 1 then
+  if not conditions[id] and redis.call('SMOVE', KEYS[1], KEYS[2], id) == 1 then
     lost[#lost + 1] = id
-    is_lost[id] = true
+    conditions[id] = condition
   end
 end
-for i = 8, #ARGV do
+for i = 9, #ARGV do
   take(ARGV[i])
 end
 if ARGV[7] == '1' then
@@ -334,11 +354,14 @@ end
 if #lost == 0 then
   return lost
 end
-for _, key in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-  local owner = redis.call('HGET', task_prefix .. key, 'worker_id')
-  if owner and is_lost[owner] then
-    redis.call('SREM', KEYS[3], key)
-    fail_task(task_prefix, KEYS[4], key, condition)
+local limit = tonumber(ARGV[8])
+if not limit or redis.call('SCARD', KEYS[3]) <= limit then
+  for _, key in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+    fail_owned(task_prefix, KEYS[3], KEYS[4], key, conditions)
+  end
+else
+  for _, id in ipairs(lost) do
+    redis.call('HSET', KEYS[5], id, condition)
   end
 end
 for _, id in ipairs(lost) do
@@ -448,19 +471,23 @@ end
 return created
 `,
   read_collection: `--[[
-  Reads fields of the tasks in one collection, in one consistent step, and returns them as ONE
-  MessagePack document, so the client decodes a whole chunk in one pass instead of handling a
-  bulk string per field. (Uses the helpers of _msgpack.lua.)
-  Input:  KEYS[1] the collection (list or set)
-          ARGV[1] 'list' or 'set'  ARGV[2] task hash prefix
-          ARGV[3] first index  ARGV[4] last index (lists only; -1 for the end)
+  Reads fields of tasks in one consistent step: a range of a list, or the keys given (a
+  snapshot the client took with a plain LRANGE or SMEMBERS, read a chunk per call so no call
+  holds the server for long). Returns them as ONE MessagePack document, so the client decodes
+  a whole chunk in one pass instead of handling a bulk string per field. (Uses the helpers of
+  _msgpack.lua.)
+  Input:  KEYS[1] 'list': the list; 'keys': the network's task list, not read: it routes the
+          call to the network's hash slot, which every task hash shares
+          ARGV[1] 'list' or 'keys'  ARGV[2] task hash prefix
+          ARGV[3] first index  ARGV[4] last index ('list' only; -1 for the end)
           ARGV[5] one letter per field: 's' stored as a plain string, 'm' stored as MessagePack
-          ARGV[6 ..] fields to read
-  Output: MessagePack array: size of the collection, then per task: key, 1 if its hash exists
-          else 0, the value of each field (undefined when absent).
+          ARGV[6 .. 5+n] the n fields to read (n: the length of ARGV[5])
+          ARGV[6+n ..] ('keys' only) the task keys
+  Output: MessagePack array: size of the list (for 'keys': the number of keys), then per task:
+          key, 1 if its hash exists else 0, the value of each field (undefined when absent).
 ]]
 local prefix = ARGV[2]
-local n = #ARGV - 5
+local n = #ARGV[5]
 local fields, is_string = {}, {}
 for i = 1, n do
   fields[i] = ARGV[5 + i]
@@ -472,7 +499,8 @@ if ARGV[1] == 'list' then
   size = redis.call('LLEN', KEYS[1])
   keys = redis.call('LRANGE', KEYS[1], tonumber(ARGV[3]), tonumber(ARGV[4]))
 else
-  keys = redis.call('SMEMBERS', KEYS[1])
+  keys = {}
+  for i = 6 + n, #ARGV do keys[#keys + 1] = ARGV[i] end
   size = #keys
 end
 
@@ -616,6 +644,37 @@ end
 for i = 6, #KEYS do add(KEYS[i]) end
 flush()
 return redis.call('SCARD', KEYS[5])
+`,
+  sweep_lost_tasks: `--[[
+  Fails the running tasks, among the given keys (a chunk of an SSCAN of the running set), whose
+  owner is in the lost-sweep hash: the second part of lose_workers.lua for a large running set.
+  Idempotent and safe for concurrent managers: a key seen twice, or already moved, is left alone.
+  A worker that is running again (it registered anew) is not lost: its tasks stay.
+  (Includes _fail_task.lua and _fail_owned.lua.)
+  Input:  KEYS[1] running tasks (set)  KEYS[2] failed tasks (set)  KEYS[3] lost sweep (hash)
+          KEYS[4] running workers (set)
+          ARGV[1] task hash prefix  ARGV[2] events channel  ARGV[3 ..] task keys
+  Output: the number of tasks failed.
+]]
+local conditions, any = {}, false
+local entries = redis.call('HGETALL', KEYS[3])
+for i = 1, #entries, 2 do
+  if redis.call('SISMEMBER', KEYS[4], entries[i]) == 0 then
+    conditions[entries[i]] = entries[i + 1]
+    any = true
+  end
+end
+if not any then
+  return 0
+end
+local moved = 0
+for i = 3, #ARGV do
+  if fail_owned(ARGV[1], KEYS[1], KEYS[2], ARGV[i], conditions) then moved = moved + 1 end
+end
+if moved > 0 then
+  redis.call('PUBLISH', ARGV[2], 'failed')
+end
+return moved
 `,
   vanished_finished: `--[[
   Finds finished tasks whose hash has vanished (deleted, evicted), so readers of the

@@ -1,11 +1,12 @@
 /**
  * ioredis options for each kind of config: commands wait through reconnects, failovers and
- * slot moves instead of failing (SPEC §10). TLS files are read here, when a client is made.
+ * slot moves instead of failing (SPEC §10), except a command the server keeps dropping (see
+ * {@link guardDroppedCommands}). TLS files are read here, when a client is made.
  */
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
-import { RushConfigError } from '../errors.js';
+import { Cluster, type ClusterOptions, Command, Redis, type RedisOptions } from 'ioredis';
+import { explainPermission, RushConfigError } from '../errors.js';
 import type {
   RedisTlsOptions,
   ResolvedClusterConfig,
@@ -170,12 +171,154 @@ export function toClusterOptions(config: ResolvedClusterConfig, name?: string): 
  */
 export function createClient(config: ResolvedRedisConfig, name?: string): Redis {
   if (config.kind === 'cluster') {
-    return new Cluster(config.cluster, toClusterOptions(config, name)) as unknown as Redis;
+    const cluster = new Cluster(config.cluster, toClusterOptions(config, name)) as unknown as Redis;
+    explainPermissionErrors(cluster);
+    return cluster;
   }
   const options = toClientOptions(config, name);
   // A primary demoted under the client: reconnect (to the new one, through Sentinel).
   options.reconnectOnError = reconnectOnError;
   // All sentinels unreachable: keep asking them, with backoff (the first connect has a deadline).
   if (config.kind === 'sentinel') options.sentinelRetryStrategy = reconnectDelay;
-  return new Redis(options);
+  const client = new Redis(options);
+  explainPermissionErrors(client);
+  guardDroppedCommands(client);
+  return client;
+}
+
+type SendCommand = (command: Command, ...rest: unknown[]) => unknown;
+type Exec = (...args: unknown[]) => Promise<unknown>;
+
+/**
+ * Every reply of the client that says the Redis user lacks a permission becomes the
+ * RushConfigError that names it ({@link explainPermission}): each command's error (alone, in a
+ * pipeline, in a script), and a transaction's, which Redis discards as a whole (EXECABORT) when
+ * one of its commands is denied. So every method of rushnet says what is missing, whatever
+ * commands it sends. Only permission errors change: redirections (MOVED, ASK), NOSCRIPT, BUSY
+ * and the rest reach ioredis and rushnet as Redis sent them.
+ */
+function explainPermissionErrors(client: Redis): void {
+  const explained = new WeakSet<Command>();
+  const send = client.sendCommand as unknown as SendCommand;
+  (client as unknown as { sendCommand: SendCommand }).sendCommand = function (command, ...rest) {
+    // A command is sent again after a reconnect: wrap it once.
+    if (!explained.has(command)) {
+      explained.add(command);
+      const reject = command.reject;
+      command.reject = (error: Error) => reject(explainPermission(error) as Error);
+    }
+    return send.call(this, command, ...rest);
+  };
+  const multi = client.multi as unknown as (...args: unknown[]) => unknown;
+  (client as unknown as { multi: typeof multi }).multi = function (...args) {
+    const transaction = multi.apply(this, args) as { exec?: Exec };
+    // `multi({ pipeline: false })` sends MULTI at once and returns a promise, not a pipeline.
+    if (transaction instanceof Promise || typeof transaction.exec !== 'function') {
+      return transaction;
+    }
+    const exec = transaction.exec;
+    transaction.exec = function (...execArgs) {
+      // With a callback, the error goes there (as Redis sent it); rushnet never passes one.
+      if (typeof execArgs[0] === 'function') return exec.apply(this, execArgs);
+      return exec.apply(this, execArgs).catch((error: unknown) => {
+        throw explainPermission(error);
+      });
+    };
+    return transaction;
+  };
+}
+
+/**
+ * Connections in a row that became ready, had commands in flight, and were closed by the server
+ * before any reply: then the oldest command in flight fails instead of being sent again.
+ */
+export const MAX_DROPPED_CONNECTIONS = 6;
+
+/** A written command of an ioredis client, as the guard sees it. */
+interface InFlight {
+  command: { name: string; pipelineIndex?: number; reject(error: Error): void };
+}
+
+/** What the guard reads of an ioredis client: its socket and its written, unanswered commands. */
+interface ClientInternals {
+  stream?: NodeJS.ReadableStream;
+  commandQueue: { peekFront(): InFlight | undefined; shift(): InFlight | undefined };
+}
+
+/**
+ * Makes a command that the server keeps dropping fail, bounded, instead of being resent forever.
+ *
+ * A server closes a connection whose command is larger than its `client-query-buffer-limit`
+ * (or whose reply outgrows `client-output-buffer-limit normal`), and ioredis resends the command
+ * after reconnecting, forever. rushnet keeps commands under the limits it reads with CONFIG GET,
+ * but a server that hides CONFIG hides them. The sign of such a command: the connection becomes
+ * ready (the server answered the ready check), commands are written, and the server closes the
+ * connection before a single byte of reply. After {@link MAX_DROPPED_CONNECTIONS} such
+ * connections in a row, the oldest command in flight (the one the server was reading: it
+ * answers in order) is rejected with a RushConfigError, with the rest of its pipeline or
+ * transaction; the commands behind it, never read by the server, are sent again as usual.
+ *
+ * An outage never counts: a server that is down, restarting or failing over fails at connect or
+ * at the ready check, before the connection is ready, and a connection that answered anything
+ * resets the count. A blocking pop in flight (no reply for as long as it waits) does not count
+ * either. Only a server that answers the ready check and then closes before answering anything,
+ * again and again, looks like a drop, and resending to it would never end. The guard only
+ * removes commands from the resend, so nothing applies twice.
+ */
+export function guardDroppedCommands(client: Redis, limit = MAX_DROPPED_CONNECTIONS): void {
+  const internals = client as unknown as ClientInternals;
+  let dropped = 0;
+  // The connection since its last 'ready': whether any reply arrived on it.
+  let current: { answered: boolean } | undefined;
+  client.on('ready', () => {
+    const connection = { answered: false };
+    current = connection;
+    // 'ready' is emitted after ioredis resent the pending commands: any byte now is a reply.
+    internals.stream?.once('data', () => {
+      connection.answered = true;
+    });
+  });
+  client.on('close', () => {
+    const connection = current;
+    current = undefined;
+    if (connection === undefined) return; // never ready: an outage, not a drop
+    // At 'close', ioredis keeps the written, unanswered commands here to resend them.
+    const head = internals.commandQueue.peekFront()?.command;
+    if (connection.answered || head === undefined || isBlocking(head.name)) {
+      dropped = 0;
+      return;
+    }
+    if (++dropped < limit) return;
+    dropped = 0;
+    const error = droppedCommandError(head.name, limit);
+    // The same queue is what ioredis resends on the next connection: take the command out.
+    let item = internals.commandQueue.shift()!;
+    item.command.reject(error);
+    // A pipeline's (or transaction's) next commands were sent with it: they fail with it.
+    for (;;) {
+      const index = item.command.pipelineIndex;
+      const next = internals.commandQueue.peekFront();
+      if (index === undefined || next?.command.pipelineIndex !== index + 1) break;
+      item = internals.commandQueue.shift()!;
+      item.command.reject(error);
+    }
+  });
+}
+
+function isBlocking(name: string): boolean {
+  return Command.checkFlag('BLOCKING_COMMANDS', name) || name === 'wait' || name === 'waitaof';
+}
+
+/** The error of a dropped command: what limits it likely exceeds, and what to do about it. */
+function droppedCommandError(command: string, times: number): RushConfigError {
+  return new RushConfigError(
+    `Redis closed the connection ${times} times in a row right after rushnet sent the command ` +
+      `'${command}', each time before answering it, so rushnet stopped sending it. The command ` +
+      'or its reply is most likely larger than the server allows (its client-query-buffer-limit ' +
+      'for a command, proto-max-bulk-len for one value, client-output-buffer-limit normal for a ' +
+      'reply): rushnet keeps values under the limits it can read with CONFIG GET, and a server ' +
+      'that hides CONFIG from its user hides them. Set `maxObjectSize` with rushPlan() below half ' +
+      "the server's client-query-buffer-limit and `largeObjectsPath` to store larger values in " +
+      "files, or raise the server's limits.",
+  );
 }

@@ -39,6 +39,13 @@ export class RushKeys {
   readonly events: string;
   /** Task lists and sets a reset renamed, whose hashes are still being deleted (set). */
   readonly trash: string;
+  /**
+   * Lost workers whose running tasks are still to be failed, with the encoded condition for
+   * them (hash): noted by lose_workers.lua when the running set is too large to look at in one
+   * call, removed once a sweep of the whole set has finished (sweep_lost_tasks.lua). A sweep a
+   * crash interrupted is finished by the next detectLostWorkers.
+   */
+  readonly lostSweep: string;
 
   /** Prefix of task hashes; the task key follows it. */
   readonly taskPrefix: string;
@@ -70,6 +77,7 @@ export class RushKeys {
     this.workerConfig = `${p}worker_config`;
     this.events = `${p}events`;
     this.trash = `${p}trash`;
+    this.lostSweep = `${p}lost_sweep`;
     this.taskPrefix = `${p}task:`;
     this.workerPrefix = `${p}worker:`;
     this.heartbeatPrefix = `${p}heartbeat:`;

@@ -1,7 +1,9 @@
 /**
  * The counts and ids of a network's workers and tasks, the worker registry, and the summary
  * printed for a network: the read-only questions every participant can ask. Each method is one
- * consistent read (one round trip). `Rush` extends this with the task and worker API.
+ * consistent read (one round trip). `Rush` extends this with the task and worker API. A reply
+ * that says the Redis user lacks a permission is the RushConfigError that names it (every
+ * rushnet connection explains those, see createClient).
  */
 import type { Redis } from 'ioredis';
 import type { RushKeys } from '../redis/keys.js';
@@ -70,21 +72,8 @@ export abstract class NetworkCounts {
   }
 
   /** Worker and task counts in one consistent read (one round trip). */
-  async counts(): Promise<T.NetworkCounts> {
-    const k = this.keys;
-    const multi = this.connector.multi().scard(k.runningWorkers).scard(k.terminatedWorkers);
-    multi.llen(k.queued).scard(k.running).llen(k.finished).scard(k.failed);
-    const [runningWorkers, terminatedWorkers, queued, running, finished, failed] = unwrap(
-      await multi.exec(),
-    ) as number[];
-    return {
-      runningWorkers: runningWorkers!,
-      terminatedWorkers: terminatedWorkers!,
-      queued: queued!,
-      running: running!,
-      finished: finished!,
-      failed: failed!,
-    };
+  counts(): Promise<T.NetworkCounts> {
+    return readCounts(this.connector, this.keys);
   }
 
   /** One row per registered worker, in registration order. */
@@ -116,4 +105,21 @@ export abstract class NetworkCounts {
   async print(): Promise<void> {
     process.stdout.write(`${await this.format()}\n`);
   }
+}
+
+/** A network's worker and task counts in one consistent read (a transaction). */
+export async function readCounts(client: Redis, k: RushKeys): Promise<T.NetworkCounts> {
+  const multi = client.multi().scard(k.runningWorkers).scard(k.terminatedWorkers);
+  multi.llen(k.queued).scard(k.running).llen(k.finished).scard(k.failed);
+  const [runningWorkers, terminatedWorkers, queued, running, finished, failed] = unwrap(
+    await multi.exec(),
+  ) as number[];
+  return {
+    runningWorkers: runningWorkers!,
+    terminatedWorkers: terminatedWorkers!,
+    queued: queued!,
+    running: running!,
+    finished: finished!,
+    failed: failed!,
+  };
 }

@@ -3,6 +3,7 @@
  * reads pay only for what is new, and the low-level reads (`readHashes`, `isRunningTask`,
  * `tasksWithState`). Tasks whose data vanished are dropped with a warning, never a crash.
  */
+import type { ChainableCommander } from 'ioredis';
 import * as calls from '../redis/scripts/calls.js';
 import { queueScript, runScript, unwrap } from '../redis/scripts/index.js';
 import { holdsUnreadable } from '../tasks/codec.js';
@@ -34,8 +35,11 @@ import { FinishedReader } from './finished-reader.js';
 
 type Row = TaskRow<object, object>;
 
-/** Tasks per call when reading the task list: each call stays short for other clients. */
-const READ_CHUNK = 10_000;
+/**
+ * Tasks per script call when reading task hashes: a few milliseconds of the server each (the
+ * script costs a few µs per task), so other clients are never held up for long.
+ */
+const READ_CHUNK = 2_000;
 
 /** Keys per command when a call takes a list of keys: any length is split into these. */
 export const KEY_CHUNK = 10000;
@@ -53,41 +57,48 @@ export class TaskReader {
     );
   }
 
-  /** Rows of a collection's tasks, read in one consistent step. */
+  /**
+   * Rows of a collection's tasks. The task list only grows: it is read in ranges. Another
+   * collection is a snapshot of its keys (one plain LRANGE or SMEMBERS), whose hashes are then
+   * read a chunk per call: no call holds the server for long.
+   */
   async fetchCollection(
     state: TaskState | 'all',
     options: unknown,
     defaults: readonly string[],
   ): Promise<Row[]> {
     const fields = fetchFields(options, defaults);
+    if (state !== 'all') {
+      const pipeline = this.ctx.client().pipeline();
+      this.#queueKeys(pipeline, state);
+      const [keys] = unwrap(await pipeline.exec()) as string[][];
+      const [rows] = await this.#readTasks([keys!], fields);
+      return rows!;
+    }
     const k = this.ctx.keys;
-    const collection = state === 'all' ? k.tasks : k.ofState(state);
-    const kind = state === 'all' || state === 'queued' || state === 'finished' ? 'list' : 'set';
     const read = (from: number, to: number) =>
       calls.readCollection(k, {
-        collection,
-        kind,
+        kind: 'list',
+        collection: k.tasks,
         from,
         to,
         fieldKinds: fieldKinds(fields),
         fields,
       });
-    // The task list only grows: it can be read in ranges, each a short call. (The queue
-    // shifts as tasks are popped, and sets have no ranges: they are read in one step.)
-    const chunked = state === 'all';
-    const first = decodeReply(
-      await runScript(this.ctx.client(), read(0, chunked ? READ_CHUNK - 1 : -1)),
-    );
+    const missing: string[] = [];
+    const first = decodeReply(await runScript(this.ctx.client(), read(0, READ_CHUNK - 1)));
     const size = Number(first[0]);
-    const rows = this.#rows(first, fields);
-    if (!chunked || size <= READ_CHUNK) return rows;
-    const pipeline = this.ctx.client().pipeline();
-    for (let from = READ_CHUNK; from < size; from += READ_CHUNK) {
-      queueScript(pipeline, read(from, Math.min(size, from + READ_CHUNK) - 1));
+    const rows = this.#rows(first, fields, missing);
+    if (size > READ_CHUNK) {
+      const pipeline = this.ctx.client().pipeline();
+      for (let from = READ_CHUNK; from < size; from += READ_CHUNK) {
+        queueScript(pipeline, read(from, Math.min(size, from + READ_CHUNK) - 1));
+      }
+      for (const reply of unwrap(await pipeline.exec())) {
+        for (const row of this.#rows(decodeReply(reply as Buffer), fields, missing)) rows.push(row);
+      }
     }
-    for (const reply of unwrap(await pipeline.exec())) {
-      for (const row of this.#rows(decodeReply(reply as Buffer), fields)) rows.push(row);
-    }
+    this.ctx.warnMissing(missing);
     return rows;
   }
 
@@ -153,28 +164,18 @@ export class TaskReader {
     const states = checkStates('states', o.states ?? [...TASK_STATES]);
     const others = (['queued', 'running', 'failed'] as const).filter((s) => states.includes(s));
     const withFinished = states.includes('finished');
-    const k = this.ctx.keys;
     return this.#withCacheLock(async () => {
       const view = this.#cache.view(fields);
+      // One snapshot of every collection's keys: a task is in exactly one of them, and keeps
+      // the state it had there even if it moves before its hash is read.
       const multi = this.ctx.client().multi();
-      for (const state of others) {
-        queueScript(
-          multi,
-          calls.readCollection(k, {
-            collection: k.ofState(state),
-            kind: state === 'queued' ? 'list' : 'set',
-            from: 0,
-            to: -1,
-            fieldKinds: fieldKinds(fields),
-            fields,
-          }),
-        );
-      }
+      for (const state of others) this.#queueKeys(multi, state);
       if (withFinished) this.#reader.queueFirstRead(multi, view);
       const replies = unwrap(await multi.exec());
       const rows: Row[] = [];
+      const read = await this.#readTasks(replies.slice(0, others.length) as string[][], fields);
       others.forEach((state, i) => {
-        for (const row of this.#rows(decodeReply(replies[i] as Buffer), fields)) {
+        for (const row of read[i]!) {
           row.state = state;
           rows.push(row);
         }
@@ -252,12 +253,8 @@ export class TaskReader {
   /** Keys by state, for the given states, in one consistent read. */
   async keysByState(states: unknown): Promise<Partial<Record<TaskState, string[]>>> {
     const checked = checkStates('states', states);
-    const k = this.ctx.keys;
     const multi = this.ctx.client().multi();
-    for (const state of checked) {
-      if (state === 'queued' || state === 'finished') multi.lrange(k.ofState(state), 0, -1);
-      else multi.smembers(k.ofState(state));
-    }
+    for (const state of checked) this.#queueKeys(multi, state);
     const replies = unwrap(await multi.exec()) as string[][];
     const out: Partial<Record<TaskState, string[]>> = {};
     checked.forEach((state, i) => {
@@ -266,11 +263,46 @@ export class TaskReader {
     return out;
   }
 
-  /** Rows of a read_collection reply; tasks without data are dropped with a warning. */
-  #rows(reply: unknown[], fields: readonly string[]): Row[] {
+  /** Queues the read of a collection's keys (plain commands: no per-task work in a script). */
+  #queueKeys(pipeline: ChainableCommander, state: TaskState): void {
+    const key = this.ctx.keys.ofState(state);
+    if (state === 'queued' || state === 'finished') pipeline.lrange(key, 0, -1);
+    else pipeline.smembers(key);
+  }
+
+  /**
+   * Rows of the tasks of each key list, in its order: their hashes are read at most
+   * `READ_CHUNK` per call, every call in one pipeline. Tasks whose hash vanished since the
+   * keys were read are dropped with one warning.
+   */
+  async #readTasks(collections: readonly string[][], fields: readonly string[]): Promise<Row[][]> {
+    const pipeline = this.ctx.client().pipeline();
+    const kinds = fieldKinds(fields);
+    const chunks = collections.map((keys) => chunked(keys, READ_CHUNK));
+    for (const chunk of chunks.flat()) {
+      queueScript(
+        pipeline,
+        calls.readCollection(this.ctx.keys, {
+          kind: 'keys',
+          keys: chunk,
+          fieldKinds: kinds,
+          fields,
+        }),
+      );
+    }
+    const replies = chunks.some((c) => c.length > 0) ? unwrap(await pipeline.exec()) : [];
     const missing: string[] = [];
-    const tasks = decodeTasks(reply, 1, fields, (key) => missing.push(key));
+    let at = 0;
+    const rows = chunks.map((list) =>
+      list.flatMap(() => this.#rows(decodeReply(replies[at++] as Buffer), fields, missing)),
+    );
     this.ctx.warnMissing(missing);
+    return rows;
+  }
+
+  /** Rows of a read_collection reply; tasks without data go to `missing` (to warn about). */
+  #rows(reply: unknown[], fields: readonly string[], missing: string[]): Row[] {
+    const tasks = decodeTasks(reply, 1, fields, (key) => missing.push(key));
     return tasks.map((t) => buildRow<object, object>(t, fields));
   }
 

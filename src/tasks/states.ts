@@ -57,6 +57,12 @@ export const TRANSITIONS: readonly Transition[] = [
     script: 'lose_workers',
   },
   {
+    step: 'the same, when many tasks run: a sweep of the running set, a chunk per call',
+    from: ['running'],
+    to: 'failed',
+    script: 'sweep_lost_tasks',
+  },
+  {
     step: "detectLostWorkers (a dead manager's pending pop)",
     from: ['pending'],
     to: 'queued',

@@ -1,8 +1,9 @@
 /**
  * Stopping workers and finding lost ones. A kill reaches a worker through its launcher, else
  * through its heartbeat (a flag its sentinel thread obeys); then one script moves the workers
- * to terminated and fails their running and pending tasks. rushnet never signals a pid read
- * from Redis.
+ * to terminated and fails their pending tasks, and their running tasks either in the same
+ * script (few running tasks) or in a sweep of the running set a chunk per call (many). rushnet
+ * never signals a pid read from Redis.
  */
 import { describeValue, RushInputError } from '../errors.js';
 import * as calls from '../redis/scripts/calls.js';
@@ -12,6 +13,7 @@ import { runWrite } from '../rush/durability.js';
 import { encodeValue } from '../tasks/codec.js';
 import { checkKeys, checkOptions } from '../validate.js';
 import { waitForKills } from './kill-ack.js';
+import { SWEEP_CHUNK, sweepLostTasks } from './lost-sweep.js';
 import type { StopWorkersOptions } from './settings.js';
 import type { WorkerContext, WorkerProcesses } from './worker-context.js';
 
@@ -105,9 +107,13 @@ export async function detectLostWorkers(
   for (const [id, launcher] of started.launchers) {
     if ((await launcher.isAlive(id)) === false) exited.push(id);
   }
-  const lost = await loseWorkers(ctx, exited, LOST, { expiredHeartbeats: true });
-  // A manager's blocking pop that died between taking and claiming leaves its task pending.
-  await runWrite(ctx, calls.recoverPending(ctx.keys, { managerPrefix: MANAGER_ID_PREFIX }));
+  const lost = await markLost(ctx, exited, LOST, { expiredHeartbeats: true });
+  await Promise.all([
+    // A manager's blocking pop that died between taking and claiming leaves its task pending.
+    runWrite(ctx, calls.recoverPending(ctx.keys, { managerPrefix: MANAGER_ID_PREFIX })),
+    // Also finishes a sweep that an earlier call (here or in another manager) left undone.
+    sweepLostTasks(ctx),
+  ]);
   started.accountFor(exited);
   if (lost.length > 0) {
     ctx.logger.warn(
@@ -118,8 +124,23 @@ export async function detectLostWorkers(
   return lost;
 }
 
-/** Moves workers to terminated and fails their running and pending tasks (one script). */
-export function loseWorkers(
+/** Moves workers to terminated and fails their running and pending tasks. */
+export async function loseWorkers(
+  ctx: WorkerContext,
+  workerIds: string[],
+  condition: { message: string },
+  options: { expiredHeartbeats: boolean },
+): Promise<string[]> {
+  const lost = await markLost(ctx, workerIds, condition, options);
+  await sweepLostTasks(ctx);
+  return lost;
+}
+
+/**
+ * Moves workers to terminated and fails their pending tasks, and their running tasks when few
+ * tasks run; with many, notes them for {@link sweepLostTasks} in the same step (one script).
+ */
+function markLost(
   ctx: WorkerContext,
   workerIds: string[],
   condition: { message: string },
@@ -131,6 +152,7 @@ export function loseWorkers(
       workerIds,
       condition: encodeValue(condition, 'condition'),
       expiredHeartbeats,
+      sweepLimit: SWEEP_CHUNK,
     }),
   );
 }

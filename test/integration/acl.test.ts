@@ -1,8 +1,8 @@
 /**
  * A least-privilege Redis user per network (SECURITY.md): with exactly the rules of
- * `networkAclRules`, a manager, its local workers and the CLI do their work; `status` without
- * `--network` lists only the networks the user may read; and a permission the user lacks is a
- * RushConfigError that names it.
+ * `networkAclRules`, a manager, its local workers and the CLI do their work; `listNetworks()`,
+ * `status` without `--network` and the dashboard's overview list only the networks the user may
+ * read; and a permission the user lacks is a RushConfigError that names it, whatever the method.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { networkAclRules } from '../../src/acl.js';
-import { Rush, RushConfigError, type RushWorker } from '../../src/index.js';
+import { Overview, Registry } from '../../src/dashboard/overview.js';
+import { listNetworks, Rush, RushConfigError, type RushWorker } from '../../src/index.js';
 import { manager, newNetworkId } from '../helpers/network.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 
@@ -136,5 +137,91 @@ describe('a per-network ACL user', () => {
     // Clean up as a user with the full rules.
     const full = await manager(id, await user(`rush_full_${id}`, networkAclRules(id)));
     await full.reset();
+  });
+
+  it('listNetworks() and the dashboard overview show only the networks the user may read', async () => {
+    const adminUrl = `redis://127.0.0.1:${server.port}`;
+    const mine = await manager(newNetworkId(), adminUrl);
+    const other = await manager(newNetworkId(), adminUrl);
+    await mine.pushTasks([{ x: 1 }]);
+    await other.pushTasks([{ x: 2 }, { x: 3 }]);
+    const url = await user(`rush_list_${mine.networkId}`, networkAclRules(mine.networkId));
+    expect(await listNetworks({ config: url })).toEqual([mine.networkId]);
+    // SCAN itself sees the other network's key names: `readable: false` lists what it sees.
+    const seen = await listNetworks({ config: url, readable: false });
+    expect(seen).toEqual(expect.arrayContaining([mine.networkId, other.networkId]));
+    await expect(listNetworks({ config: url, readable: 'yes' as never })).rejects.toThrow(
+      /`options.readable` must be true or false/,
+    );
+    // The admin (default user) may read both.
+    const all = await listNetworks({ config: adminUrl });
+    expect(all).toEqual(expect.arrayContaining([mine.networkId, other.networkId]));
+
+    const registry = new Registry(url, 1000);
+    try {
+      const state = await new Overview(registry, 'test server').read();
+      expect(state.status.state).toBe('ok');
+      expect(state.networks).toEqual([
+        {
+          id: mine.networkId,
+          counts: {
+            runningWorkers: 0,
+            terminatedWorkers: 0,
+            queued: 1,
+            running: 0,
+            finished: 0,
+            failed: 0,
+          },
+        },
+      ]);
+      expect(state.more).toBe(0);
+    } finally {
+      await registry.close();
+    }
+  });
+
+  it('counts(), nTasks() and the other reads without permission are RushConfigErrors that name it', async () => {
+    const id = newNetworkId();
+    const owner = await manager(id, `redis://127.0.0.1:${server.port}`);
+    await owner.pushTasks([{ x: 1 }]);
+    const named = (what: string) =>
+      new RegExp(
+        `^the Redis user lacks a permission rushnet needs: ${what} \\(grant the network's ACL rules, see SECURITY.md\\)$`,
+      );
+    // A user of another network: every key of this one is out of reach.
+    const stranger = await new Rush({
+      networkId: id,
+      config: await user(`rush_stranger_${id}`, networkAclRules(newNetworkId())),
+    }).connect();
+    // A user of this network without LLEN.
+    const withoutLlen = await new Rush({
+      networkId: id,
+      config: await user(`rush_nollen_${id}`, [...networkAclRules(id), '-llen']),
+    }).connect();
+    try {
+      const key = named("access to a key \\(the rules' ~key pattern\\)");
+      for (const read of [
+        () => stranger.counts(), // a transaction Redis discards (EXECABORT)
+        () => stranger.nTasks(),
+        () => stranger.runningWorkerIds(),
+        () => stranger.format(),
+        () => stranger.fetchTasks(),
+      ]) {
+        const error = await read().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(RushConfigError);
+        expect((error as Error).message).toMatch(key);
+      }
+      for (const read of [() => withoutLlen.nTasks(), () => withoutLlen.counts()]) {
+        const error = await read().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(RushConfigError);
+        expect((error as Error).message).toMatch(named("the command 'llen'"));
+        expect((error as Error).message).not.toContain(PASSWORD);
+      }
+      // The permissions the users have still work.
+      expect(await withoutLlen.nRunningTasks()).toBe(0);
+    } finally {
+      await stranger.close();
+      await withoutLlen.close();
+    }
   });
 });

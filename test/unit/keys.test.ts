@@ -22,6 +22,7 @@ describe('RushKeys', () => {
       k.terminateAll,
       k.workerConfig,
       k.events,
+      k.lostSweep,
       k.task('t'),
       k.worker('w'),
       k.pending('w'),
@@ -34,7 +35,7 @@ describe('RushKeys', () => {
       ...k.perWorkerPrefixes,
     ];
     for (const key of keys) expect(key.startsWith('rush:{net-1}:')).toBe(true);
-    expect(new Set(keys.slice(0, 22)).size).toBe(22); // no two names collide
+    expect(new Set(keys.slice(0, 23)).size).toBe(23); // no two names collide
   });
 
   it('builds per-worker keys from their prefixes', () => {

@@ -142,22 +142,29 @@ export function emptyQueue(
   );
 }
 
-/** Reads fields of a collection's tasks as one MessagePack document (`read_collection.lua`). */
+/**
+ * Reads fields of tasks as one MessagePack document (`read_collection.lua`): a range of a list,
+ * or the given keys (a chunk of a snapshot taken with a plain LRANGE or SMEMBERS).
+ */
 export function readCollection(
   k: RushKeys,
-  a: {
-    collection: string;
-    kind: 'list' | 'set';
-    from: number;
-    to: number;
-    fieldKinds: string;
-    fields: readonly string[];
-  },
+  a: { fieldKinds: string; fields: readonly string[] } & (
+    | { kind: 'list'; collection: string; from: number; to: number }
+    | { kind: 'keys'; keys: readonly string[] }
+  ),
 ): ScriptCall<Buffer> {
+  if (a.kind === 'keys') {
+    return call(
+      'read_collection',
+      [k.tasks],
+      ['keys', k.taskPrefix, 0, -1, a.fieldKinds, ...a.fields, ...a.keys],
+      true,
+    );
+  }
   return call(
     'read_collection',
     [a.collection],
-    [a.kind, k.taskPrefix, a.from, a.to, a.fieldKinds, ...a.fields],
+    ['list', k.taskPrefix, a.from, a.to, a.fieldKinds, ...a.fields],
     true,
   );
 }
@@ -231,17 +238,24 @@ export function registerWorker(
 }
 
 /**
- * Moves workers to terminated and fails their running and pending tasks with `condition`
- * (`lose_workers.lua`); with `expiredHeartbeats`, also every running worker whose heartbeat
- * expired. Returns the ids that moved.
+ * Moves workers to terminated and fails their pending tasks with `condition`, and their running
+ * tasks when at most `sweepLimit` tasks are running (no limit when omitted: the whole running
+ * set in this one call); else it notes them in the lost-sweep hash for {@link sweepLostTasks}
+ * (`lose_workers.lua`). With `expiredHeartbeats`, also takes every running worker whose
+ * heartbeat expired. Returns the ids that moved.
  */
 export function loseWorkers(
   k: RushKeys,
-  a: { workerIds: readonly string[]; condition: Buffer; expiredHeartbeats: boolean },
+  a: {
+    workerIds: readonly string[];
+    condition: Buffer;
+    expiredHeartbeats: boolean;
+    sweepLimit?: number;
+  },
 ): ScriptCall<string[]> {
   return call(
     'lose_workers',
-    [k.runningWorkers, k.terminatedWorkers, k.running, k.failed],
+    [k.runningWorkers, k.terminatedWorkers, k.running, k.failed, k.lostSweep],
     [
       k.taskPrefix,
       k.workerPrefix,
@@ -250,8 +264,21 @@ export function loseWorkers(
       k.events,
       a.condition,
       a.expiredHeartbeats ? '1' : '0',
+      a.sweepLimit ?? '',
       ...a.workerIds,
     ],
+  );
+}
+
+/**
+ * Fails those of `keys` (a chunk of the running set) whose owner is in the lost-sweep hash
+ * (`sweep_lost_tasks.lua`). Returns how many it failed.
+ */
+export function sweepLostTasks(k: RushKeys, keys: readonly string[]): ScriptCall<number> {
+  return call(
+    'sweep_lost_tasks',
+    [k.running, k.failed, k.lostSweep, k.runningWorkers],
+    [k.taskPrefix, k.events, ...keys],
   );
 }
 
@@ -293,7 +320,7 @@ export function recoverPending(k: RushKeys, a: { managerPrefix: string }): Scrip
  * number of trash entries left.
  */
 export function reset(k: RushKeys, a: { workers: boolean; trashId: string }): ScriptCall<number> {
-  const taskKeys = [k.queued, k.running, k.finished, k.failed, k.finishedRecords];
+  const taskKeys = [k.queued, k.running, k.finished, k.failed, k.finishedRecords, k.lostSweep];
   return call(
     'reset',
     [

@@ -1,25 +1,31 @@
 --[[
-  Moves workers from running to terminated and fails their running and pending tasks: for
-  workers that were killed, crashed, or whose heartbeat expired. Each worker and each task is
-  moved once, however many managers call this at the same time. (Includes _fail_task.lua.)
+  Moves workers from running to terminated and fails their pending tasks and, when the running
+  set is small, their running tasks: for workers that were killed, crashed, or whose heartbeat
+  expired. Finding the running tasks of a worker means looking at every running task, which in
+  a large set would hold the server for long: then the workers are noted in the lost-sweep hash
+  instead, in this same step, and sweep_lost_tasks.lua fails their running tasks a chunk per
+  call (any later detectLostWorkers finishes a sweep that a crash interrupted). Each worker and
+  each task is moved once, however many managers call this at the same time.
+  (Includes _fail_task.lua and _fail_owned.lua.)
   Input:  KEYS[1] running workers (set)  KEYS[2] terminated workers (set)
-          KEYS[3] running tasks (set)  KEYS[4] failed tasks (set)
+          KEYS[3] running tasks (set)  KEYS[4] failed tasks (set)  KEYS[5] lost sweep (hash)
           ARGV[1] task hash prefix  ARGV[2] worker info prefix  ARGV[3] heartbeat prefix
           ARGV[4] pending list prefix  ARGV[5] events channel
           ARGV[6] encoded condition for their tasks
           ARGV[7] '1' to also take every running worker whose heartbeat key expired
-          ARGV[8 ..] ids of workers to take
+          ARGV[8] the most running tasks this call looks at itself ('' for no limit)
+          ARGV[9 ..] ids of workers to take
   Output: the ids of the workers that moved.
 ]]
 local task_prefix, condition = ARGV[1], ARGV[6]
-local lost, is_lost = {}, {}
+local lost, conditions = {}, {}
 local function take(id)
-  if not is_lost[id] and redis.call('SMOVE', KEYS[1], KEYS[2], id) == 1 then
+  if not conditions[id] and redis.call('SMOVE', KEYS[1], KEYS[2], id) == 1 then
     lost[#lost + 1] = id
-    is_lost[id] = true
+    conditions[id] = condition
   end
 end
-for i = 8, #ARGV do
+for i = 9, #ARGV do
   take(ARGV[i])
 end
 if ARGV[7] == '1' then
@@ -33,11 +39,14 @@ end
 if #lost == 0 then
   return lost
 end
-for _, key in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-  local owner = redis.call('HGET', task_prefix .. key, 'worker_id')
-  if owner and is_lost[owner] then
-    redis.call('SREM', KEYS[3], key)
-    fail_task(task_prefix, KEYS[4], key, condition)
+local limit = tonumber(ARGV[8])
+if not limit or redis.call('SCARD', KEYS[3]) <= limit then
+  for _, key in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+    fail_owned(task_prefix, KEYS[3], KEYS[4], key, conditions)
+  end
+else
+  for _, id in ipairs(lost) do
+    redis.call('HSET', KEYS[5], id, condition)
   end
 end
 for _, id in ipairs(lost) do

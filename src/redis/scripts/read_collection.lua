@@ -1,17 +1,21 @@
 --[[
-  Reads fields of the tasks in one collection, in one consistent step, and returns them as ONE
-  MessagePack document, so the client decodes a whole chunk in one pass instead of handling a
-  bulk string per field. (Uses the helpers of _msgpack.lua.)
-  Input:  KEYS[1] the collection (list or set)
-          ARGV[1] 'list' or 'set'  ARGV[2] task hash prefix
-          ARGV[3] first index  ARGV[4] last index (lists only; -1 for the end)
+  Reads fields of tasks in one consistent step: a range of a list, or the keys given (a
+  snapshot the client took with a plain LRANGE or SMEMBERS, read a chunk per call so no call
+  holds the server for long). Returns them as ONE MessagePack document, so the client decodes
+  a whole chunk in one pass instead of handling a bulk string per field. (Uses the helpers of
+  _msgpack.lua.)
+  Input:  KEYS[1] 'list': the list; 'keys': the network's task list, not read: it routes the
+          call to the network's hash slot, which every task hash shares
+          ARGV[1] 'list' or 'keys'  ARGV[2] task hash prefix
+          ARGV[3] first index  ARGV[4] last index ('list' only; -1 for the end)
           ARGV[5] one letter per field: 's' stored as a plain string, 'm' stored as MessagePack
-          ARGV[6 ..] fields to read
-  Output: MessagePack array: size of the collection, then per task: key, 1 if its hash exists
-          else 0, the value of each field (undefined when absent).
+          ARGV[6 .. 5+n] the n fields to read (n: the length of ARGV[5])
+          ARGV[6+n ..] ('keys' only) the task keys
+  Output: MessagePack array: size of the list (for 'keys': the number of keys), then per task:
+          key, 1 if its hash exists else 0, the value of each field (undefined when absent).
 ]]
 local prefix = ARGV[2]
-local n = #ARGV - 5
+local n = #ARGV[5]
 local fields, is_string = {}, {}
 for i = 1, n do
   fields[i] = ARGV[5 + i]
@@ -23,7 +27,8 @@ if ARGV[1] == 'list' then
   size = redis.call('LLEN', KEYS[1])
   keys = redis.call('LRANGE', KEYS[1], tonumber(ARGV[3]), tonumber(ARGV[4]))
 else
-  keys = redis.call('SMEMBERS', KEYS[1])
+  keys = {}
+  for i = 6 + n, #ARGV do keys[#keys + 1] = ARGV[i] end
   size = #keys
 end
 
