@@ -26,6 +26,11 @@ type View = FinishedView | FinishedColumnsView;
 const FIRST_CHUNK = 1000;
 /** Entries per command when reading a large backlog. */
 const BULK_CHUNK = 10000;
+/**
+ * Entries per call when a view reads the task hashes instead (the records log cannot serve it):
+ * the script costs a few µs per task, so a call stays a few milliseconds of the server.
+ */
+const HASH_CHUNK = 2000;
 
 /** A decoded record of the log: the task's row, or `[key, ...values]` (see _msgpack.lua). */
 type LogItem = TaskRecord | TaskRow<object, object>;
@@ -185,10 +190,11 @@ export class FinishedReader {
     const starts: number[] = [];
     const counts: number[] = [];
     const decoded: LogItem[][] = [];
-    for (let start = from; start < size; start += BULK_CHUNK) {
+    const chunk = view.fromRecords ? BULK_CHUNK : HASH_CHUNK;
+    for (let start = from; start < size; start += chunk) {
       const i = starts.length;
       starts.push(start);
-      const last = Math.min(start + BULK_CHUNK, size) - 1;
+      const last = Math.min(start + chunk, size) - 1;
       const keep = (records: LogItem[]) => {
         decoded[i] = records;
       };
@@ -199,7 +205,7 @@ export class FinishedReader {
     const replies = unwrap(await pipeline.exec());
     let at = 0;
     for (const [i, start] of starts.entries()) {
-      const expected = Math.min(BULK_CHUNK, size - start);
+      const expected = Math.min(chunk, size - start);
       if (
         !this.#absorb(
           view,
