@@ -246,6 +246,30 @@ describe('reading tasks', () => {
     warn.mockRestore();
   });
 
+  it('drops vanished tasks from a large read of the records log, keeping the rest in order', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const keys = await rush.pushFinishedTasks(
+      Array.from({ length: 23_000 }, (_, i) => ({ i })),
+      [{ y: 0 }],
+    );
+    breaksInvariants(id); // deletes keys behind rushnet's back
+    const gone = [5, 12_000, 22_999];
+    await rawClient().del(...gone.map((i) => `rush:{${id}}:task:${keys[i]}`));
+    const fresh = await manager(id);
+    const warn = vi.spyOn(fresh.logger, 'warn');
+    const rows = await fresh.fetchFinishedTasks();
+    expect(rows.map((r) => r.key)).toEqual(keys.filter((_, i) => !gone.includes(i)));
+    expect(rows.map((r) => r.i)).toEqual(
+      Array.from({ length: 23_000 }, (_, i) => i).filter((i) => !gone.includes(i)),
+    );
+    expect(warn).toHaveBeenCalledWith(
+      expect.objectContaining({ count: 3 }),
+      expect.stringMatching(/no data/),
+    );
+    warn.mockRestore();
+  });
+
   it('reads a large finished archive in chunks and then only what is new', async () => {
     const rush = await manager();
     const n = 25_000;
