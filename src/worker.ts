@@ -11,7 +11,7 @@ import { DEFAULT_MAX_LOG_ENTRIES, RedisLogSink, WorkerLoggers } from './logging/
 import { checkLogThresholds, type LogThresholds } from './plan.js';
 import { plainConfig } from './redis/config.js';
 import * as calls from './redis/scripts/calls.js';
-import { unwrap } from './redis/scripts/index.js';
+import { runScript, unwrap } from './redis/scripts/index.js';
 import { runWrite, type WriteTarget } from './rush/durability.js';
 import { Rush, type RushOptions } from './rush.js';
 import { encodeValue } from './tasks/codec.js';
@@ -65,6 +65,12 @@ const OPTION_NAMES = [
 ] as const;
 
 /** The condition of tasks a worker still held when it terminated. */
+/** A sentinel thread that starts late, for tests (RUSHNET_TEST_SENTINEL_DELAY_MS); else none. */
+function sentinelStartDelay(): number | undefined {
+  const ms = Number(process.env.RUSHNET_TEST_SENTINEL_DELAY_MS);
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+}
+
 const HELD_AT_TERMINATION: Condition = { message: 'Worker terminated before finishing the task' };
 
 export class RushWorker<
@@ -154,8 +160,14 @@ export class RushWorker<
               expire: this.heartbeatExpire!,
             },
             supervisorPid,
+            startDelayMs: sentinelStartDelay(),
           },
           (report) => this.#onSentinelReport(report),
+          () =>
+            runScript(
+              this.connector,
+              calls.heartbeat(k, { workerId: this.workerId, expire: this.heartbeatExpire! }),
+            ),
         )
       : new TimerSentinel(
           async () => {

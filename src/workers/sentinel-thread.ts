@@ -16,7 +16,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { LUA } from '../generated/lua.js';
 import { createClient } from '../redis/client-options.js';
 import { normalizeConfig } from '../redis/config-checks.js';
-import { isPermanentRedisError, type SentinelData, type SentinelReport } from './sentinel.js';
+import { isPermanentRedisError, type SentinelData, type ThreadMessage } from './sentinel.js';
 
 const data = workerData as SentinelData;
 const flags = new Int32Array(data.flags);
@@ -52,6 +52,7 @@ async function tick(): Promise<void> {
       data.workerId,
       data.heartbeat.expire,
     );
+    if (lastBeat === 0) report({ kind: 'beating' }); // the main thread stops refreshing
     lastBeat = now;
     if (refreshed === 0) raiseTerminate();
   }
@@ -78,11 +79,12 @@ function raiseTerminate(): void {
   Atomics.store(flags, TERMINATE, 1);
 }
 
-function report(message: SentinelReport): void {
+function report(message: ThreadMessage): void {
   parentPort?.postMessage(message);
 }
 
 async function loop(): Promise<void> {
+  if (data.startDelayMs) await new Promise((r) => setTimeout(r, data.startDelayMs));
   let failing = false;
   while (running && Atomics.load(flags, STOPPED) === 0) {
     try {

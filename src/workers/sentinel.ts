@@ -25,6 +25,8 @@ export interface SentinelData {
   heartbeat: { key: string; period: number; expire: number } | undefined;
   /** End the process when its parent is no longer this pid. */
   supervisorPid: number | undefined;
+  /** Milliseconds the thread waits before its first tick (tests: a thread that starts late). */
+  startDelayMs?: number;
 }
 
 const TERMINATE = 0;
@@ -35,6 +37,9 @@ export type SentinelReport =
   | { kind: 'error'; message: string }
   | { kind: 'recovered' }
   | { kind: 'fatal'; message: string };
+
+/** What the thread tells its ThreadSentinel: a report, or that it refreshed the heartbeat. */
+export type ThreadMessage = SentinelReport | { kind: 'beating' };
 
 /** Errors that no retry cures: a missing permission, a key of the wrong type, bad credentials. */
 export function isPermanentRedisError(message: string): boolean {
@@ -110,12 +115,29 @@ export class TimerSentinel implements WorkerSentinel {
 export class ThreadSentinel implements WorkerSentinel {
   readonly #flags = new Int32Array(new SharedArrayBuffer(8));
   readonly #thread: Worker;
+  #bridge: NodeJS.Timeout | undefined;
 
   /**
    * @param onReport told when the thread's Redis calls start failing, recover, or fail for
    * good, and when the thread itself fails (heartbeats and flags then stop)
+   * @param beat refreshes the heartbeat from the main thread, until the thread's first beat
    */
-  constructor(options: Omit<SentinelData, 'flags'>, onReport: (report: SentinelReport) => void) {
+  constructor(
+    options: Omit<SentinelData, 'flags'>,
+    onReport: (report: SentinelReport) => void,
+    beat?: () => Promise<unknown>,
+  ) {
+    if (beat && options.heartbeat) {
+      // The heartbeat key lives `expire` seconds from registration, and a thread can take
+      // longer than that to start on a loaded machine (each loads its own Redis client): until
+      // its first beat, the main thread keeps the key alive. A failed refresh is retried at the
+      // next period; the thread reports errors once it runs.
+      const { period, expire } = options.heartbeat;
+      this.#bridge = setInterval(
+        () => void beat().catch(() => undefined),
+        Math.min(period, expire / 2) * 1000,
+      ).unref();
+    }
     const workerData: SentinelData = { ...options, flags: this.#flags.buffer };
     // From the TypeScript sources (tests, tsx) the thread needs tsx to load its .ts file.
     this.#thread = FROM_SOURCES
@@ -125,7 +147,10 @@ export class ThreadSentinel implements WorkerSentinel {
         })
       : new Worker(new URL('./sentinel-thread.js', import.meta.url), { workerData });
     this.#thread.unref();
-    this.#thread.on('message', (report: SentinelReport) => onReport(report));
+    this.#thread.on('message', (message: ThreadMessage) => {
+      if (message.kind === 'beating') this.#endBridge();
+      else onReport(message);
+    });
     this.#thread.on('error', (error) =>
       onReport({ kind: 'fatal', message: `the sentinel thread failed: ${error.message}` }),
     );
@@ -136,7 +161,13 @@ export class ThreadSentinel implements WorkerSentinel {
     return Atomics.load(this.#flags, TERMINATE) === 1;
   }
 
+  #endBridge(): void {
+    clearInterval(this.#bridge);
+    this.#bridge = undefined;
+  }
+
   async stop(): Promise<void> {
+    this.#endBridge();
     Atomics.store(this.#flags, STOPPED, 1);
     this.#thread.postMessage('stop');
     await this.#thread.terminate();

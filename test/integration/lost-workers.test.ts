@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { RushWorker } from '../../src/index.js';
 import { manager, newNetworkId, rawClient, waitUntil, worker } from '../helpers/network.js';
 
@@ -78,6 +78,25 @@ describe('lost workers', () => {
     expect(checks).toBeGreaterThan(10);
     const [row] = await rush.fetchFinishedTasks();
     expect(row?.spins).toBeGreaterThan(0);
+  });
+
+  it('a heartbeat worker whose sentinel thread starts late is kept alive meanwhile, not lost', async () => {
+    // On a loaded machine a thread can take longer to start than the heartbeat's expiry.
+    vi.stubEnv('RUSHNET_TEST_SENTINEL_DELAY_MS', '6000');
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const w = await worker(id, { heartbeatPeriod: 1, heartbeatExpire: 3 });
+    vi.unstubAllEnvs();
+    const raw = rawClient();
+    const heartbeat = `rush:{${id}}:heartbeat:${w.workerId}`;
+    // Past the expiry of the key set at registration, while the thread still waits.
+    const until = Date.now() + 4500;
+    while (Date.now() < until) {
+      expect(await raw.exists(heartbeat)).toBe(1);
+      expect(await rush.detectLostWorkers()).toEqual([]);
+      await rush.fetchNewTasks({ timeout: 0.25 });
+    }
+    expect(await rush.runningWorkerIds()).toEqual([w.workerId]);
   });
 
   it('a frozen heartbeat worker is lost after its expiry; its pending task is failed and never marked running', async () => {

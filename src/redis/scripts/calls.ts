@@ -346,3 +346,14 @@ export function reset(k: RushKeys, a: { workers: boolean; trashId: string }): Sc
 export function purgeTrash(k: RushKeys, a: { budget: number }): ScriptCall<number> {
   return call('purge_trash', [k.trash], [k.taskPrefix, a.budget]);
 }
+
+/**
+ * Refreshes a worker's heartbeat key while the worker is registered as running
+ * (`heartbeat.lua`; the sentinel thread sends the same source with EVAL). 1 when refreshed.
+ */
+export function heartbeat(
+  k: RushKeys,
+  a: { workerId: string; expire: number },
+): ScriptCall<number> {
+  return call('heartbeat', [k.runningWorkers, k.heartbeat(a.workerId)], [a.workerId, a.expire]);
+}

@@ -30,6 +30,7 @@ const SCRIPTS = {
   register_worker: { keys: 6 },
   lose_workers: { keys: 5, includes: ['_fail_task', '_fail_owned'] },
   sweep_lost_tasks: { keys: 4, includes: ['_fail_task', '_fail_owned'] },
+  heartbeat: { keys: 2 },
   worker_info: { keys: 2 },
   recover_pending: { keys: 2 },
   reset: { keys: -1 },
