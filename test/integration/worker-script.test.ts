@@ -142,6 +142,46 @@ describe('workerScript', () => {
     }
   });
 
+  it('rushnet worker --count runs that many workers in one process, which all take tasks and stop', async () => {
+    const url = `redis://:${encodeURIComponent(PASSWORD)}@127.0.0.1:${server.port}`;
+    const rush = await manager(newNetworkId(), url);
+    const script = await rush.workerScript(
+      async (rush: RushWorker) => {
+        await rush.processTasks(
+          async (task) => {
+            // Long enough that one worker alone cannot take every task.
+            await new Promise((r) => setTimeout(r, 50));
+            return { y: task.xs.x, pid: process.pid };
+          },
+          { timeout: 0.2 },
+        );
+      },
+      { heartbeatPeriod: 1 },
+    );
+    const child = runScript(`${script} --count 3`);
+    await rush.waitForWorkers({ n: 3, timeout: 60 });
+    const workers = await rush.workerInfo();
+    expect(workers).toHaveLength(3);
+    expect(new Set(workers.map((w) => w.pid)).size).toBe(1); // one process
+    const keys = await rush.pushTasks(Array.from({ length: 30 }, (_, x) => ({ x })));
+    await rush.waitForTasks(keys, { timeout: 60 });
+    const rows = await rush.fetchFinishedTasks();
+    expect(rows.map((r) => r.y).sort((a, b) => Number(a) - Number(b))).toEqual(
+      Array.from({ length: 30 }, (_, x) => x),
+    );
+    expect(new Set(rows.map((r) => r.worker_id)).size).toBe(3);
+    expect(await rush.stopWorkers({ type: 'terminate' })).toHaveLength(3);
+    const code = await new Promise((resolve) => {
+      if (child.exitCode !== null) resolve(child.exitCode);
+      else child.on('exit', resolve);
+    });
+    expect(code).toBe(0);
+    await waitUntil(async () => (await rush.runningWorkerIds()).length === 0, {
+      timeoutMs: 10_000,
+      what: 'the workers to unregister',
+    });
+  });
+
   it('a worker for a network without configuration fails with a message naming the network', async () => {
     const network = newNetworkId();
     const child = spawn(
