@@ -93,7 +93,7 @@ async function loop(): Promise<void> {
       failing = false;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (isPermanentRedisError(message)) {
+      if (isPermanentRedisError(error)) {
         report({ kind: 'fatal', message });
         break;
       }

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { missingPermission } from '../errors.js';
 import { FROM_SOURCES } from '../module-paths.js';
 import type { ResolvedRedisConfig } from '../redis/config.js';
 
@@ -41,8 +42,13 @@ export type SentinelReport =
 /** What the thread tells its ThreadSentinel: a report, or that it refreshed the heartbeat. */
 export type ThreadMessage = SentinelReport | { kind: 'beating' };
 
-/** Errors that no retry cures: a missing permission, a key of the wrong type, bad credentials. */
-export function isPermanentRedisError(message: string): boolean {
+/**
+ * Errors that no retry cures: a missing permission (as Redis sent it, or as the RushConfigError
+ * every rushnet client makes of it), a key of the wrong type, bad credentials.
+ */
+export function isPermanentRedisError(error: unknown): boolean {
+  if (missingPermission(error) !== undefined) return true;
+  const message = error instanceof Error ? error.message : String(error);
   return /^(NOPERM|WRONGTYPE|WRONGPASS|NOAUTH|ERR unknown command)/.test(message);
 }
 
@@ -89,7 +95,7 @@ export class TimerSentinel implements WorkerSentinel {
       } catch (error) {
         // Redis unreachable for now: report the first failure, look again at the next tick.
         const message = error instanceof Error ? error.message : String(error);
-        if (isPermanentRedisError(message)) {
+        if (isPermanentRedisError(error)) {
           onReport({ kind: 'fatal', message });
           return;
         }

@@ -12,8 +12,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { networkAclRules } from '../../src/acl.js';
 import { Overview, Registry } from '../../src/dashboard/overview.js';
-import { listNetworks, Rush, RushConfigError, type RushWorker } from '../../src/index.js';
-import { manager, newNetworkId } from '../helpers/network.js';
+import { listNetworks, Rush, RushConfigError, RushWorker } from '../../src/index.js';
+import { manager, newNetworkId, waitUntil } from '../helpers/network.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -177,6 +177,24 @@ describe('a per-network ACL user', () => {
       expect(state.more).toBe(0);
     } finally {
       await registry.close();
+    }
+  });
+
+  it('a heartbeat worker whose permission is taken away fails clearly, not silently', async () => {
+    const id = newNetworkId();
+    const name = `rush_revoked_${id}`;
+    const url = await user(name, networkAclRules(id));
+    const w = await RushWorker.create({ networkId: id, config: url, heartbeatPeriod: 1 });
+    try {
+      // Every flag check of the sentinel thread is now denied, for good.
+      await admin.call('ACL', 'SETUSER', name, '-mget');
+      await waitUntil(() => w.sentinelFailure, { what: 'the sentinel to give up' });
+      expect(w.sentinelFailure).toMatch(/lacks a permission rushnet needs: the command 'mget'/);
+      expect(w.terminated).toBe(true);
+    } finally {
+      await admin.call('ACL', 'SETUSER', name, '+mget');
+      await w.close();
+      await (await manager(id, `redis://127.0.0.1:${server.port}`)).reset({ workers: true });
     }
   });
 
