@@ -206,7 +206,8 @@ export class TaskReader {
     if (checkedKeys.length === 0 || checkedFields.length === 0) return [];
     const client = this.ctx.client();
     const pipeline = client.pipeline();
-    const chunks = chunked(checkedKeys, KEY_CHUNK);
+    // Hashes, like tasks, are read READ_CHUNK per script call: each call stays short.
+    const chunks = chunked(checkedKeys, READ_CHUNK);
     for (const chunk of chunks) {
       queueScript(
         pipeline,
