@@ -11,11 +11,13 @@ export const ABSENT = Symbol('absent');
 /** What {@link readValue} returns for a value it does not read: decode the whole record. */
 export const NOT_PLAIN = Symbol('not plain');
 
+/** Whether `b` holds `bytes` at `at`. */
 export function startsWith(b: Uint8Array, at: number, bytes: readonly number[]): boolean {
   for (let i = 0; i < bytes.length; i++) if (b[at + i] !== bytes[i]) return false;
   return true;
 }
 
+/** Whether `record[from..end)` holds exactly `bytes`. */
 export function sameBytes(
   bytes: Uint8Array,
   record: Uint8Array,
