@@ -10,7 +10,7 @@ import { type NetworkCounts, type RedisConfig, Rush, type TaskRow } from '../ind
 import { FailedList } from './failed-list.js';
 import { LogTail } from './log-tail.js';
 import { nextVersion, ResultSeries, Timeline } from './series.js';
-import { describeError, Spacing } from './spacing.js';
+import { describeError, Pause, Spacing } from './spacing.js';
 
 export type StatusState = 'connecting' | 'ok' | 'empty' | 'unreachable' | 'error';
 export interface Status {
@@ -107,7 +107,7 @@ export class NetworkMonitor {
   #listeners = new Set<() => void>();
   #running = false;
   #closed = false;
-  #wake: (() => void) | undefined;
+  readonly #pause = new Pause();
 
   constructor(options: MonitorOptions) {
     // The constructor checks the id (RushInputError for a malformed one).
@@ -156,7 +156,7 @@ export class NetworkMonitor {
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#wake?.();
+    this.#pause.wake();
     await Promise.all([this.#rush.close(), this.#prober?.close()]);
   }
 
@@ -188,13 +188,7 @@ export class NetworkMonitor {
         clearTimeout(stalled);
       }
       this.#notify();
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.intervalMs);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await this.#pause.for(this.intervalMs);
     }
     this.#running = false;
   }

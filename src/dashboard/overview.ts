@@ -6,6 +6,7 @@
 import type { NetworkCounts, RedisConfig } from '../index.js';
 import { readNetworks } from '../networks.js';
 import { NetworkMonitor } from './monitor.js';
+import { describeError, Pause } from './spacing.js';
 
 /** A monitor nobody watched for this long is closed (its connection and rows freed). */
 const IDLE_MS = 5 * 60_000;
@@ -72,7 +73,7 @@ export class Overview {
   readonly #listeners = new Set<() => void>();
   #running = false;
   #closed = false;
-  #wake: (() => void) | undefined;
+  readonly #pause = new Pause();
 
   constructor(
     private readonly registry: Registry,
@@ -98,7 +99,7 @@ export class Overview {
 
   close(): void {
     this.#closed = true;
-    this.#wake?.();
+    this.#pause.wake();
   }
 
   /** One poll: the networks this user may read, with their counts (one connection). */
@@ -117,23 +118,16 @@ export class Overview {
       try {
         this.state = await this.read();
       } catch (error) {
-        const text = error instanceof Error ? error.message : String(error);
         this.state = {
           ...this.state,
           status: {
             state: 'unreachable',
-            message: `Cannot list the networks on ${this.where}: ${text.split('\n')[0]} (retrying)`,
+            message: `Cannot list the networks on ${this.where}: ${describeError(error)} (retrying)`,
           },
         };
       }
       for (const listener of this.#listeners) listener();
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.intervalMs);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await this.#pause.for(this.intervalMs);
     }
     this.#running = false;
   }

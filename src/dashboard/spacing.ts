@@ -1,5 +1,6 @@
 /**
- * Small helpers of the monitor: spacing out costly reads, and error text fit for a page.
+ * Small helpers of the monitor and the overview: spacing out costly reads, a pause between
+ * polls that closing cuts short, and error text fit for a page.
  */
 
 /** Spaces out a costly read: next one after `factor` times its own duration, within bounds. */
@@ -15,6 +16,23 @@ export class Spacing {
   }
   took(start: number, now: number): void {
     this.#next = now + Math.min(this.maxMs, Math.max(this.minMs, (now - start) * this.factor));
+  }
+}
+
+/** The pause between two polls; `wake()` ends it early (a close, a new listener). */
+export class Pause {
+  #wake: (() => void) | undefined;
+  for(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+  wake(): void {
+    this.#wake?.();
   }
 }
 

@@ -82,11 +82,12 @@ describe('lost workers', () => {
 
   it('a heartbeat worker whose sentinel thread starts late is kept alive meanwhile, not lost', async () => {
     // On a loaded machine a thread can take longer to start than the heartbeat's expiry.
-    vi.stubEnv('RUSHNET_TEST_SENTINEL_DELAY_MS', '6000');
     const id = newNetworkId();
     const rush = await manager(id);
-    const w = await worker(id, { heartbeatPeriod: 1, heartbeatExpire: 3 });
-    vi.unstubAllEnvs();
+    vi.stubEnv('RUSHNET_TEST_SENTINEL_DELAY_MS', '6000');
+    const w = await worker(id, { heartbeatPeriod: 1, heartbeatExpire: 3 }).finally(() =>
+      vi.unstubAllEnvs(),
+    );
     const raw = rawClient();
     const heartbeat = `rush:{${id}}:heartbeat:${w.workerId}`;
     // Past the expiry of the key set at registration, while the thread still waits.
