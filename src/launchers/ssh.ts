@@ -13,6 +13,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { describeValue, RushConfigError, RushError, RushInputError } from '../errors.js';
+import { logger } from '../logging/logger.js';
 import { checkOptions } from '../validate.js';
 import {
   Batcher,
@@ -94,6 +95,8 @@ export class SshLauncher implements WorkerLauncher {
   readonly #env: Record<string, string>;
   readonly #remotes = new Map<string, Remote>();
   readonly #probes = new Map<string, Probe>();
+  /** Hosts whose last probe failed (their cause was told once). */
+  readonly #unreachable = new Set<string>();
   readonly #kills = new Batcher<Set<string> | undefined>((key, ids) => this.#killOn(key, ids));
   #next = 0;
 
@@ -173,8 +176,20 @@ export class SshLauncher implements WorkerLauncher {
       pending: true,
       at: 0,
       answer: this.#probe(t)
-        .catch(() => undefined)
+        .catch((error: unknown) => {
+          // Unknown, not dead: the worker's heartbeat (if any) decides. The cause is told once
+          // per outage, so a user can act on an unreachable host or a broken ssh setup.
+          if (!this.#unreachable.has(t.key)) {
+            this.#unreachable.add(t.key);
+            logger.warn(
+              { host: t.label },
+              `sshLauncher: cannot ask host '${t.label}' whether its workers are alive: ${causeOf(error)}`,
+            );
+          }
+          return undefined;
+        })
         .then((answer) => {
+          if (answer !== undefined) this.#unreachable.delete(t.key);
           probe.pending = false;
           probe.at = Date.now();
           return answer;
@@ -316,7 +331,11 @@ export class SshLauncher implements WorkerLauncher {
       const survived = out.find((l) => l.startsWith('survived'))?.split(' ') ?? [];
       if (!out.includes('killed') && survived.length === 0) return undefined;
       return new Set(ids.filter((id) => !survived.includes(id)));
-    } catch {
+    } catch (error) {
+      logger.warn(
+        { host: t.label, workerIds: ids },
+        `sshLauncher: cannot kill workers on host '${t.label}': ${causeOf(error)}`,
+      );
       return undefined;
     }
   }
@@ -357,4 +376,9 @@ function onLines(child: ChildProcess, onLine: (line: string) => void): void {
       i = buffer.indexOf('\n');
     }
   });
+}
+
+/** The message of a failure, for a warning (errors of #run name the host and ssh's stderr). */
+function causeOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -12,7 +12,7 @@ import type {
   ResolvedClusterConfig,
   ResolvedRedisConfig,
   ResolvedTls,
-} from './config.js';
+} from './config-types.js';
 
 /** How long one connection attempt may take. */
 const CONNECT_TIMEOUT_MS = 5000;

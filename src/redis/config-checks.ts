@@ -20,7 +20,7 @@ import type {
   ResolvedSentinelConfig,
   ResolvedStandaloneConfig,
   ResolvedTls,
-} from './config.js';
+} from './config-types.js';
 
 const STANDALONE_KEYS = ['kind', 'host', 'port', 'username', 'password', 'db', 'tls'] as const;
 const CLUSTER_KEYS = ['kind', 'cluster', 'username', 'password', 'tls'] as const;

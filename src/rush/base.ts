@@ -32,7 +32,7 @@ import { checkNetworkId, checkOptions } from '../validate.js';
 import { resolveSecret } from '../workers/signing.js';
 import type { WorkerContext } from '../workers/worker-context.js';
 import { MANAGER_ID_PREFIX, type Participant } from './context.js';
-import { NetworkCounts } from './counts.js';
+import { CountQueries } from './counts.js';
 import { type CheckedDurability, checkDurability, type Durability } from './durability.js';
 import { TaskEvents } from './events.js';
 
@@ -58,7 +58,7 @@ export interface RushOptions {
 /** Bytes of values per command when writing many tasks: keeps every call short. */
 const MAX_CHUNK_BYTES = 16 * 1024 * 1024;
 
-export abstract class RushBase extends NetworkCounts {
+export abstract class RushBase extends CountQueries {
   /** The Redis settings in use (the password is not enumerable, so it does not print). */
   readonly config: Readonly<ResolvedRedisConfig>;
   /** Replicas each state change waits for, or `undefined` (see `RushOptions.durability`). */

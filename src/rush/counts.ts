@@ -1,6 +1,7 @@
 /**
  * The counts and ids of a network's workers and tasks, the worker registry, and the summary
- * printed for a network: the read-only questions every participant can ask. Each method is one
+ * printed for a network: the read-only questions every participant can ask (`CountQueries`;
+ * the `NetworkCounts` type is the answer of `counts()`). Each method is one
  * consistent read (one round trip). `Rush` extends this with the task and worker API. A reply
  * that says the Redis user lacks a permission is the RushConfigError that names it (every
  * rushnet connection explains those, see createClient).
@@ -11,7 +12,7 @@ import * as calls from '../redis/scripts/calls.js';
 import { runScript, unwrap } from '../redis/scripts/index.js';
 import type * as T from '../types.js';
 
-export abstract class NetworkCounts {
+export abstract class CountQueries {
   protected abstract readonly keys: RushKeys;
   /** The network's id. */
   abstract get networkId(): string;

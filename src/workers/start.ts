@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { explained, RushError, RushInputError, RushTimeoutError } from '../errors.js';
+import { shellQuote } from '../launchers/commands.js';
 import type { WorkerSpec } from '../launchers/launcher.js';
 import { MAX_WORKERS } from '../plan.js';
 import { ProgressLine } from '../progress.js';
@@ -293,9 +294,4 @@ async function failIfAllExited(started: WorkerProcesses, want: string): Promise<
     `waitForWorkers: ${want} registered, and every worker started by this manager has exited; ` +
       'start them with `messageLog` to see why',
   );
-}
-
-/** Quotes a value for POSIX shells: single quotes, with embedded ones closed and escaped. */
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
