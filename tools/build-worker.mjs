@@ -6,12 +6,26 @@
 // - dist/sentinel-thread.js: the heartbeat thread (src/workers/sentinel-thread.ts). The bundled
 //   sentinel.ts starts `./sentinel-thread.js` next to its own module, which is the bundle.
 // msgpackr-extract (msgpackr's optional native decoder) stays outside: it finds its binary
-// next to its own files. The Lua scripts are inside (src/generated/lua.ts).
+// next to its own files. The Lua scripts are inside: src/redis/scripts/sources.ts is replaced by
+// the generated dist/redis/scripts/sources.js (tools/gen-lua.mjs runs first).
 // `--metafile <file>` writes esbuild's metafile (what each input adds to each output).
 import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const metafile = process.argv.indexOf('--metafile');
+const builtSources = fileURLToPath(new URL('../dist/redis/scripts/sources.js', import.meta.url));
+/** Points the Lua sources module at its built form, which holds every script as a string. */
+const luaSources = {
+  name: 'lua-sources',
+  setup(build) {
+    build.onResolve({ filter: /\/sources\.js$/ }, (args) =>
+      args.importer.includes('/src/redis/scripts/') || args.path.includes('redis/scripts/')
+        ? { path: builtSources }
+        : undefined,
+    );
+  },
+};
 const result = await build({
   entryPoints: {
     'worker-entry': 'src/cli/worker-main.ts',
@@ -34,5 +48,6 @@ const result = await build({
   legalComments: 'eof',
   logLevel: 'warning',
   metafile: metafile > 0,
+  plugins: [luaSources],
 });
 if (metafile > 0) writeFileSync(process.argv[metafile + 1], JSON.stringify(result.metafile));

@@ -13,9 +13,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 // Only what building a client needs: the thread starts before the first heartbeat expires.
-import { LUA } from '../generated/lua.js';
 import { createClient } from '../redis/client-options.js';
 import { normalizeConfig } from '../redis/config-checks.js';
+import { luaSource } from '../redis/scripts/sources.js';
 import { isPermanentRedisError, type SentinelData, type ThreadMessage } from './sentinel.js';
 
 const data = workerData as SentinelData;
@@ -23,6 +23,7 @@ const flags = new Int32Array(data.flags);
 const TERMINATE = 0;
 const STOPPED = 1;
 const CHECK_MS = 200;
+const HEARTBEAT_LUA = luaSource('heartbeat');
 
 // Its own client of the same kind as the worker's (standalone, Cluster or Sentinel); it waits
 // through reconnects and failovers like every rushnet client.
@@ -45,7 +46,7 @@ async function tick(): Promise<void> {
   if (data.heartbeat && now - lastBeat >= data.heartbeat.period * 1000) {
     // Only while the worker is registered as running (see heartbeat.lua).
     const refreshed = await client.eval(
-      LUA.heartbeat!,
+      HEARTBEAT_LUA,
       2,
       data.runningWorkersKey,
       data.heartbeat.key,

@@ -1,3 +1,5 @@
+--- @keys running finished finishedRecords failed pending queued lastPop runningWorkers
+--- @include _msgpack _finish_task _fail_task _pop
 --[[
   The queue's steady step (processTasks): settles the tasks a worker has completed, each
   finished with its result or failed with its condition (first writer wins), and takes the

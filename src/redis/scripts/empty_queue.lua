@@ -1,3 +1,5 @@
+--- @keys queued failed
+--- @include _fail_task
 --[[
   Moves queued tasks to failed: the whole queue, or the given tasks that are still queued.
   (Includes _fail_task.lua.)

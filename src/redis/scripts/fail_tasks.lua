@@ -1,3 +1,5 @@
+--- @keys running queued failed
+--- @include _fail_task
 --[[
   Moves running or queued tasks to failed and stores their conditions. First writer wins:
   a task that is neither running nor queued is left as it is. (Includes _fail_task.lua.)

@@ -1,3 +1,5 @@
+--- @keys running finished finishedRecords
+--- @include _msgpack _finish_task
 --[[
   Moves running tasks to finished, stores their results, and appends each one's record to the
   finished-records log. First writer wins: a task that is no longer running is left as it is.

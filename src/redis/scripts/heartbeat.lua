@@ -1,3 +1,4 @@
+--- @keys runningWorkers heartbeat
 --[[
   Refreshes a worker's heartbeat, only while the worker is registered as running: a worker
   that was declared lost, killed or reset away does not bring its heartbeat key back (it sees

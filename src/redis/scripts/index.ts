@@ -1,43 +1,40 @@
 /**
- * The Lua scripts of rushnet: one file per atomic step, each opening with its contract (keys,
- * arguments, output), registered on each connection with ioredis `defineCommand` (which sends
- * EVALSHA and falls back to EVAL on NOSCRIPT). Shared pieces (`_*.lua`) are prepended to the
- * scripts that include them. Callers use the typed wrappers of `calls.ts`, not these names.
+ * The Lua scripts of rushnet: one file per atomic step, each opening with its contract (the
+ * `--- @keys` and `--- @include` lines that registration reads, see contract.ts, then a comment
+ * on its arguments and output), registered on each connection with ioredis `defineCommand`
+ * (which sends EVALSHA and falls back to EVAL on NOSCRIPT). Shared pieces (`_*.lua`) are
+ * prepended to the scripts that include them. Callers use the typed wrappers of `calls.ts`,
+ * not these names.
  */
-import { readFileSync } from 'node:fs';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { explainRedisError, RushError } from '../../errors.js';
-import { LUA } from '../../generated/lua.js';
-import { FROM_SOURCES } from '../../module-paths.js';
+import { parseContract, type ScriptContract } from './contract.js';
+import { luaSource } from './sources.js';
 
-/**
- * Script name → the number of KEYS it takes (-1: variable, passed first) and the shared pieces
- * it includes. Every script takes at least one key of its network, so a Redis Cluster client
- * routes it to the network's hash slot.
- */
-const SCRIPTS = {
-  push_tasks: { keys: 3, includes: ['_msgpack'] },
-  pop_task: { keys: 5, includes: ['_pop'] },
-  finish_tasks: { keys: 3, includes: ['_msgpack', '_finish_task'] },
-  complete_and_pop: { keys: 8, includes: ['_msgpack', '_finish_task', '_fail_task', '_pop'] },
-  fail_tasks: { keys: 3, includes: ['_fail_task'] },
-  empty_queue: { keys: 2, includes: ['_fail_task'] },
-  read_collection: { keys: 1, includes: ['_msgpack'] },
-  vanished_finished: { keys: 1 },
-  read_hashes: { keys: 1 },
-  write_hashes: { keys: 2, includes: ['_msgpack'] },
-  wait_status: { keys: 1 },
-  register_worker: { keys: 6 },
-  lose_workers: { keys: 5, includes: ['_fail_task', '_fail_owned'] },
-  sweep_lost_tasks: { keys: 4, includes: ['_fail_task', '_fail_owned'] },
-  heartbeat: { keys: 2 },
-  worker_info: { keys: 2 },
-  recover_pending: { keys: 2 },
-  reset: { keys: -1 },
-  purge_trash: { keys: 1 },
-} as const satisfies Record<string, { keys: number; includes?: readonly string[] }>;
+/** The scripts, by file name (a test keeps this list equal to the folder's scripts). */
+export const SCRIPT_NAMES = [
+  'push_tasks',
+  'pop_task',
+  'finish_tasks',
+  'complete_and_pop',
+  'fail_tasks',
+  'empty_queue',
+  'read_collection',
+  'vanished_finished',
+  'read_hashes',
+  'write_hashes',
+  'wait_status',
+  'register_worker',
+  'lose_workers',
+  'sweep_lost_tasks',
+  'heartbeat',
+  'worker_info',
+  'recover_pending',
+  'reset',
+  'purge_trash',
+] as const;
 
-export type ScriptName = keyof typeof SCRIPTS;
+export type ScriptName = (typeof SCRIPT_NAMES)[number];
 export type ScriptArg = string | Buffer | number;
 
 /** One call of a script: its keys and arguments, and how to read its reply. */
@@ -51,36 +48,41 @@ export interface ScriptCall<R> {
   readonly parse: (raw: unknown) => R;
 }
 
-/**
- * The source of one Lua file, by name without `.lua`. The built package (and the one-file
- * worker bundle) takes it from src/generated/lua.ts, generated at build time; from the
- * TypeScript sources (tests, tsx) it reads the file itself, so an edited script takes effect
- * without a build.
- */
-function read(name: string): string {
-  if (FROM_SOURCES) return readFileSync(new URL(`./${name}.lua`, import.meta.url), 'utf8');
-  const source = LUA[name];
-  if (source === undefined) throw new RushError(`no Lua source '${name}' in the build`);
-  return source;
+interface Script {
+  readonly contract: ScriptContract;
+  /** The full source: its includes, then its own file. */
+  readonly source: string;
+}
+
+const SCRIPTS: ReadonlyMap<ScriptName, Script> = new Map(
+  SCRIPT_NAMES.map((name) => {
+    const own = luaSource(name);
+    const contract = parseContract(name, own);
+    return [name, { contract, source: [...contract.includes.map(luaSource), own].join('\n') }];
+  }),
+);
+
+/** The contract each script declares. */
+export function scriptContract(name: ScriptName): ScriptContract {
+  return SCRIPTS.get(name)!.contract;
+}
+
+/** The number of KEYS a script takes (-1: variable, passed first). */
+export function scriptKeyCount(name: ScriptName): number {
+  const contract = scriptContract(name);
+  return contract.variableKeys ? -1 : contract.keys.length;
 }
 
 /** The full source of each script: its includes, then its own file. */
 export const SCRIPT_SOURCES: ReadonlyMap<ScriptName, string> = new Map(
-  (Object.entries(SCRIPTS) as [ScriptName, { includes?: readonly string[] }][]).map(
-    ([name, spec]) => [name, [...(spec.includes ?? []).map(read), read(name)].join('\n')],
-  ),
+  [...SCRIPTS].map(([name, script]) => [name, script.source]),
 );
-
-/** The number of KEYS a script takes (-1: variable). */
-export function scriptKeyCount(name: ScriptName): number {
-  return SCRIPTS[name].keys;
-}
 
 /** Registers every script on a connection; call once per connection. */
 export function defineScripts(client: Redis): void {
-  for (const [name, source] of SCRIPT_SOURCES) {
-    const keys = SCRIPTS[name].keys;
-    client.defineCommand(name, { lua: source, ...(keys >= 0 ? { numberOfKeys: keys } : {}) });
+  for (const [name, { contract, source }] of SCRIPTS) {
+    const fixed = contract.variableKeys ? {} : { numberOfKeys: contract.keys.length };
+    client.defineCommand(name, { lua: source, ...fixed });
   }
 }
 
@@ -90,7 +92,7 @@ function commandOf(target: object, call: ScriptCall<unknown>): [ScriptMethod, Sc
   const name = call.binary ? `${call.script}Buffer` : call.script;
   const method = (target as Record<string, ScriptMethod>)[name];
   if (!method) throw new RushError(`script ${call.script} is not defined on this connection`);
-  const variable = SCRIPTS[call.script].keys < 0;
+  const variable = SCRIPTS.get(call.script)!.contract.variableKeys;
   return [
     method,
     variable ? [call.keys.length, ...call.keys, ...call.args] : [...call.keys, ...call.args],

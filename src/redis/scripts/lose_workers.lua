@@ -1,3 +1,5 @@
+--- @keys runningWorkers terminatedWorkers running failed lostSweep
+--- @include _fail_task _fail_owned
 --[[
   Moves workers from running to terminated and fails their pending tasks and, when the running
   set is small, their running tasks: for workers that were killed, crashed, or whose heartbeat

@@ -1,3 +1,5 @@
+--- @keys pending queued running lastPop runningWorkers
+--- @include _pop
 --[[
   Takes tasks and marks them running, in one step (see _pop.lua: a claimed key first, then the
   pending list, then the queue; idempotent by request id; nothing for a worker that is no

@@ -1,3 +1,4 @@
+--- @keys trash
 --[[
   Deletes the hashes of tasks a reset put in the trash, at most `budget` of them per call, so
   that no call holds the server for long; a trash list or set that is empty leaves the trash.

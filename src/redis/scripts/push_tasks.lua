@@ -1,3 +1,5 @@
+--- @keys tasks ofState finishedRecords
+--- @include _msgpack
 --[[
   Creates tasks in one state; finished ones also get their record in the finished-records log.
   (Uses the helpers of _msgpack.lua.)

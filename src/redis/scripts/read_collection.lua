@@ -1,3 +1,5 @@
+--- @keys tasks|finished
+--- @include _msgpack
 --[[
   Reads fields of tasks in one consistent step: a range of a list, or the keys given (a
   snapshot the client took with a plain LRANGE or SMEMBERS, read a chunk per call so no call

@@ -1,3 +1,4 @@
+--- @keys tasks
 --[[
   Reads fields of the given hashes (tasks, or hashes written with writeHashes).
   Input:  KEYS[1] the network's task list: not read; it routes the call to the network's hash

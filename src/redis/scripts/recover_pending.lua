@@ -1,3 +1,4 @@
+--- @keys poppers queued
 --[[
   Puts back at the head of the queue the tasks stranded in managers' pending lists: a manager's
   blocking pop moves a task there and claims it at once, so a task still there belongs to a

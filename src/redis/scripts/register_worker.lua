@@ -1,3 +1,4 @@
+--- @keys workers runningWorkers terminatedWorkers worker poppers heartbeat
 --[[
   Registers a worker as running, with its first heartbeat when it keeps one (so it is never
   seen without one), and announces it on the events channel.

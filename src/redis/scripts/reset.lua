@@ -1,3 +1,4 @@
+--- @keys tasks extraHashes poppers workers trash ...
 --[[
   Resets a network in one atomic step that stays short however large the network is: the
   task list and the set of extra hashes are renamed into the network's trash (their hashes are

@@ -1,3 +1,5 @@
+--- @keys running failed lostSweep runningWorkers
+--- @include _fail_task _fail_owned
 --[[
   Fails the running tasks, among the given keys (a chunk of an SSCAN of the running set), whose
   owner is in the lost-sweep hash: the second part of lose_workers.lua for a large running set.

@@ -1,3 +1,4 @@
+--- @keys finished
 --[[
   Finds finished tasks whose hash has vanished (deleted, evicted), so readers of the
   finished-records log can drop them. EXISTS counts many keys at once; only a shortfall needs a

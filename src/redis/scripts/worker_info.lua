@@ -1,3 +1,4 @@
+--- @keys workers runningWorkers
 --[[
   Reads the registry of workers.
   Input:  KEYS[1] workers (sorted set)  KEYS[2] running workers (set)

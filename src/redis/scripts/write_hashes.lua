@@ -1,3 +1,5 @@
+--- @keys extraHashes finishedRecords
+--- @include _msgpack
 --[[
   Writes fields to hashes (writeHashes). Hashes that are not tasks are remembered, so that
   `reset` removes them too; a finished task's record in the finished-records log is rewritten,
