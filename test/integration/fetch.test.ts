@@ -1,3 +1,9 @@
+/**
+ * Reading tasks: fetchFinishedTasks and fetchNewTasks (only what is new, in finish order, with
+ * the fields asked for, from the records log or the hashes), fetchTasksWithState (each task once
+ * with its state), tasks whose hash vanished (dropped with a warning, rows kept aligned), large
+ * reads in ranges, and the finished-task cache (its rows frozen, the caller's array its own).
+ */
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { removeRushPlan, rushPlan, storeLargeObject } from '../../src/index.js';
 import {
@@ -292,5 +298,26 @@ describe('reading a large task list', () => {
     const rows = await rush.fetchTasks({ fields: ['xs'] });
     expect(rows.map((r) => r.key)).toEqual(keys);
     expect(rows[24_999]).toEqual({ key: keys[24_999], x: 24_999 });
+  });
+});
+
+describe('the finished-task cache', () => {
+  it('returns frozen rows: a caller cannot change what the next call returns', async () => {
+    const rush = await manager();
+    await rush.pushFinishedTasks([{ x: 1, list: [1, 2] }], [{ y: 1, nested: { a: 1 } }]);
+    const rows = await rush.fetchFinishedTasks();
+    const row = rows[0]!;
+    expect(Object.isFrozen(row)).toBe(true);
+    expect(() => {
+      (row as Record<string, unknown>).y = 99;
+    }).toThrow(TypeError);
+    expect(() => (row.list as number[]).push(3)).toThrow(TypeError);
+    expect(() => {
+      (row.nested as Record<string, number>).a = 2;
+    }).toThrow(TypeError);
+    // The array itself is the caller's: sorting or emptying it does not touch the cache.
+    rows.length = 0;
+    const again = await rush.fetchFinishedTasks();
+    expect(again).toEqual([{ key: row.key, x: 1, list: [1, 2], y: 1, nested: { a: 1 } }]);
   });
 });

@@ -1,3 +1,9 @@
+/**
+ * Lost workers: a worker killed mid-task is reported once and its tasks failed; one that
+ * finished cleanly, is busy, or whose heartbeat thread starts late is never reported; a frozen
+ * one is lost after its expiry; two managers detecting at once fail each task once; a worker
+ * declared lost or killed sees `terminated` turn true.
+ */
 import { describe, expect, it, vi } from 'vitest';
 import type { RushWorker } from '../../src/index.js';
 import { manager, newNetworkId, rawClient, waitUntil, worker } from '../helpers/network.js';
@@ -191,5 +197,16 @@ describe('lost workers', () => {
     const [fromA, fromB] = await Promise.all([a.detectLostWorkers(), b.detectLostWorkers()]);
     expect([...fromA, ...fromB]).toEqual([w.workerId]);
     expect((await a.failedTasks()).sort()).toEqual([...keys].sort());
+  });
+});
+
+describe('a worker dropped from the network', () => {
+  it('a worker that was declared lost or killed sees `terminated` turn true', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const w = await worker(id);
+    expect(w.terminated).toBe(false);
+    await rush.stopWorkers({ workerIds: [w.workerId] }); // kill: no launcher reaches it, so it is only dropped
+    await waitUntil(() => w.terminated, { what: 'the dropped worker to notice' });
   });
 });
