@@ -6,6 +6,7 @@
  */
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { removeRushPlan, rushPlan, storeLargeObject } from '../../src/index.js';
+import { RushKeys } from '../../src/redis/keys.js';
 import {
   breaksInvariants,
   manager,
@@ -25,7 +26,7 @@ describe('reading tasks', () => {
     expect((await rush.fetchFinishedTasks()).map((r) => r.key)).toEqual(first);
     // Delete a cached task behind the cache's back: a cached read does not look at it again.
     breaksInvariants(id); // deletes keys behind rushnet's back
-    await rawClient().del(`rush:{${id}}:task:${first[0]}`);
+    await rawClient().del(new RushKeys(id).task(first[0]!));
     const [third] = await rush.pushFinishedTasks([{ x: 3 }], [{ y: 3 }]);
     const rows = await rush.fetchFinishedTasks();
     expect(rows.map((r) => r.key)).toEqual([...first, third]);
@@ -101,7 +102,7 @@ describe('reading tasks', () => {
     expect(Object.is((fromRecords[0]!.m as Map<number, number>).get(1), -0)).toBe(true);
     // The same rows when read from the hashes.
     breaksInvariants(id); // deletes keys behind rushnet's back
-    await rawClient().del(`rush:{${id}}:finished_records`);
+    await rawClient().del(new RushKeys(id).finishedRecords);
     expect(await (await manager(id)).fetchFinishedTasks()).toEqual(fromRecords);
   });
 
@@ -110,7 +111,7 @@ describe('reading tasks', () => {
     const rush = await manager(id);
     const keys = await rush.pushFinishedTasks([{ x: 1 }, { x: 2 }], [{ y: 1 }, { y: 2 }]);
     breaksInvariants(id); // deletes keys behind rushnet's back
-    await rawClient().del(`rush:{${id}}:finished_records`);
+    await rawClient().del(new RushKeys(id).finishedRecords);
     const fresh = await manager(id);
     expect(await fresh.fetchFinishedTasks({ fields: ['xs', 'ys'] })).toEqual([
       { key: keys[0], x: 1, y: 1 },
@@ -141,7 +142,7 @@ describe('reading tasks', () => {
     const waiting = rush.fetchNewTasks({ timeout: 20 });
     const raw = rawClient();
     await waitUntil(
-      async () => Number((await raw.pubsub('NUMSUB', `rush:{${id}}:events`))[1]) > 0,
+      async () => Number((await raw.pubsub('NUMSUB', new RushKeys(id).events))[1]) > 0,
       { what: 'the subscription' },
     );
     await w.finishTasks([key!], [{ y: 2 }]);
@@ -215,7 +216,7 @@ describe('reading tasks', () => {
     const rush = await manager(id);
     const keys = await rush.pushTasks([{ x: 1 }, { x: 2 }, { x: 3 }]);
     breaksInvariants(id); // deletes keys behind rushnet's back
-    await rawClient().del(`rush:{${id}}:task:${keys[1]}`);
+    await rawClient().del(new RushKeys(id).task(keys[1]!));
     const warn = vi.spyOn(rush.logger, 'warn');
     const rows = await rush.fetchQueuedTasks();
     expect(rows).toEqual([
@@ -240,7 +241,7 @@ describe('reading tasks', () => {
     );
     const raw = rawClient();
     breaksInvariants(id); // deletes keys behind rushnet's back
-    await raw.del(`rush:{${id}}:task:${keys[10]}`, `rush:{${id}}:task:${keys[2500]}`);
+    await raw.del(new RushKeys(id).task(keys[10]!), new RushKeys(id).task(keys[2500]!));
     const fresh = await manager(id);
     const warn = vi.spyOn(fresh.logger, 'warn');
     const rows = await fresh.fetchFinishedTasks({ fields: ['xs'] });
@@ -261,7 +262,7 @@ describe('reading tasks', () => {
     );
     breaksInvariants(id); // deletes keys behind rushnet's back
     const gone = [5, 12_000, 22_999];
-    await rawClient().del(...gone.map((i) => `rush:{${id}}:task:${keys[i]}`));
+    await rawClient().del(...gone.map((i) => new RushKeys(id).task(keys[i]!)));
     const fresh = await manager(id);
     const warn = vi.spyOn(fresh.logger, 'warn');
     const rows = await fresh.fetchFinishedTasks();

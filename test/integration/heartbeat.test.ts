@@ -5,6 +5,7 @@
  * leaving it to be declared lost.
  */
 import { describe, expect, it } from 'vitest';
+import { RushKeys } from '../../src/redis/keys.js';
 import { manager, newNetworkId, rawClient, waitUntil, worker } from '../helpers/network.js';
 
 describe('a heartbeat worker', () => {
@@ -22,13 +23,14 @@ describe('a heartbeat worker', () => {
     await manager(id);
     const w = await worker(id, { heartbeatPeriod: 1, heartbeatExpire: 2 });
     const raw = rawClient();
-    const heartbeat = `rush:{${id}}:heartbeat:${w.workerId}`;
+    const keys = new RushKeys(id);
+    const heartbeat = keys.heartbeat(w.workerId);
     await raw.del(heartbeat); // lost by Redis (say a failover): the worker is still running
     await waitUntil(async () => (await raw.exists(heartbeat)) === 1, {
       what: 'the heartbeat to be written again',
     });
     // Declared lost (as detectLostWorkers does): the heartbeat is not brought back.
-    await raw.smove(`rush:{${id}}:running_workers`, `rush:{${id}}:terminated_workers`, w.workerId);
+    await raw.smove(keys.runningWorkers, keys.terminatedWorkers, w.workerId);
     await raw.del(heartbeat);
     await waitUntil(() => w.terminated, { what: 'the worker to see it was dropped' });
     expect(await raw.exists(heartbeat)).toBe(0);
@@ -45,7 +47,7 @@ describe('a heartbeat that fails for good', () => {
     });
     // Make the running-workers set a string: every flag check now gets WRONGTYPE, for good.
     const raw = rawClient();
-    const runningWorkers = `rush:{${id}}:running_workers`;
+    const runningWorkers = new RushKeys(id).runningWorkers;
     await raw.del(runningWorkers);
     await raw.set(runningWorkers, 'not a set');
     await waitUntil(() => w.sentinelFailure, { what: 'the sentinel to give up' });

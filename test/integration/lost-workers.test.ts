@@ -6,6 +6,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { RushWorker } from '../../src/index.js';
+import { RushKeys } from '../../src/redis/keys.js';
 import { manager, newNetworkId, rawClient, waitUntil, worker } from '../helpers/network.js';
 
 describe('lost workers', () => {
@@ -54,7 +55,7 @@ describe('lost workers', () => {
     // Its heartbeat key expires too: still not lost.
     const raw = rawClient();
     await waitUntil(
-      async () => (await raw.exists(`rush:{${rush.networkId}}:heartbeat:${id}`)) === 0,
+      async () => (await raw.exists(new RushKeys(rush.networkId).heartbeat(id!))) === 0,
       { what: 'the heartbeat to expire' },
     );
     expect(await rush.detectLostWorkers()).toEqual([]);
@@ -95,7 +96,7 @@ describe('lost workers', () => {
       vi.unstubAllEnvs(),
     );
     const raw = rawClient();
-    const heartbeat = `rush:{${id}}:heartbeat:${w.workerId}`;
+    const heartbeat = new RushKeys(id).heartbeat(w.workerId);
     // Past the expiry of the key set at registration, while the thread still waits.
     const until = Date.now() + 4500;
     while (Date.now() < until) {
@@ -132,7 +133,7 @@ describe('lost workers', () => {
     const child = rush.processes.get(id!)!;
     child.kill('SIGSTOP');
     const [key] = await rush.pushTasks([{ x: 1 }]);
-    const pending = `rush:{${rush.networkId}}:pending:${id}`;
+    const pending = new RushKeys(rush.networkId).pending(id!);
     await waitUntil(async () => (await raw.lrange(pending, 0, -1)).includes(key!), {
       what: 'the task to be pending',
     });
@@ -171,7 +172,7 @@ describe('lost workers', () => {
     const [key] = await rush.pushTasks([{ x: 1 }]);
     const raw = rawClient();
     // As if w's blocking pop had moved the task and w then stalled before claiming it.
-    await raw.lmove(`rush:{${id}}:queued`, `rush:{${id}}:pending:${w.workerId}`, 'LEFT', 'RIGHT');
+    await raw.lmove(new RushKeys(id).queued, new RushKeys(id).pending(w.workerId), 'LEFT', 'RIGHT');
     expect(await rush.stopWorkers({ workerIds: [w.workerId] })).toEqual([w.workerId]);
     expect(await w.popTask({ timeout: 0 })).toBeNull();
     expect(await rush.tasksWithState(['queued', 'running', 'failed'])).toEqual({
@@ -191,7 +192,7 @@ describe('lost workers', () => {
     const keys = await w.pushRunningTasks([{ x: 1 }, { x: 2 }]);
     await w.close(); // stops its heartbeat without terminating: it will be lost
     await waitUntil(
-      async () => (await a.connector.exists(`rush:{${id}}:heartbeat:${w.workerId}`)) === 0,
+      async () => (await a.connector.exists(new RushKeys(id).heartbeat(w.workerId))) === 0,
       { what: 'expiry' },
     );
     const [fromA, fromB] = await Promise.all([a.detectLostWorkers(), b.detectLostWorkers()]);

@@ -102,8 +102,8 @@ describe('the queue', () => {
     const [first, second] = await rush.pushTasks([{ x: 1 }, { x: 2 }]);
     const raw = rawClient();
     // As if a blocking pop moved `second` but its reply never arrived.
-    await raw.lrem(`rush:{${id}}:queued`, 1, second!);
-    await raw.rpush(`rush:{${id}}:pending:${w.workerId}`, second!);
+    await raw.lrem(new RushKeys(id).queued, 1, second!);
+    await raw.rpush(new RushKeys(id).pending(w.workerId), second!);
     expect((await w.popTask({ timeout: 0 }))?.key).toBe(second);
     expect((await w.popTask({ timeout: 0 }))?.key).toBe(first);
     expect(await rush.nRunningTasks()).toBe(2);

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RushWorker } from '../../src/index.js';
+import { RushKeys } from '../../src/redis/keys.js';
 import { manager, newNetworkId, rawClient, waitUntil, worker } from '../helpers/network.js';
 
 describe('no stranded task', () => {
@@ -15,8 +16,8 @@ describe('no stranded task', () => {
     // A manager whose blocking pop took the task and which died before claiming it.
     const raw = rawClient();
     const dead = `manager-${newNetworkId()}`;
-    await raw.sadd(`rush:{${id}}:poppers`, dead);
-    await raw.lmove(`rush:{${id}}:queued`, `rush:{${id}}:pending:${dead}`, 'LEFT', 'RIGHT');
+    await raw.sadd(new RushKeys(id).poppers, dead);
+    await raw.lmove(new RushKeys(id).queued, new RushKeys(id).pending(dead), 'LEFT', 'RIGHT');
     expect(await rush.queuedTasks()).toEqual([]);
     await rush.detectLostWorkers();
     expect(await rush.queuedTasks()).toEqual([key]);

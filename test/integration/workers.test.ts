@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RushInputError, RushTimeoutError, type RushWorker } from '../../src/index.js';
+import { RushKeys } from '../../src/redis/keys.js';
 import { manager, rawClient, scanNetworkKeys, tempDir, waitUntil } from '../helpers/network.js';
 
 const fixtures = new URL('../fixtures/', import.meta.url);
@@ -238,7 +239,7 @@ describe('waitForWorkers', () => {
     );
     await expect(rush.stopWorkers({ type: 'pause' as never })).rejects.toThrow(/`type`/);
     expect(rush.processes.size).toBe(0);
-    expect(await rush.connector.exists(`rush:{${rush.networkId}}:worker_config`)).toBe(0);
+    expect(await rush.connector.exists(new RushKeys(rush.networkId).workerConfig)).toBe(0);
   });
 });
 
