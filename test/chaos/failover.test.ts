@@ -12,9 +12,11 @@ import { failoverRound, rushnetFailures } from './failover-support.js';
 import { clusterTopology, sentinelTopology } from './failover-topologies.js';
 import { announce, seeds } from './seeds.js';
 
-describe.each([clusterTopology(), sentinelTopology()])(
-  'chaos: $title while workers run',
-  (topology) => {
+const topologies = [clusterTopology(), sentinelTopology()];
+
+describe.each(topologies.map((t) => [t.title, t] as const))(
+  'chaos: %s while workers run',
+  (_title, topology) => {
     beforeAll(() => topology.start());
     afterAll(() => topology.stop());
 
