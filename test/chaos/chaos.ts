@@ -9,40 +9,7 @@ import { checkInvariants, type InvariantOptions } from '../helpers/invariants.js
 import { scanNetworkKeys, waitUntil } from '../helpers/network.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 
-export const ROUNDS = Number(process.env.CHAOS_ROUNDS ?? 1);
-const FIXED_SEED =
-  process.env.CHAOS_SEED === undefined ? undefined : Number(process.env.CHAOS_SEED);
-
-/** The seeds of a scenario's rounds: CHAOS_SEED alone when set, else fresh ones. */
-export function seeds(): number[] {
-  if (FIXED_SEED !== undefined) return [FIXED_SEED];
-  return Array.from({ length: ROUNDS }, () => Math.floor(Math.random() * 2 ** 31));
-}
-
-/** A small seeded generator (mulberry32): the same seed, the same faults. */
-export function random(seed: number): {
-  next(): number;
-  int(lo: number, hi: number): number;
-  pick<T>(items: T[]): T;
-} {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),
-    pick: (items) => items[Math.floor(next() * items.length)]!,
-  };
-}
-
-export function announce(scenario: string, seed: number): void {
-  process.stdout.write(`chaos: ${scenario} seed=${seed} (re-run with CHAOS_SEED=${seed})\n`);
-}
+export { announce, ROUNDS, random, seeds } from './seeds.js';
 
 const fixtures = new URL('../fixtures/chaos-loops.mjs', import.meta.url);
 export const queueLoop: WorkerLoop = { module: fixtures, export: 'queue' };

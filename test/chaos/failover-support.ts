@@ -4,9 +4,9 @@
  * while they run, the killed node brought back as a replica, the queue drained), and the
  * check that tells what Redis lost from what rushnet lost.
  *
- * The seeded randomness follows chaos.ts (CHAOS_ROUNDS, CHAOS_SEED) without importing it:
- * chaos.ts brings in the integration suite's per-test guard, which opens a client on the
- * default Redis address, and these files use no Redis they did not start.
+ * The seeded randomness comes from seeds.ts, not chaos.ts: chaos.ts brings in the integration
+ * suite's per-test guard, which opens a client on the default Redis address, and these files
+ * use no Redis they did not start.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -20,29 +20,7 @@ import {
   type FailoverViolations,
 } from '../helpers/invariants.js';
 import { command, parseInfo, type ServerProcess, waitFor } from '../helpers/servers/process.js';
-
-export const ROUNDS = Number(process.env.CHAOS_ROUNDS ?? 1);
-const FIXED_SEED =
-  process.env.CHAOS_SEED === undefined ? undefined : Number(process.env.CHAOS_SEED);
-
-/** The seeds of a scenario's rounds: CHAOS_SEED alone when set, else fresh ones. */
-export function seeds(): number[] {
-  if (FIXED_SEED !== undefined) return [FIXED_SEED];
-  return Array.from({ length: ROUNDS }, () => Math.floor(Math.random() * 2 ** 31));
-}
-
-/** A small seeded generator (mulberry32), as in chaos.ts: the same seed, the same faults. */
-function random(seed: number): { int(lo: number, hi: number): number } {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)) };
-}
+import { random } from './seeds.js';
 
 const loops = new URL('./failover-loops.mjs', import.meta.url);
 const queueLoop: WorkerLoop = { module: loops, export: 'queue' };
@@ -50,7 +28,14 @@ const decentralizedLoop: WorkerLoop = { module: loops, export: 'decentralized' }
 
 /** What a round needs from a topology. */
 export interface FailoverTopology {
+  /** A short name for the round's log line (`cluster`, `sentinel`). */
   name: string;
+  /** What fails over, for the test's title. */
+  title: string;
+  /** Starts the topology's servers (before the rounds). */
+  start(): Promise<void>;
+  /** Stops every server of the topology, killed and restarted ones included. */
+  stop(): Promise<void>;
   config: Exclude<RedisConfig, string>;
   /** A client of the topology for the invariant checker (Sentinel or Cluster). */
   client(): Redis | Cluster;

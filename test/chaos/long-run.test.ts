@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Rush, RushInputError, RushTimeoutError, RushWorker } from '../../src/index.js';
+import { RushKeys } from '../../src/redis/keys.js';
 import { checkInvariants } from '../helpers/invariants.js';
 import { manager, newNetworkId, scanNetworkKeys } from '../helpers/network.js';
 import { announce, privateServer, random, seeds } from './chaos.js';
@@ -17,7 +18,7 @@ describe('chaos: long runs and bad input', () => {
       maxLogEntries: 50,
       logBufferSize: 7,
     });
-    const key = `rush:{${networkId}}:log:${worker.workerId}`;
+    const key = new RushKeys(networkId).log(worker.workerId);
     for (let batch = 0; batch < 40; batch++) {
       for (let i = 0; i < 100; i++) worker.getLogger('app').debug({ batch, i }, 'a record');
       await worker.setTerminated(); // flushes the buffer

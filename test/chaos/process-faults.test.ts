@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Rush, RushWorker } from '../../src/index.js';
+import { RushKeys } from '../../src/redis/keys.js';
 import { manager, newNetworkId, waitUntil } from '../helpers/network.js';
 import {
   announce,
@@ -154,7 +155,7 @@ describe('chaos: process and connection faults', () => {
       await waitUntil(
         async () =>
           (await files.raw.exists(
-            ...victims.map((id) => `rush:{${networkId}}:heartbeat:${id}`),
+            ...victims.map((id) => new RushKeys(networkId).heartbeat(id)),
           )) === 0,
         { what: "the victims' heartbeats to expire" },
       );

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { networkAclRules } from '../../src/acl.js';
 import { Overview, Registry } from '../../src/dashboard/overview.js';
 import { listNetworks, Rush, RushConfigError, RushWorker } from '../../src/index.js';
+import { RushKeys } from '../../src/redis/keys.js';
 import { manager, newNetworkId, waitUntil } from '../helpers/network.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 
@@ -104,7 +105,7 @@ describe('a per-network ACL user', () => {
 
     await rush.stopWorkers({ type: 'terminate' });
     await rush.reset();
-    expect(await admin.keys(`rush:{${id}}:*`)).toEqual([]);
+    expect(await admin.keys(`${new RushKeys(id).prefix}*`)).toEqual([]);
     // The other network is out of reach.
     const trespass = await new Rush({ networkId: other.networkId, config: url }).connect();
     try {

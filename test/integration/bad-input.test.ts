@@ -1,6 +1,18 @@
+/**
+ * Bad input: every public call refuses a bad argument with a RushInputError that names it,
+ * before anything is written; bad constructor options and plans; timeouts at the edges; a
+ * network id that cannot be reassigned; a missing directory named in full.
+ */
 import { describe, expect, it } from 'vitest';
-import { Rush, RushInputError, RushWorker, rushAvailable, rushPlan } from '../../src/index.js';
-import { manager, redisUrl } from '../helpers/network.js';
+import {
+  Rush,
+  RushInputError,
+  RushWorker,
+  rushAvailable,
+  rushPlan,
+  storeLargeObject,
+} from '../../src/index.js';
+import { manager, redisUrl, tempDir } from '../helpers/network.js';
 
 type Call = [name: string, call: (rush: Rush) => Promise<unknown>, argument: RegExp];
 
@@ -210,5 +222,32 @@ describe('bad input', () => {
     const waiting = rush.popTask({ timeout: Number.POSITIVE_INFINITY });
     const [key] = await rush.pushTasks([{ x: 1 }]);
     expect((await waiting)?.key).toBe(key);
+  });
+});
+
+describe('input checks', () => {
+  it('networkId cannot be reassigned at run time', async () => {
+    const rush = await manager();
+    const id = rush.networkId;
+    expect(() => {
+      (rush as unknown as { networkId: string }).networkId = 'other';
+    }).toThrow(TypeError);
+    expect(rush.networkId).toBe(id);
+  });
+
+  it('names a directory in full when it does not exist', async () => {
+    const missing = `${tempDir()}/${'a-rather-long-directory-name-'.repeat(4)}missing`;
+    let error: unknown;
+    try {
+      storeLargeObject({ x: 1 }, missing);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RushInputError);
+    expect((error as Error).message).toContain(JSON.stringify(missing));
+    const rush = await manager();
+    await expect(
+      rush.startLocalWorkers(async () => {}, { nWorkers: 1, messageLog: missing }),
+    ).rejects.toThrow(JSON.stringify(missing));
   });
 });

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { removeRushPlan, rushPlan, storeLargeObject } from '../../src/index.js';
+import { RushKeys } from '../../src/redis/keys.js';
 import {
   breaksInvariants,
   manager,
@@ -106,7 +107,7 @@ describe('finished tasks as columns', () => {
       [{ y: 0 }],
     );
     breaksInvariants(id); // deletes keys behind rushnet's back
-    await rawClient().del(`rush:{${id}}:task:${keys[10]}`, `rush:{${id}}:task:${keys[11_500]}`);
+    await rawClient().del(new RushKeys(id).task(keys[10]!), new RushKeys(id).task(keys[11_500]!));
     const fresh = await manager(id);
     const warn = vi.spyOn(fresh.logger, 'warn');
     const columns = await fresh.fetchFinishedTasks({ columns: true });
@@ -138,7 +139,7 @@ describe('finished tasks as columns', () => {
       score: Float64Array.from([Number.NaN, 7]),
     });
     breaksInvariants(id); // deletes keys behind rushnet's back
-    await rawClient().del(`rush:{${id}}:finished_records`);
+    await rawClient().del(new RushKeys(id).finishedRecords);
     const columns = await (await manager(id)).fetchFinishedTasks({ columns: true });
     expect(columns.key).toEqual(keys);
     expect(Array.from(columns.x as Float64Array)).toEqual([1, 2]);

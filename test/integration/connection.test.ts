@@ -1,3 +1,8 @@
+/**
+ * Connecting: an unreachable Redis (a RushConfigError, quickly, without the password), plans
+ * that supply the config, the default network id, the summaries, a process that can exit after
+ * close(), and a manager used before it connected.
+ */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,7 +15,7 @@ import {
   rushConfig,
   rushPlan,
 } from '../../src/index.js';
-import { manager, redisUrl } from '../helpers/network.js';
+import { manager, newNetworkId, redisUrl } from '../helpers/network.js';
 import { freePort } from '../helpers/redis-server.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -117,5 +122,12 @@ describe('connecting', () => {
     });
     expect(out).toContain('closed');
     expect(code).toBe(0);
+  });
+});
+
+describe('a manager that is not connected', () => {
+  it('says so instead of failing obscurely', () => {
+    const rush = new Rush({ networkId: newNetworkId(), config: redisUrl() });
+    expect(() => rush.connector).toThrow(/not connected/);
   });
 });

@@ -1,29 +1,12 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { redisUrl } from '../helpers/network.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const run = promisify(execFile);
+import { repoRoot as root, runAgainstSources } from '../helpers/sources.js';
 
 /** Runs an example against the sources, as if 'rushnet' were installed. */
-async function runExample(name: string, env: Record<string, string> = {}): Promise<string> {
-  const code = readFileSync(`${root}examples/${name}`, 'utf8').replace(
-    "from 'rushnet'",
-    `from '${root}src/index.ts'`,
-  );
-  const { stdout } = await run(
-    process.execPath,
-    ['--import', 'tsx', '--input-type=module', '-e', code],
-    {
-      cwd: root,
-      env: { ...process.env, REDIS_URL: redisUrl(), ...env },
-      timeout: 60_000,
-    },
-  );
-  return stdout;
+function runExample(name: string, env: Record<string, string> = {}): Promise<string> {
+  const code = readFileSync(`${root}examples/${name}`, 'utf8');
+  return runAgainstSources(code, { REDIS_URL: redisUrl(), ...env });
 }
 
 describe('examples', () => {

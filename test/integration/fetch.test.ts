@@ -1,5 +1,12 @@
+/**
+ * Reading tasks: fetchFinishedTasks and fetchNewTasks (only what is new, in finish order, with
+ * the fields asked for, from the records log or the hashes), fetchTasksWithState (each task once
+ * with its state), tasks whose hash vanished (dropped with a warning, rows kept aligned), large
+ * reads in ranges, and the finished-task cache (its rows frozen, the caller's array its own).
+ */
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { removeRushPlan, rushPlan, storeLargeObject } from '../../src/index.js';
+import { RushKeys } from '../../src/redis/keys.js';
 import {
   breaksInvariants,
   manager,
@@ -19,7 +26,7 @@ describe('reading tasks', () => {
     expect((await rush.fetchFinishedTasks()).map((r) => r.key)).toEqual(first);
     // Delete a cached task behind the cache's back: a cached read does not look at it again.
     breaksInvariants(id); // deletes keys behind rushnet's back
-    await rawClient().del(`rush:{${id}}:task:${first[0]}`);
+    await rawClient().del(new RushKeys(id).task(first[0]!));
     const [third] = await rush.pushFinishedTasks([{ x: 3 }], [{ y: 3 }]);
     const rows = await rush.fetchFinishedTasks();
     expect(rows.map((r) => r.key)).toEqual([...first, third]);
@@ -95,7 +102,7 @@ describe('reading tasks', () => {
     expect(Object.is((fromRecords[0]!.m as Map<number, number>).get(1), -0)).toBe(true);
     // The same rows when read from the hashes.
     breaksInvariants(id); // deletes keys behind rushnet's back
-    await rawClient().del(`rush:{${id}}:finished_records`);
+    await rawClient().del(new RushKeys(id).finishedRecords);
     expect(await (await manager(id)).fetchFinishedTasks()).toEqual(fromRecords);
   });
 
@@ -104,7 +111,7 @@ describe('reading tasks', () => {
     const rush = await manager(id);
     const keys = await rush.pushFinishedTasks([{ x: 1 }, { x: 2 }], [{ y: 1 }, { y: 2 }]);
     breaksInvariants(id); // deletes keys behind rushnet's back
-    await rawClient().del(`rush:{${id}}:finished_records`);
+    await rawClient().del(new RushKeys(id).finishedRecords);
     const fresh = await manager(id);
     expect(await fresh.fetchFinishedTasks({ fields: ['xs', 'ys'] })).toEqual([
       { key: keys[0], x: 1, y: 1 },
@@ -135,7 +142,7 @@ describe('reading tasks', () => {
     const waiting = rush.fetchNewTasks({ timeout: 20 });
     const raw = rawClient();
     await waitUntil(
-      async () => Number((await raw.pubsub('NUMSUB', `rush:{${id}}:events`))[1]) > 0,
+      async () => Number((await raw.pubsub('NUMSUB', new RushKeys(id).events))[1]) > 0,
       { what: 'the subscription' },
     );
     await w.finishTasks([key!], [{ y: 2 }]);
@@ -209,7 +216,7 @@ describe('reading tasks', () => {
     const rush = await manager(id);
     const keys = await rush.pushTasks([{ x: 1 }, { x: 2 }, { x: 3 }]);
     breaksInvariants(id); // deletes keys behind rushnet's back
-    await rawClient().del(`rush:{${id}}:task:${keys[1]}`);
+    await rawClient().del(new RushKeys(id).task(keys[1]!));
     const warn = vi.spyOn(rush.logger, 'warn');
     const rows = await rush.fetchQueuedTasks();
     expect(rows).toEqual([
@@ -234,7 +241,7 @@ describe('reading tasks', () => {
     );
     const raw = rawClient();
     breaksInvariants(id); // deletes keys behind rushnet's back
-    await raw.del(`rush:{${id}}:task:${keys[10]}`, `rush:{${id}}:task:${keys[2500]}`);
+    await raw.del(new RushKeys(id).task(keys[10]!), new RushKeys(id).task(keys[2500]!));
     const fresh = await manager(id);
     const warn = vi.spyOn(fresh.logger, 'warn');
     const rows = await fresh.fetchFinishedTasks({ fields: ['xs'] });
@@ -255,7 +262,7 @@ describe('reading tasks', () => {
     );
     breaksInvariants(id); // deletes keys behind rushnet's back
     const gone = [5, 12_000, 22_999];
-    await rawClient().del(...gone.map((i) => `rush:{${id}}:task:${keys[i]}`));
+    await rawClient().del(...gone.map((i) => new RushKeys(id).task(keys[i]!)));
     const fresh = await manager(id);
     const warn = vi.spyOn(fresh.logger, 'warn');
     const rows = await fresh.fetchFinishedTasks();
@@ -292,5 +299,26 @@ describe('reading a large task list', () => {
     const rows = await rush.fetchTasks({ fields: ['xs'] });
     expect(rows.map((r) => r.key)).toEqual(keys);
     expect(rows[24_999]).toEqual({ key: keys[24_999], x: 24_999 });
+  });
+});
+
+describe('the finished-task cache', () => {
+  it('returns frozen rows: a caller cannot change what the next call returns', async () => {
+    const rush = await manager();
+    await rush.pushFinishedTasks([{ x: 1, list: [1, 2] }], [{ y: 1, nested: { a: 1 } }]);
+    const rows = await rush.fetchFinishedTasks();
+    const row = rows[0]!;
+    expect(Object.isFrozen(row)).toBe(true);
+    expect(() => {
+      (row as Record<string, unknown>).y = 99;
+    }).toThrow(TypeError);
+    expect(() => (row.list as number[]).push(3)).toThrow(TypeError);
+    expect(() => {
+      (row.nested as Record<string, number>).a = 2;
+    }).toThrow(TypeError);
+    // The array itself is the caller's: sorting or emptying it does not touch the cache.
+    rows.length = 0;
+    const again = await rush.fetchFinishedTasks();
+    expect(again).toEqual([{ key: row.key, x: 1, list: [1, 2], y: 1, nested: { a: 1 } }]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { RushWorker } from '../../src/index.js';
+import { RushKeys } from '../../src/redis/keys.js';
 import { manager, newNetworkId, rawClient, waitUntil, worker } from '../helpers/network.js';
 
 describe('worker logs in Redis', () => {
@@ -45,7 +46,7 @@ describe('worker logs in Redis', () => {
       logBufferSize: 3,
       maxLogEntries: 5,
     });
-    const key = `rush:{${id}}:log:${w.workerId}`;
+    const key = new RushKeys(id).log(w.workerId);
     const raw = rawClient();
     w.logger.info('one');
     w.logger.info('two');

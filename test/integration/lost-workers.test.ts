@@ -1,5 +1,12 @@
+/**
+ * Lost workers: a worker killed mid-task is reported once and its tasks failed; one that
+ * finished cleanly, is busy, or whose heartbeat thread starts late is never reported; a frozen
+ * one is lost after its expiry; two managers detecting at once fail each task once; a worker
+ * declared lost or killed sees `terminated` turn true.
+ */
 import { describe, expect, it, vi } from 'vitest';
 import type { RushWorker } from '../../src/index.js';
+import { RushKeys } from '../../src/redis/keys.js';
 import { manager, newNetworkId, rawClient, waitUntil, worker } from '../helpers/network.js';
 
 describe('lost workers', () => {
@@ -48,7 +55,7 @@ describe('lost workers', () => {
     // Its heartbeat key expires too: still not lost.
     const raw = rawClient();
     await waitUntil(
-      async () => (await raw.exists(`rush:{${rush.networkId}}:heartbeat:${id}`)) === 0,
+      async () => (await raw.exists(new RushKeys(rush.networkId).heartbeat(id!))) === 0,
       { what: 'the heartbeat to expire' },
     );
     expect(await rush.detectLostWorkers()).toEqual([]);
@@ -89,7 +96,7 @@ describe('lost workers', () => {
       vi.unstubAllEnvs(),
     );
     const raw = rawClient();
-    const heartbeat = `rush:{${id}}:heartbeat:${w.workerId}`;
+    const heartbeat = new RushKeys(id).heartbeat(w.workerId);
     // Past the expiry of the key set at registration, while the thread still waits.
     const until = Date.now() + 4500;
     while (Date.now() < until) {
@@ -126,7 +133,7 @@ describe('lost workers', () => {
     const child = rush.processes.get(id!)!;
     child.kill('SIGSTOP');
     const [key] = await rush.pushTasks([{ x: 1 }]);
-    const pending = `rush:{${rush.networkId}}:pending:${id}`;
+    const pending = new RushKeys(rush.networkId).pending(id!);
     await waitUntil(async () => (await raw.lrange(pending, 0, -1)).includes(key!), {
       what: 'the task to be pending',
     });
@@ -165,7 +172,7 @@ describe('lost workers', () => {
     const [key] = await rush.pushTasks([{ x: 1 }]);
     const raw = rawClient();
     // As if w's blocking pop had moved the task and w then stalled before claiming it.
-    await raw.lmove(`rush:{${id}}:queued`, `rush:{${id}}:pending:${w.workerId}`, 'LEFT', 'RIGHT');
+    await raw.lmove(new RushKeys(id).queued, new RushKeys(id).pending(w.workerId), 'LEFT', 'RIGHT');
     expect(await rush.stopWorkers({ workerIds: [w.workerId] })).toEqual([w.workerId]);
     expect(await w.popTask({ timeout: 0 })).toBeNull();
     expect(await rush.tasksWithState(['queued', 'running', 'failed'])).toEqual({
@@ -185,11 +192,22 @@ describe('lost workers', () => {
     const keys = await w.pushRunningTasks([{ x: 1 }, { x: 2 }]);
     await w.close(); // stops its heartbeat without terminating: it will be lost
     await waitUntil(
-      async () => (await a.connector.exists(`rush:{${id}}:heartbeat:${w.workerId}`)) === 0,
+      async () => (await a.connector.exists(new RushKeys(id).heartbeat(w.workerId))) === 0,
       { what: 'expiry' },
     );
     const [fromA, fromB] = await Promise.all([a.detectLostWorkers(), b.detectLostWorkers()]);
     expect([...fromA, ...fromB]).toEqual([w.workerId]);
     expect((await a.failedTasks()).sort()).toEqual([...keys].sort());
+  });
+});
+
+describe('a worker dropped from the network', () => {
+  it('a worker that was declared lost or killed sees `terminated` turn true', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const w = await worker(id);
+    expect(w.terminated).toBe(false);
+    await rush.stopWorkers({ workerIds: [w.workerId] }); // kill: no launcher reaches it, so it is only dropped
+    await waitUntil(() => w.terminated, { what: 'the dropped worker to notice' });
   });
 });

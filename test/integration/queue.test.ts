@@ -1,5 +1,22 @@
+/**
+ * The queue: each task to exactly one popper, blocking pops that wake or time out, popTasks in
+ * FIFO order, a pending list left by a lost reply picked up first, a resent pop that returns
+ * the same tasks instead of more, a dropped worker that takes no task, and emptying or failing
+ * the queue.
+ */
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { manager, newNetworkId, rawClient, waitUntil, worker } from '../helpers/network.js';
+import { RushKeys } from '../../src/redis/keys.js';
+import * as calls from '../../src/redis/scripts/calls.js';
+import { defineScripts, runScript } from '../../src/redis/scripts/index.js';
+import {
+  manager,
+  newNetworkId,
+  rawClient,
+  redisUrl,
+  waitUntil,
+  worker,
+} from '../helpers/network.js';
 
 describe('the queue', () => {
   it('gives each task to exactly one of two workers popping concurrently', async () => {
@@ -85,8 +102,8 @@ describe('the queue', () => {
     const [first, second] = await rush.pushTasks([{ x: 1 }, { x: 2 }]);
     const raw = rawClient();
     // As if a blocking pop moved `second` but its reply never arrived.
-    await raw.lrem(`rush:{${id}}:queued`, 1, second!);
-    await raw.rpush(`rush:{${id}}:pending:${w.workerId}`, second!);
+    await raw.lrem(new RushKeys(id).queued, 1, second!);
+    await raw.rpush(new RushKeys(id).pending(w.workerId), second!);
     expect((await w.popTask({ timeout: 0 }))?.key).toBe(second);
     expect((await w.popTask({ timeout: 0 }))?.key).toBe(first);
     expect(await rush.nRunningTasks()).toBe(2);
@@ -116,5 +133,60 @@ describe('the queue', () => {
     expect(await rush.failTasks([key!])).toEqual([key]);
     expect(await rush.nQueuedTasks()).toBe(0);
     expect(await rush.popTask({ timeout: 0 })).toBeNull();
+  });
+});
+
+describe('a pop by a worker that is no longer running', () => {
+  it('takes no task: its pops come back empty and the task stays queued', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const w = await worker(id);
+    // Blocked on an empty queue when it is dropped: what arrives goes back to the queue.
+    const blocked = w.popTask({ timeout: 2 });
+    await waitUntil(async () => String(await rawClient().client('LIST')).includes('cmd=blmove'), {
+      what: 'a blocked pop',
+    });
+    expect(await rush.stopWorkers({ type: 'kill', workerIds: [w.workerId] })).toEqual([w.workerId]);
+    const [key] = await rush.pushTasks([{ x: 1 }]);
+    expect(await blocked).toBeNull();
+    expect(await w.popTask({ timeout: 0 })).toBeNull();
+    expect(
+      await w.processTasks(async () => ({ y: 1 }), { maxTasks: 1, timeout: 0.1 }).catch(() => -1),
+    ).toBe(0);
+    expect(await rush.queuedTasks()).toEqual([key]);
+    expect(await rush.popTask({ timeout: 0 })).toMatchObject({ key });
+  });
+});
+
+describe('a resent pop', () => {
+  it('a pop sent again after a lost reply returns the same tasks instead of taking more', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const keys = await rush.pushTasks([{ x: 1 }, { x: 2 }, { x: 3 }]);
+    const client = new Redis(redisUrl());
+    try {
+      defineScripts(client);
+      const keysOf = new RushKeys(id);
+      await client.sadd(keysOf.poppers, 'w'); // as a popper registers, so reset() finds its keys
+      await client.sadd(keysOf.runningWorkers, 'w'); // only running workers may take tasks
+      const pop = async (request: string) => {
+        const call = calls.popTask(keysOf, {
+          popperId: 'w',
+          workerId: 'w',
+          claim: '',
+          count: 2,
+          request,
+          fields: ['worker_id'],
+        });
+        return (await runScript(client, call))?.map(String) ?? null;
+      };
+      const first = await pop('req-1');
+      expect(first).toEqual([keys[0], 'w', keys[1], 'w']);
+      expect(await pop('req-1')).toEqual(first); // the resend
+      expect(await rush.queuedTasks()).toEqual([keys[2]]);
+      expect(await pop('req-2')).toEqual([keys[2], 'w']);
+    } finally {
+      client.disconnect();
+    }
   });
 });

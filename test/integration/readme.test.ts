@@ -1,28 +1,10 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { redisUrl } from '../helpers/network.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const run = promisify(execFile);
+import { repoRoot as root, runAgainstSources } from '../helpers/sources.js';
 
 /** Runs code against the sources, as if 'rushnet' were installed. */
-async function runCode(code: string): Promise<string> {
-  const { stdout } = await run(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      '--input-type=module',
-      '-e',
-      code.replace("from 'rushnet'", `from '${root}src/index.ts'`),
-    ],
-    { cwd: root, env: { ...process.env, REDIS_URL: redisUrl() }, timeout: 60_000 },
-  );
-  return stdout;
-}
+const runCode = (code: string) => runAgainstSources(code, { REDIS_URL: redisUrl() });
 
 describe('README', () => {
   const readme = readFileSync(`${root}README.md`, 'utf8');

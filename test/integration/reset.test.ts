@@ -81,7 +81,7 @@ describe('reset of a large network', () => {
     );
     expect(left).toBe(2); // the task list and the extra hashes wait in the trash
     expect(await rush.nTasks()).toBe(0); // readers see an empty network at once
-    expect(await client.exists(`rush:{${id}}:task:${keys[0]}`)).toBe(1);
+    expect(await client.exists(new RushKeys(id).task(keys[0]!))).toBe(1);
     await rush.reset();
     expect(await scanNetworkKeys(client, id)).toEqual([]);
   });

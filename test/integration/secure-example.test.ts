@@ -2,16 +2,12 @@
  * README "Running a network securely": the example is the one in examples/secure.mjs, and it
  * runs (a per-network ACL user on a server of this test's own, a key from RUSHNET_SECRET).
  */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
+import { repoRoot as root, runAgainstSources } from '../helpers/sources.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const run = promisify(execFile);
 const example = readFileSync(`${root}examples/secure.mjs`, 'utf8');
 let server: RedisServer;
 
@@ -30,25 +26,10 @@ describe('README: running a network securely', () => {
 
   it('runs, and leaves neither a key nor the user behind', async () => {
     const admin = `redis://127.0.0.1:${server.port}`;
-    const { stdout } = await run(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        example.replace("from 'rushnet'", `from '${root}src/index.ts'`),
-      ],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          ADMIN_REDIS_URL: admin,
-          RUSHNET_SECRET: 'example-secret-0123456789',
-        },
-        timeout: 60_000,
-      },
-    );
+    const stdout = await runAgainstSources(example, {
+      ADMIN_REDIS_URL: admin,
+      RUSHNET_SECRET: 'example-secret-0123456789',
+    });
     expect(stdout.trim()).toBe('[ 2, 4, 6 ]');
     const client = new Redis(admin);
     try {

@@ -18,6 +18,7 @@ import {
   rushConfig,
   rushPlan,
 } from '../../src/index.js';
+import { RushKeys } from '../../src/redis/keys.js';
 import {
   manager,
   newNetworkId,
@@ -71,7 +72,7 @@ describe('signed worker configurations', () => {
     const script = await rush.workerScript(loop);
     const configId = /--config '([^']+)'/.exec(script)![1]!;
     const raw = rawClient();
-    const key = `rush:{${id}}:worker_config`;
+    const key = new RushKeys(id).workerConfig;
     const stored = (await raw.hgetBuffer(key, configId))!;
     const at = stored.indexOf('ran-A');
     expect(at).toBeGreaterThan(0);
@@ -127,12 +128,12 @@ describe('signed worker configurations', () => {
     const raw = rawClient();
     // Copy network a's signed configuration into network b, and into 'latest' of a... as is.
     const [bytes, sig] = await raw.hmgetBuffer(
-      `rush:{${a}}:worker_config`,
+      new RushKeys(a).workerConfig,
       configId,
       `sig:${configId}`,
     );
-    await raw.hset(`rush:{${b}}:worker_config`, configId, bytes!, `sig:${configId}`, sig!);
-    await raw.hset(`rush:{${a}}:worker_config`, 'other-id', bytes!, 'sig:other-id', sig!);
+    await raw.hset(new RushKeys(b).workerConfig, configId, bytes!, `sig:${configId}`, sig!);
+    await raw.hset(new RushKeys(a).workerConfig, 'other-id', bytes!, 'sig:other-id', sig!);
     const env = { REDIS_URL: redisUrl(), RUSHNET_SECRET: SECRET };
     const [copied, renamed] = await Promise.all([
       runWorker(['--network', b, '--config', configId], env).done,
@@ -219,7 +220,7 @@ describe('bounded bookkeeping', () => {
   it('configurations of starts whose workers all registered are removed; the latest stays', async () => {
     const rush = await manager();
     const raw = rawClient();
-    const key = `rush:{${rush.networkId}}:worker_config`;
+    const key = new RushKeys(rush.networkId).workerConfig;
     for (let i = 0; i < 3; i++) {
       const ids = await rush.startLocalWorkers(loop, { nWorkers: 1, args: [i] });
       await rush.waitForWorkers({ workerIds: ids, timeout: 60 });

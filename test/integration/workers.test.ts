@@ -1,8 +1,14 @@
+/**
+ * Local workers: loops given as functions or modules, terminate and kill, a throwing loop, a
+ * noisy one, a missing package; two starts in a row and a stop right after a start; reset with
+ * workers; waitForWorkers and the checks of startLocalWorkers.
+ */
 import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RushInputError, RushTimeoutError, type RushWorker } from '../../src/index.js';
+import { RushKeys } from '../../src/redis/keys.js';
 import { manager, rawClient, scanNetworkKeys, tempDir, waitUntil } from '../helpers/network.js';
 
 const fixtures = new URL('../fixtures/', import.meta.url);
@@ -233,6 +239,53 @@ describe('waitForWorkers', () => {
     );
     await expect(rush.stopWorkers({ type: 'pause' as never })).rejects.toThrow(/`type`/);
     expect(rush.processes.size).toBe(0);
-    expect(await rush.connector.exists(`rush:{${rush.networkId}}:worker_config`)).toBe(0);
+    expect(await rush.connector.exists(new RushKeys(rush.networkId).workerConfig)).toBe(0);
+  });
+});
+
+describe('starts and stops in quick succession', () => {
+  it('workers of two starts in a row each run their own loop', async () => {
+    const rush = await manager();
+    const first = await rush.startLocalWorkers(
+      async (rush: RushWorker) => {
+        await rush.pushFinishedTasks([{ loop: 'first' }], [{ ok: true }]);
+      },
+      { nWorkers: 1 },
+    );
+    const second = await rush.startLocalWorkers(
+      async (rush: RushWorker) => {
+        await rush.pushFinishedTasks([{ loop: 'second' }], [{ ok: true }]);
+      },
+      { nWorkers: 1 },
+    );
+    const rows = await waitUntil(
+      async () => {
+        const all = await rush.fetchFinishedTasks();
+        return all.length === 2 ? all : undefined;
+      },
+      { timeoutMs: 30_000, what: 'both loops to report' },
+    );
+    const byWorker = Object.fromEntries(rows.map((r) => [r.worker_id, r.loop]));
+    expect(byWorker).toEqual({ [first[0]!]: 'first', [second[0]!]: 'second' });
+  });
+
+  it('stopWorkers right after a start also stops workers that have not registered yet', async () => {
+    const rush = await manager();
+    const ids = await rush.startLocalWorkers(
+      async (rush: RushWorker) => {
+        while (!rush.terminated) await new Promise((r) => setTimeout(r, 20));
+      },
+      { nWorkers: 2 },
+    );
+    await rush.stopWorkers({ type: 'terminate' });
+    for (const id of ids) {
+      const child = rush.processes.get(id)!;
+      await waitUntil(() => child.exitCode !== null || child.signalCode !== null, {
+        timeoutMs: 20_000,
+        what: 'the worker to stop',
+      });
+    }
+    await rush.reset();
+    expect(await scanNetworkKeys(rawClient(), rush.networkId)).toEqual([]);
   });
 });

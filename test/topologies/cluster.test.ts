@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listNetworks, RushWorker, rsh } from '../../src/index.js';
 import { logger } from '../../src/logging/logger.js';
+import { RushKeys } from '../../src/redis/keys.js';
 import { startCluster, type TestCluster } from '../helpers/servers/cluster.js';
 import { command, waitFor } from '../helpers/servers/process.js';
 import { newNetworkId, pair, popAndFinish, roundTrip, rushnet } from './scenario.js';
@@ -27,7 +28,7 @@ async function blockedPop(port: number): Promise<boolean> {
 }
 
 /** The slot of a network's keys (all of them share it). */
-const slotOf = (networkId: string) => cluster.slotOf(`rush:{${networkId}}:tasks`);
+const slotOf = (networkId: string) => cluster.slotOf(new RushKeys(networkId).tasks);
 
 describe('Redis Cluster', () => {
   it('runs the task round trip, with waitForTasks woken through pub/sub', async () => {
@@ -177,7 +178,7 @@ describe('Redis Cluster', () => {
       heartbeatExpire: 2,
     });
     try {
-      const heartbeat = `rush:{${networkId}}:heartbeat:${worker.workerId}`;
+      const heartbeat = new RushKeys(networkId).heartbeat(worker.workerId);
       const owner = await cluster.ownerOf(await slotOf(networkId));
       // Refreshed by the thread: its time to live goes back up after it runs down.
       await waitFor('a refreshed heartbeat', async () => {

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RushInputError, RushWorker, rsh } from '../../src/index.js';
 import { logger } from '../../src/logging/logger.js';
+import { RushKeys } from '../../src/redis/keys.js';
 import { command, waitFor } from '../helpers/servers/process.js';
 import { startSentinel, type TestSentinel } from '../helpers/servers/sentinel.js';
 import { newNetworkId } from './scenario.js';
@@ -54,39 +55,37 @@ describe('durability', () => {
   it('every state change is on the replica when the call returns', async () => {
     const networkId = newNetworkId();
     const durability = { replicas: 1, timeout: 5 };
-    const p = `rush:{${networkId}}:`;
+    const k = new RushKeys(networkId);
     const rush = await rsh({ networkId, config: topology.config, durability });
     const worker = await RushWorker.create({ networkId, config: topology.config, durability });
     try {
       expect(rush.durability).toEqual({ replicas: 1, timeout: 5 });
-      expect(await onReplica(['SISMEMBER', `${p}running_workers`, worker.workerId])).toBe(1);
+      expect(await onReplica(['SISMEMBER', k.runningWorkers, worker.workerId])).toBe(1);
       const [a, b, c, d] = await rush.pushTasks([{ x: 1 }, { x: 2 }, { x: 3 }, { x: 4 }]);
-      expect(await onReplica(['LRANGE', `${p}queued`, 0, -1])).toEqual([a, b, c, d]);
+      expect(await onReplica(['LRANGE', k.queued, 0, -1])).toEqual([a, b, c, d]);
       expect((await worker.popTask({ timeout: 1 }))?.key).toBe(a);
-      expect(await onReplica(['SISMEMBER', `${p}running`, a!])).toBe(1);
+      expect(await onReplica(['SISMEMBER', k.running, a!])).toBe(1);
       await worker.finishTasks([a!], [{ y: 2 }]);
-      expect(await onReplica(['LRANGE', `${p}finished`, 0, -1])).toEqual([a]);
+      expect(await onReplica(['LRANGE', k.finished, 0, -1])).toEqual([a]);
       const [popped] = await worker.popTasks(1, { timeout: 1 });
       expect(popped?.key).toBe(b);
       await worker.failTasks([b!]);
       await rush.emptyQueue({ keys: [d!] });
-      expect(((await onReplica(['SMEMBERS', `${p}failed`])) as string[]).sort()).toEqual(
-        [b, d].sort(),
-      );
+      expect(((await onReplica(['SMEMBERS', k.failed])) as string[]).sort()).toEqual([b, d].sort());
       await rush.writeHashes({ note: ['x'] }, { keys: [c!] });
-      expect(await onReplica(['HEXISTS', `${p}task:${c}`, 'note'])).toBe(1);
+      expect(await onReplica(['HEXISTS', k.task(c!), 'note'])).toBe(1);
       const [e] = await worker.pushRunningTasks([{ x: 5 }]);
-      expect(await onReplica(['SISMEMBER', `${p}running`, e!])).toBe(1);
+      expect(await onReplica(['SISMEMBER', k.running, e!])).toBe(1);
       await worker.failAndTerminate({ message: 'stop' });
-      expect(await onReplica(['SISMEMBER', `${p}terminated_workers`, worker.workerId])).toBe(1);
-      expect(await onReplica(['SISMEMBER', `${p}failed`, e!])).toBe(1);
+      expect(await onReplica(['SISMEMBER', k.terminatedWorkers, worker.workerId])).toBe(1);
+      expect(await onReplica(['SISMEMBER', k.failed, e!])).toBe(1);
       const other = await RushWorker.create({ networkId, config: topology.config, durability });
       expect((await other.popTask({ timeout: 1 }))?.key).toBe(c);
       await other.setTerminated();
-      expect(await onReplica(['SISMEMBER', `${p}terminated_workers`, other.workerId])).toBe(1);
+      expect(await onReplica(['SISMEMBER', k.terminatedWorkers, other.workerId])).toBe(1);
       await other.close();
       await rush.reset();
-      expect(await onReplica(['EXISTS', `${p}tasks`, `${p}finished`, `${p}failed`])).toBe(0);
+      expect(await onReplica(['EXISTS', k.tasks, k.finished, k.failed])).toBe(0);
     } finally {
       await worker.close();
       await rush.close();

@@ -14,6 +14,7 @@ import {
   type RushWorkerOptions,
   rsh,
 } from '../../src/index.js';
+import { RushKeys } from '../../src/redis/keys.js';
 import { waitFor } from '../helpers/servers/process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -69,7 +70,7 @@ export async function roundTrip(config: RedisConfig, networkId = newNetworkId())
   try {
     const events: string[] = [];
     subscriber.on('message', (channel: string) => events.push(channel));
-    await subscriber.subscribe(`rush:{${networkId}}:events`);
+    await subscriber.subscribe(new RushKeys(networkId).events);
 
     const keys = await rush.pushTasks([{ x: 1 }, { x: 2 }, { x: 3 }]);
     expect(keys).toHaveLength(3);

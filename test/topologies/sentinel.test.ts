@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { RushConfigError, rsh } from '../../src/index.js';
+import { RushKeys } from '../../src/redis/keys.js';
 import { command, waitFor } from '../helpers/servers/process.js';
 import { startSentinel, type TestSentinel } from '../helpers/servers/sentinel.js';
 import { pair, popAndFinish, roundTrip } from './scenario.js';
@@ -47,11 +48,12 @@ describe('Redis Sentinel', () => {
       const { from, to } = await topology.failover('command');
       expect(from).toBe(oldPrimary);
       // The manager's writes reach the new primary (its client followed the failover).
+      const probe = `${new RushKeys(rush.networkId).prefix}probe`; // in the network's slot
       await waitFor('the manager on the new primary', async () => {
-        await rush.connector.set(`rush:{${rush.networkId}}:probe`, '1');
-        return (await command(to, ['EXISTS', `rush:{${rush.networkId}}:probe`])) === 1;
+        await rush.connector.set(probe, '1');
+        return (await command(to, ['EXISTS', probe])) === 1;
       });
-      await rush.connector.del(`rush:{${rush.networkId}}:probe`);
+      await rush.connector.del(probe);
       await waitFor('the worker blocked on the new primary', () => blockedPop(to));
       const [pushed] = await rush.pushTasks([{ x: 2 }]);
       const task = await popping;
@@ -69,7 +71,7 @@ describe('Redis Sentinel', () => {
       heartbeatPeriod: 1,
       heartbeatExpire: 30,
     });
-    const heartbeat = `rush:{${rush.networkId}}:heartbeat:${worker.workerId}`;
+    const heartbeat = new RushKeys(rush.networkId).heartbeat(worker.workerId);
     try {
       const before = await rush.pushTasks([{ x: 1 }, { x: 2 }]);
       expect(await popAndFinish(worker, 1)).toEqual(before.slice(0, 1));

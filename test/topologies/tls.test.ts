@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisConfig, RushConfigError, type RushWorker, rsh } from '../../src/index.js';
+import { RushKeys } from '../../src/redis/keys.js';
 import { command, waitFor } from '../helpers/servers/process.js';
 import {
   type Certificates,
@@ -58,7 +59,7 @@ describe('TLS', () => {
       heartbeatPeriod: 1,
     });
     try {
-      const heartbeat = `rush:{${rush.networkId}}:heartbeat:${worker.workerId}`;
+      const heartbeat = new RushKeys(rush.networkId).heartbeat(worker.workerId);
       const tls = {
         ca: readFileSync(certs.ca),
         cert: readFileSync(certs.clientCert),

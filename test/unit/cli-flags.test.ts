@@ -2,9 +2,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { cliConfig, UsageError } from '../../src/cli/common.js';
 import { CONFIG_ENV } from '../../src/redis/config.js';
+import { restoreEnvAfterEach } from '../helpers/env.js';
+import { thrownBy } from '../helpers/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rushnet-cli-flags-'));
 const ca = join(dir, 'ca.pem');
@@ -14,27 +16,10 @@ for (const file of [ca, cert, key]) writeFileSync(file, 'PEM');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the CLI connection flags', () => {
-  const saved = { url: process.env.REDIS_URL, json: process.env[CONFIG_ENV] };
-  afterEach(() => {
-    for (const [name, value] of [
-      ['REDIS_URL', saved.url],
-      [CONFIG_ENV, saved.json],
-    ] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  });
+  restoreEnvAfterEach(['REDIS_URL', CONFIG_ENV]);
 
   /** The message of the UsageError that `run` throws. */
-  function usageError(run: () => unknown): string {
-    try {
-      run();
-    } catch (error) {
-      expect(error).toBeInstanceOf(UsageError);
-      return (error as Error).message;
-    }
-    throw new Error('did not throw');
-  }
+  const usageError = (run: () => unknown) => thrownBy(UsageError, run).message;
 
   it('adds TLS files to --url and turns TLS on', () => {
     expect(cliConfig({ url: 'redis://:pw@h:1' })).toMatchObject({ host: 'h', tls: false });

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { RushConfigError, RushInputError } from '../../src/errors.js';
 import { reconnectOnError, toClusterOptions } from '../../src/redis/client-options.js';
 import {
@@ -17,6 +17,8 @@ import {
   resolveConfig,
   toClientOptions,
 } from '../../src/redis/config.js';
+import { restoreEnvAfterEach } from '../helpers/env.js';
+import { thrownBy } from '../helpers/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rushnet-config-'));
 const ca = join(dir, 'ca.pem');
@@ -28,27 +30,10 @@ writeFileSync(key, 'KEY PEM');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The message of what `run` throws, checked to be a RushInputError. */
-function inputError(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(RushInputError);
-    return (error as Error).message;
-  }
-  throw new Error('did not throw');
-}
+const inputError = (run: () => unknown) => thrownBy(RushInputError, run).message;
 
 describe('config', () => {
-  const saved = { url: process.env.REDIS_URL, json: process.env[CONFIG_ENV] };
-  afterEach(() => {
-    for (const [name, value] of [
-      ['REDIS_URL', saved.url],
-      [CONFIG_ENV, saved.json],
-    ] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  });
+  restoreEnvAfterEach(['REDIS_URL', CONFIG_ENV]);
 
   it('parses a URL with user, password, db and TLS', () => {
     expect(normalizeConfig('rediss://alice:s%40cret@example.org:6380/3')).toEqual({

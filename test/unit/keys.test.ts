@@ -1,4 +1,8 @@
-/** Unit tests of RushKeys: one hash slot per network, and no key name outside keys.ts. */
+/**
+ * Unit tests of RushKeys: one hash slot per network, no key name outside keys.ts, and the
+ * literal names pinned (the one test that spells them: every other test takes them from
+ * RushKeys). A renamed key strands the data of existing networks and the tools that read them.
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RushKeys } from '../../src/redis/keys.js';
@@ -61,5 +65,67 @@ describe('RushKeys', () => {
       );
       expect(source, file).not.toMatch(/rush:\{/);
     }
+  });
+});
+
+describe('the key names', () => {
+  it('are the ones existing networks use, spelled out', () => {
+    const k = new RushKeys('net-1');
+    expect({
+      prefix: k.prefix,
+      tasks: k.tasks,
+      queued: k.queued,
+      running: k.running,
+      finished: k.finished,
+      failed: k.failed,
+      finishedRecords: k.finishedRecords,
+      extraHashes: k.extraHashes,
+      workers: k.workers,
+      runningWorkers: k.runningWorkers,
+      terminatedWorkers: k.terminatedWorkers,
+      poppers: k.poppers,
+      terminateAll: k.terminateAll,
+      workerConfig: k.workerConfig,
+      events: k.events,
+      trash: k.trash,
+      lostSweep: k.lostSweep,
+      task: k.task('t'),
+      worker: k.worker('w'),
+      heartbeat: k.heartbeat('w'),
+      log: k.log('w'),
+      terminate: k.terminate('w'),
+      kill: k.kill('w'),
+      pending: k.pending('w'),
+      lastPop: k.lastPop('w'),
+      trashPrefix: k.trashPrefix('r'),
+    }).toEqual({
+      prefix: 'rush:{net-1}:',
+      tasks: 'rush:{net-1}:tasks',
+      queued: 'rush:{net-1}:queued',
+      running: 'rush:{net-1}:running',
+      finished: 'rush:{net-1}:finished',
+      failed: 'rush:{net-1}:failed',
+      finishedRecords: 'rush:{net-1}:finished_records',
+      extraHashes: 'rush:{net-1}:extra_hashes',
+      workers: 'rush:{net-1}:workers',
+      runningWorkers: 'rush:{net-1}:running_workers',
+      terminatedWorkers: 'rush:{net-1}:terminated_workers',
+      poppers: 'rush:{net-1}:poppers',
+      terminateAll: 'rush:{net-1}:terminate',
+      workerConfig: 'rush:{net-1}:worker_config',
+      events: 'rush:{net-1}:events',
+      trash: 'rush:{net-1}:trash',
+      lostSweep: 'rush:{net-1}:lost_sweep',
+      task: 'rush:{net-1}:task:t',
+      worker: 'rush:{net-1}:worker:w',
+      heartbeat: 'rush:{net-1}:heartbeat:w',
+      log: 'rush:{net-1}:log:w',
+      terminate: 'rush:{net-1}:terminate:w',
+      kill: 'rush:{net-1}:kill:w',
+      pending: 'rush:{net-1}:pending:w',
+      lastPop: 'rush:{net-1}:last_pop:w',
+      trashPrefix: 'rush:{net-1}:trash:r:',
+    });
+    expect(RushKeys.ANY_NETWORK_PATTERN).toBe('rush:{*}:*');
   });
 });

@@ -17,16 +17,10 @@ import {
   checkWorkerId,
   MAX_SECONDS,
 } from '../../src/validate.js';
+import { thrownBy } from '../helpers/errors.js';
 
-function inputError(fn: () => unknown): RushInputError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(RushInputError);
-    return error as RushInputError;
-  }
-  throw new Error('expected a RushInputError');
-}
+/** The RushInputError that `fn` throws. */
+const inputError = (fn: () => unknown) => thrownBy(RushInputError, fn);
 
 describe('argument checks', () => {
   it('options: only known keys of a plain object', () => {
