@@ -95,6 +95,36 @@ export function explainRedisError(error: unknown): unknown {
   return explainPermission(error);
 }
 
+/** What ioredis rejects a command with once its connection was ended by `close()`. */
+const CONNECTION_CLOSED = 'Connection is closed.';
+
+/**
+ * The error of a command that a closed rushnet instance tried to send. rushnet's connections
+ * reconnect forever, so only `close()` ends one: ioredis's "Connection is closed." means that.
+ */
+export function closedError(cause?: unknown): RushError {
+  return new RushError(
+    'this rushnet instance is closed: close() ended its Redis connections, so it sends nothing any more (create a new instance)',
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/**
+ * Every error reply of a rushnet connection, made clear where rushnet knows what it means: a
+ * command sent after `close()` ({@link closedError}) and a permission the Redis user lacks
+ * ({@link explainPermission}). Applied to every reply (see createClient), at no cost to replies
+ * that succeed.
+ */
+export function explainReply(error: unknown): unknown {
+  if (
+    error instanceof Error &&
+    error.message === CONNECTION_CLOSED &&
+    !(error instanceof RushError)
+  )
+    return closedError(error);
+  return explainPermission(error);
+}
+
 /** What each permission error made by {@link explainPermission} says is missing. */
 const missing = new WeakMap<Error, string>();
 

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { RushError } from '../errors.js';
+import { closedError, RushError } from '../errors.js';
 import { getLogger, type Logger, logger } from '../logging/logger.js';
 import { rushConfig } from '../plan.js';
 import {
@@ -132,8 +132,14 @@ export abstract class RushBase extends NetworkCounts {
 
   /** Connects to Redis and checks that it answers. @throws RushConfigError within seconds when it does not. */
   async connect(): Promise<this> {
+    if (this.#closing) throw closedError();
     if (this.#client) return this;
     const client = await this.open('main');
+    if (this.#closing) {
+      // close() was called while this connection was being opened.
+      await closeConnection(client);
+      throw closedError();
+    }
     if (rushConfig().maxObjectSize === undefined) {
       // A value must fit in one bulk string, and its command in the server's query buffer
       // (a server drops a connection whose command is larger, and a resend would never end).
@@ -149,6 +155,9 @@ export abstract class RushBase extends NetworkCounts {
 
   /** Opens a connection of this participant, with rushnet's scripts defined on it. */
   protected async open(role: string): Promise<Redis> {
+    // Commands on the connections close() ended fail with closedError (see explainReply); a
+    // new connection is refused here, so nothing of a closed instance reaches Redis again.
+    if (this.#closing) throw closedError();
     const client = await openConnection(this.config, `rushnet:${this.#networkId}:${role}`);
     defineScripts(client);
     return client;
@@ -156,11 +165,17 @@ export abstract class RushBase extends NetworkCounts {
 
   /** The Redis client in use. */
   override get connector(): Redis {
-    if (!this.#client) throw new RushError(`${this} is not connected: call connect() first`);
+    if (!this.#client) {
+      if (this.#closing) throw closedError();
+      throw new RushError(`${this} is not connected: call connect() first`);
+    }
     return this.#client;
   }
 
-  /** Ends every connection of this instance. Safe to call more than once. */
+  /**
+   * Ends every connection of this instance. Every asynchronous method called afterwards rejects
+   * with a RushError saying the instance is closed; a second call does nothing.
+   */
   close(): Promise<void> {
     this.#closing ??= this.closeConnections();
     return this.#closing;

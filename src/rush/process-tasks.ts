@@ -10,6 +10,7 @@ import { DEFAULT_FIELDS } from '../tasks/fields.js';
 import type { PoppedTask, ProcessTasksOptions, TaskHandler } from '../types.js';
 import {
   checkFields,
+  checkObjectRowNames,
   checkOptions,
   checkPositiveInteger,
   checkSeconds,
@@ -86,6 +87,7 @@ export async function processTasks(
             `must return an object (the task's ys), got ${describeValue(ys)}`,
           );
         }
+        checkObjectRowNames('the handler result', ys);
         value = ctx.encode(ys, 'the handler result');
       } catch (error) {
         settle(task, 'failed', ctx.encode({ message: errorMessage(error) }, 'condition'));
