@@ -56,7 +56,7 @@ export function describeValue(value: unknown): string {
   const type = typeof value;
   if (type === 'string') {
     const s = value as string;
-    return `${JSON.stringify(s.length > 40 ? s.slice(0, 40) + '…' : s)} (string)`;
+    return `${visible(JSON.stringify(s.length > 40 ? s.slice(0, 40) + '…' : s))} (string)`;
   }
   if (type === 'number' || type === 'boolean' || type === 'bigint' || type === 'undefined') {
     return `${String(value)} (${type})`;
@@ -65,6 +65,18 @@ export function describeValue(value: unknown): string {
   if (type === 'symbol') return 'a symbol';
   const ctor = (value as object).constructor?.name;
   return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
+}
+
+/**
+ * Escapes what JSON.stringify leaves as it is but a terminal would act on or hide: DEL, C1
+ * controls and format characters (zero-width, bidirectional overrides). Values quoted in error
+ * messages often come from Redis or a command line.
+ */
+function visible(json: string): string {
+  return json.replace(/[\u007f-\u009f]|\p{Cf}/gu, (c) => {
+    const code = c.codePointAt(0)!;
+    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }
 
 /** Awaits a Redis command, explaining its error (see explainRedisError). */
