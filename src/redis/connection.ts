@@ -118,7 +118,8 @@ export async function closeConnection(client: Redis): Promise<void> {
     // already closing
   }
   client.disconnect();
-  if (client.status !== 'end') await Promise.race([ended, aSecond()]);
+  // (quit() and disconnect() changed the status since the check above.)
+  if ((client.status as string) !== 'end') await Promise.race([ended, aSecond()]);
 }
 
 /** Fallback for the size limit of one value when the server will not tell. */

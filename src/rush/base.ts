@@ -108,6 +108,8 @@ export abstract class RushBase extends NetworkCounts {
       encode: (value: unknown, argument: string, kind?: LargeObjectKind) =>
         encodeWithinLimit(value, argument, this.#largeObjects, kind),
       warnMissing: (keys: readonly string[]) => this.#warnMissing(keys),
+      warnUndecodable: (tasks: readonly { key: string; problem: string }[]) =>
+        this.#warnUndecodable(tasks),
       // A value is at most maxObjectSize (≤ half the query buffer): a chunk may add one more.
       maxCommandBytes: () => Math.min(MAX_CHUNK_BYTES, this.#largeObjects.maxObjectSize),
       plan: rushConfig,
@@ -206,6 +208,21 @@ export abstract class RushBase extends NetworkCounts {
     this.logger.warn(
       { network: this.#networkId, keys: keys.slice(0, 20), count: keys.length },
       `${keys.length} task(s) have no data in Redis (evicted or deleted) and were dropped from the result`,
+    );
+  }
+
+  #warnUndecodable(tasks: readonly { key: string; problem: string }[]): void {
+    if (tasks.length === 0) return;
+    const [first] = tasks;
+    this.logger.warn(
+      {
+        network: this.#networkId,
+        keys: tasks.slice(0, 20).map((t) => t.key),
+        count: tasks.length,
+        problems: tasks.slice(0, 5).map((t) => `${t.key}: ${t.problem}`),
+      },
+      `${tasks.length} task(s) hold stored data that cannot be decoded (corrupted, or written by ` +
+        `something other than rushnet) and were dropped from the result; task ${first!.key}: ${first!.problem}`,
     );
   }
 

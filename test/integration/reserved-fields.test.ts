@@ -19,7 +19,11 @@ const RESERVED = [
   'tries',
 ];
 
-type Call = [method: string, call: (rush: Rush, o: object) => Promise<unknown>, argument: string];
+type Call = [
+  method: string,
+  call: (rush: Rush, o: Record<string, unknown>) => Promise<unknown>,
+  argument: string,
+];
 
 /** Every creating or finishing call, with the reserved object in one argument. */
 const calls: Call[] = [
@@ -76,7 +80,7 @@ describe('reserved names', () => {
         [{ yssExtra: [{ [name]: 'forged' }] }, [{ y: 1 }], 'yssExtra[0]'],
       ] as const) {
         const error = await rush
-          .finishTasks(keys, yss as object[], options as never)
+          .finishTasks(keys, yss as never, options as never)
           .catch((e: unknown) => e);
         expect(error).toBeInstanceOf(RushInputError);
         expect((error as RushInputError).argument).toBe(argument);
