@@ -244,6 +244,32 @@ describe('undecodable finished tasks and the cache', () => {
   });
 });
 
+describe('writes over undecodable data', () => {
+  it.each([
+    ['empty', Buffer.alloc(0)],
+    ['a cut map16 header', Buffer.from([0xde])],
+    ['a cut map32 header', Buffer.from([0xdf, 0, 1])],
+  ])(
+    'a running task whose xs is %s still finishes, and then drops from reads',
+    async (_, bytes) => {
+      const networkId = newNetworkId();
+      const rush = await manager(networkId);
+      const w = await worker(networkId);
+      const keys = await w.pushRunningTasks([{ x: 0 }, { x: 1 }]);
+      await corruptField(rush, keys[0]!, 'xs', bytes);
+      expect(await w.finishTasks(keys, [{ y: 0 }, { y: 1 }])).toEqual(keys);
+      const spy = warnings(rush);
+      expect((await rush.fetchFinishedTasks()).map((r) => r.key)).toEqual([keys[1]]);
+      expectOneWarning(spy, [keys[0]!]);
+      spy.restore();
+      expect((await rush.fetchTasks()).map((r) => r.key)).toEqual([keys[1]]);
+      // Its other fields stay readable, and writing them rewrites the record as it can.
+      await rush.writeHashes({ ys: [{ y: 5 }] }, { keys: [keys[0]!] });
+      expect(await rush.readHash(keys[0]!, ['ys'])).toEqual({ key: keys[0], ys: { y: 5 } });
+    },
+  );
+});
+
 describe('undecodable popped tasks', () => {
   it('popTask fails an undecodable task for good and returns the next one', async () => {
     const rush = await manager();
