@@ -13,6 +13,7 @@
  * one; the cache moves past it all the same, so it never comes back or shifts what follows.
  */
 import type { ChainableCommander, Redis } from 'ioredis';
+import { C1 } from 'msgpackr';
 import type { RushKeys } from '../redis/keys.js';
 import * as calls from '../redis/scripts/calls.js';
 import { queueScript, unwrap } from '../redis/scripts/index.js';
@@ -86,9 +87,13 @@ function decodeRecordChunk(records: Buffer[]): DecodedRecords {
   return { items, problems, unreadable };
 }
 
-/** Whether a decoded record has the shape of one: a row with its key, or `[key, 6 values]`. */
+/**
+ * Whether a decoded record has the shape of one: a row with its key, or `[key, 6 values]`
+ * (none of them MessagePack's never-used 0xC1, which a stored value of that one byte leaves).
+ */
 function isLogItem(item: unknown): item is LogItem {
-  if (Array.isArray(item)) return item.length === 7 && typeof item[0] === 'string';
+  if (Array.isArray(item))
+    return item.length === 7 && typeof item[0] === 'string' && !item.includes(C1);
   if (typeof item !== 'object' || item === null) return false;
   const proto = Object.getPrototypeOf(item);
   return (

@@ -13,6 +13,7 @@
  * no value), else an array (`undefined` where a task has no value). `key` is always a string
  * array.
  */
+import { C1 } from 'msgpackr';
 import type { TaskColumns } from '../types.js';
 import { isPlainObject } from '../validate.js';
 import { containsUnreadable, tryDecode } from './codec.js';
@@ -224,7 +225,7 @@ export class ColumnBuilder {
     if (!decoded.ok) return decoded.problem;
     const value = decoded.value as TaskRecord | Record<string, unknown>;
     const row = Array.isArray(value)
-      ? value.length === 7 && typeof value[0] === 'string'
+      ? value.length === 7 && typeof value[0] === 'string' && !value.includes(C1)
         ? buildRow(value, TASK_FIELDS)
         : undefined
       : isPlainObject(value) && typeof value.key === 'string'
