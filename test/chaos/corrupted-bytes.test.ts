@@ -44,12 +44,15 @@ const GARBAGE: Buffer[] = [
 
 /**
  * Overwrites field ARGV[2] of a task taken from a collection in one atomic step, so the test
- * knows the state the task was in: the tail of a list (KEYS[1], kind 'list'), a member of a set
- * ('set'), or the list entry at ARGV[4] ('at'). Returns the task's key.
+ * knows the state the task was in: the entry of list KEYS[1] at the fraction ARGV[4] of its
+ * length ('list'), a member of a set ('set'), or the list entry at index ARGV[4] ('at').
+ * Returns the task's key.
  */
 const CORRUPT_FIELD = `
 local key
-if ARGV[3] == 'list' then key = redis.call('LINDEX', KEYS[1], -1)
+if ARGV[3] == 'list' then
+  local n = redis.call('LLEN', KEYS[1])
+  key = redis.call('LINDEX', KEYS[1], math.floor(tonumber(ARGV[4]) * n))
 elseif ARGV[3] == 'set' then key = redis.call('SRANDMEMBER', KEYS[1])
 else key = redis.call('LINDEX', KEYS[1], tonumber(ARGV[4])) end
 if not key then return false end
@@ -102,7 +105,7 @@ describe('chaos: corrupted bytes', () => {
             k.taskPrefix,
             'xs',
             how,
-            0,
+            rng.next(),
             garbage(),
           )) as string | null;
           if (key) (kind === 'queued' ? badQueued : badRunning).add(key);
