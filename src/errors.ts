@@ -42,7 +42,32 @@ export class RushBatchError extends RushError {
   ) {
     super(message, options);
   }
+
+  /**
+   * The error of a batch of which `written` landed (`verb`: created, finished, …) before
+   * `cause` stopped the rest. Its message says what `cause` says, but never that nothing was
+   * written.
+   */
+  static partial(verb: string, written: string[], total: number, cause: unknown): RushBatchError {
+    const reason = outOfMemory.has(cause as Error)
+      ? `${OUT_OF_MEMORY}; ${OOM_ADVICE}`
+      : cause instanceof Error
+        ? cause.message
+        : String(cause);
+    return new RushBatchError(
+      `${written.length} of ${total} written (${verb}) before the rest failed: ${reason}`,
+      written,
+      total,
+      { cause },
+    );
+  }
 }
+
+const OUT_OF_MEMORY =
+  'Redis is out of memory: it refuses writes (maxmemory reached and its policy evicts nothing)';
+const OOM_ADVICE = 'free memory or raise maxmemory, then try again';
+/** The errors made by {@link explainRedisError} for an OOM reply. */
+const outOfMemory = new WeakSet<Error>();
 
 /** A wait that ran out of time. */
 export class RushTimeoutError extends RushError {
@@ -98,11 +123,14 @@ export function explainRedisError(error: unknown): unknown {
   const previous = (error as { previousErrors?: Error[] } | null)?.previousErrors ?? [];
   const oom = (e: unknown) => e instanceof Error && /^OOM\b/.test(e.message);
   if (oom(error) || previous.some(oom)) {
-    return new RushError(
-      'Redis is out of memory: it refuses writes (maxmemory reached and its policy evicts nothing), ' +
-        'so nothing of this call was written; free memory or raise maxmemory, then try again',
+    // One script call (or transaction) is all or nothing: refused, it wrote nothing. A batch of
+    // several that fails part way says what it wrote instead (RushBatchError.partial).
+    const explained = new RushError(
+      `${OUT_OF_MEMORY}, so nothing of this call was written; ${OOM_ADVICE}`,
       { cause: error },
     );
+    outOfMemory.add(explained);
+    return explained;
   }
   return explainPermission(error);
 }

@@ -298,13 +298,7 @@ export class TaskWriter {
       if (parts.length === 1 || batch === undefined) throw error;
       const landed = await batch.landed(batch.keys).catch(() => []);
       if (landed.length === 0) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new RushBatchError(
-        `${landed.length} of ${batch.keys.length} written (${batch.verb}) before the rest failed: ${reason}`,
-        landed,
-        batch.keys.length,
-        { cause: error },
-      );
+      throw RushBatchError.partial(batch.verb, landed, batch.keys.length, error);
     }
   }
 
