@@ -29,6 +29,9 @@ export function networkAclRules(networkId: string): string[] {
     '+@write',
     '+@transaction',
     '+@connection',
+    // Tracking in broadcast mode takes any key prefix, unchecked by the key patterns (Redis
+    // 7.0): it would tell when another network's keys change. rushnet does not track keys.
+    '-client|tracking',
     '-@dangerous',
     // Not key-bound, or global: they would reach other networks.
     '-function',

@@ -42,7 +42,32 @@ export class RushBatchError extends RushError {
   ) {
     super(message, options);
   }
+
+  /**
+   * The error of a batch of which `written` landed (`verb`: created, finished, …) before
+   * `cause` stopped the rest. Its message says what `cause` says, but never that nothing was
+   * written.
+   */
+  static partial(verb: string, written: string[], total: number, cause: unknown): RushBatchError {
+    const reason = outOfMemory.has(cause as Error)
+      ? `${OUT_OF_MEMORY}; ${OOM_ADVICE}`
+      : cause instanceof Error
+        ? cause.message
+        : String(cause);
+    return new RushBatchError(
+      `${written.length} of ${total} written (${verb}) before the rest failed: ${reason}`,
+      written,
+      total,
+      { cause },
+    );
+  }
 }
+
+const OUT_OF_MEMORY =
+  'Redis is out of memory: it refuses writes (maxmemory reached and its policy evicts nothing)';
+const OOM_ADVICE = 'free memory or raise maxmemory, then try again';
+/** The errors made by {@link explainRedisError} for an OOM reply. */
+const outOfMemory = new WeakSet<Error>();
 
 /** A wait that ran out of time. */
 export class RushTimeoutError extends RushError {
@@ -56,7 +81,7 @@ export function describeValue(value: unknown): string {
   const type = typeof value;
   if (type === 'string') {
     const s = value as string;
-    return `${JSON.stringify(s.length > 40 ? s.slice(0, 40) + '…' : s)} (string)`;
+    return `${visible(JSON.stringify(s.length > 40 ? s.slice(0, 40) + '…' : s))} (string)`;
   }
   if (type === 'number' || type === 'boolean' || type === 'bigint' || type === 'undefined') {
     return `${String(value)} (${type})`;
@@ -65,6 +90,18 @@ export function describeValue(value: unknown): string {
   if (type === 'symbol') return 'a symbol';
   const ctor = (value as object).constructor?.name;
   return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
+}
+
+/**
+ * Escapes what JSON.stringify leaves as it is but a terminal would act on or hide: DEL, C1
+ * controls and format characters (zero-width, bidirectional overrides). Values quoted in error
+ * messages often come from Redis or a command line.
+ */
+function visible(json: string): string {
+  return json.replace(/[\u007f-\u009f]|\p{Cf}/gu, (c) => {
+    const code = c.codePointAt(0)!;
+    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }
 
 /** Awaits a Redis command, explaining its error (see explainRedisError). */
@@ -86,12 +123,45 @@ export function explainRedisError(error: unknown): unknown {
   const previous = (error as { previousErrors?: Error[] } | null)?.previousErrors ?? [];
   const oom = (e: unknown) => e instanceof Error && /^OOM\b/.test(e.message);
   if (oom(error) || previous.some(oom)) {
-    return new RushError(
-      'Redis is out of memory: it refuses writes (maxmemory reached and its policy evicts nothing), ' +
-        'so nothing of this call was written; free memory or raise maxmemory, then try again',
+    // One script call (or transaction) is all or nothing: refused, it wrote nothing. A batch of
+    // several that fails part way says what it wrote instead (RushBatchError.partial).
+    const explained = new RushError(
+      `${OUT_OF_MEMORY}, so nothing of this call was written; ${OOM_ADVICE}`,
       { cause: error },
     );
+    outOfMemory.add(explained);
+    return explained;
   }
+  return explainPermission(error);
+}
+
+/** What ioredis rejects a command with once its connection was ended by `close()`. */
+const CONNECTION_CLOSED = 'Connection is closed.';
+
+/**
+ * The error of a command that a closed rushnet instance tried to send. rushnet's connections
+ * reconnect forever, so only `close()` ends one: ioredis's "Connection is closed." means that.
+ */
+export function closedError(cause?: unknown): RushError {
+  return new RushError(
+    'this rushnet instance is closed: close() ended its Redis connections, so it sends nothing any more (create a new instance)',
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/**
+ * Every error reply of a rushnet connection, made clear where rushnet knows what it means: a
+ * command sent after `close()` ({@link closedError}) and a permission the Redis user lacks
+ * ({@link explainPermission}). Applied to every reply (see createClient), at no cost to replies
+ * that succeed.
+ */
+export function explainReply(error: unknown): unknown {
+  if (
+    error instanceof Error &&
+    error.message === CONNECTION_CLOSED &&
+    !(error instanceof RushError)
+  )
+    return closedError(error);
   return explainPermission(error);
 }
 

@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { describeValue, RushInputError } from './errors.js';
-import { TASK_STATES } from './tasks/states.js';
+import { RESERVED_FIELDS, TASK_STATES } from './tasks/states.js';
 import type { Condition } from './types.js';
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -171,15 +171,96 @@ export function checkStates(name: string, value: unknown): (typeof TASK_STATES)[
   return value;
 }
 
-/** A network id: non-empty, and free of braces, which would break the Redis Cluster hash tag. */
+/** The longest network id, in Unicode code points. */
+export const MAX_NETWORK_ID_LENGTH = 256;
+
+/**
+ * A network id: 1 to 256 Unicode code points, none of them a control or format character
+ * (they would reach terminals, logs and file names), and no braces (they would break the
+ * Redis Cluster hash tag that keeps a network's keys in one slot).
+ */
 export function checkNetworkId(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '' || /[{}\s]/.test(value)) {
-    throw new RushInputError(
-      name,
-      `must be a non-empty string without braces or white space, got ${describeValue(value)}`,
-    );
+  if (typeof value !== 'string' || value === '') {
+    throw new RushInputError(name, `must be a non-empty string, got ${describeValue(value)}`);
+  }
+  const problem = networkIdProblem(value);
+  if (problem !== undefined) {
+    throw new RushInputError(name, `${problem}, got ${describeValue(value)}`);
   }
   return value;
+}
+
+function networkIdProblem(value: string): string | undefined {
+  // Short ids are the rule: count code points only when UTF-16 units allow more than the limit.
+  if (value.length > MAX_NETWORK_ID_LENGTH && [...value].length > MAX_NETWORK_ID_LENGTH)
+    return `must be at most ${MAX_NETWORK_ID_LENGTH} characters (Unicode code points)`;
+  if (/[{}]/.test(value)) return 'must not contain braces ({ or })';
+  const control = /\p{Cc}|\p{Cf}/u.exec(value);
+  if (control !== null) {
+    const code = control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    return `must not contain control or format characters (found U+${code})`;
+  }
+  if (/\p{Cs}/u.test(value)) return 'must be well-formed Unicode (it holds a lone surrogate)';
+  return undefined;
+}
+
+/**
+ * Property names of a row that rushnet sets itself (SPEC: rows): an input or output object
+ * holding one would shadow them when its properties are spread into the row.
+ */
+export const ROW_NAMES: ReadonlySet<string> = new Set([
+  'key',
+  'state',
+  'worker_id',
+  'condition',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'tries',
+]);
+
+/**
+ * Objects whose properties become row properties (xs, ys, xs_extra, ys_extra): none may be named
+ * like a row's own properties. A cheap walk over each object's own keys.
+ */
+export function checkRowNames(name: string, objects: readonly object[]): void {
+  for (let i = 0; i < objects.length; i++) {
+    for (const property in objects[i]) {
+      if (ROW_NAMES.has(property)) throw rowNameError(`${name}[${i}]`, objects[i]!);
+    }
+  }
+}
+
+/** {@link checkRowNames} for one object, e.g. a `processTasks` handler's result. */
+export function checkObjectRowNames(name: string, object: object): void {
+  for (const property in object) if (ROW_NAMES.has(property)) throw rowNameError(name, object);
+}
+
+/**
+ * The fields `writeHashes` may write: not a row's own names (a task's state, owner, condition,
+ * times and tries change only through the task methods), nor rushnet's internal fields.
+ */
+export function checkWritableFields(name: string, fields: readonly string[]): void {
+  for (const field of fields) {
+    if (ROW_NAMES.has(field) || RESERVED_FIELDS.includes(field)) {
+      throw new RushInputError(
+        `${name}.${field}`,
+        "is rushnet's own field: a task's key, state, owner, condition, times and tries " +
+          `change only through the task methods (reserved: ${[...ROW_NAMES, ...RESERVED_FIELDS].join(', ')})`,
+      );
+    }
+  }
+}
+
+function rowNameError(name: string, object: object): RushInputError {
+  const found = Object.keys(object).filter((p) => ROW_NAMES.has(p));
+  const many = found.length > 1;
+  return new RushInputError(
+    name,
+    `has ${many ? 'properties' : 'a property'} named ${found.map((p) => `"${p}"`).join(', ')}, ` +
+      `which rushnet sets in every row itself (reserved: ${[...ROW_NAMES].join(', ')}): ` +
+      `rename ${many ? 'them' : 'it'}`,
+  );
 }
 
 /** Checks heartbeat settings; returns [period, expire] (both undefined without heartbeat). */

@@ -119,7 +119,8 @@ export class RushWorker<
 
   /** Connects, registers the worker as running, and starts its sentinel thread. */
   override async connect(): Promise<this> {
-    if (this.#sentinel) return this;
+    // Connected already: the base answers (it rejects when the worker was closed).
+    if (this.#sentinel) return super.connect();
     await super.connect();
     const k = this.keys;
     if (this.#logSettings) {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { Cluster, type ClusterOptions, Command, Redis, type RedisOptions } from 'ioredis';
-import { explainPermission, RushConfigError } from '../errors.js';
+import { explainReply, RushConfigError } from '../errors.js';
 import type {
   RedisTlsOptions,
   ResolvedClusterConfig,
@@ -195,7 +195,8 @@ type Exec = (...args: unknown[]) => Promise<unknown>;
  * pipeline, in a script), and a transaction's, which Redis discards as a whole (EXECABORT) when
  * one of its commands is denied. So every method of rushnet says what is missing, whatever
  * commands it sends. Only permission errors change: redirections (MOVED, ASK), NOSCRIPT, BUSY
- * and the rest reach ioredis and rushnet as Redis sent them.
+ * and the rest reach ioredis and rushnet as Redis sent them. A command sent after `close()`
+ * fails with the RushError that says the instance is closed ({@link explainReply}).
  */
 function explainPermissionErrors(client: Redis): void {
   const explained = new WeakSet<Command>();
@@ -205,7 +206,7 @@ function explainPermissionErrors(client: Redis): void {
     if (!explained.has(command)) {
       explained.add(command);
       const reject = command.reject;
-      command.reject = (error: Error) => reject(explainPermission(error) as Error);
+      command.reject = (error: Error) => reject(explainReply(error) as Error);
     }
     return send.call(this, command, ...rest);
   };
@@ -221,7 +222,7 @@ function explainPermissionErrors(client: Redis): void {
       // With a callback, the error goes there (as Redis sent it); rushnet never passes one.
       if (typeof execArgs[0] === 'function') return exec.apply(this, execArgs);
       return exec.apply(this, execArgs).catch((error: unknown) => {
-        throw explainPermission(error);
+        throw explainReply(error);
       });
     };
     return transaction;

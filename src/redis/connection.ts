@@ -104,15 +104,22 @@ function readable(message: string): string {
   return /:error:[0-9A-F]+:[^:]+:[^:]+:([^:]+):/.exec(line)?.[1] ?? line;
 }
 
-/** Closes a connection politely, falling back to a hard disconnect. */
+/**
+ * Closes a connection politely, falling back to a hard disconnect, and resolves once it has
+ * ended (so a command sent afterwards fails at once, and nothing keeps the process alive).
+ */
 export async function closeConnection(client: Redis): Promise<void> {
   if (client.status === 'end') return;
+  const ended = new Promise((resolve) => client.once('end', resolve));
+  const aSecond = () => new Promise((resolve) => setTimeout(resolve, 1000).unref());
   try {
-    await Promise.race([client.quit(), new Promise((r) => setTimeout(r, 1000).unref())]);
+    await Promise.race([client.quit(), aSecond()]);
   } catch {
     // already closing
   }
   client.disconnect();
+  // (quit() and disconnect() changed the status since the check above.)
+  if ((client.status as string) !== 'end') await Promise.race([ended, aSecond()]);
 }
 
 /** Fallback for the size limit of one value when the server will not tell. */

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { RushError } from '../errors.js';
+import { closedError, RushError } from '../errors.js';
 import { getLogger, type Logger, logger } from '../logging/logger.js';
 import { rushConfig } from '../plan.js';
 import {
@@ -108,6 +108,8 @@ export abstract class RushBase extends CountQueries {
       encode: (value: unknown, argument: string, kind?: LargeObjectKind) =>
         encodeWithinLimit(value, argument, this.#largeObjects, kind),
       warnMissing: (keys: readonly string[]) => this.#warnMissing(keys),
+      warnUndecodable: (tasks: readonly { key: string; problem: string }[]) =>
+        this.#warnUndecodable(tasks),
       // A value is at most maxObjectSize (≤ half the query buffer): a chunk may add one more.
       maxCommandBytes: () => Math.min(MAX_CHUNK_BYTES, this.#largeObjects.maxObjectSize),
       plan: rushConfig,
@@ -132,8 +134,14 @@ export abstract class RushBase extends CountQueries {
 
   /** Connects to Redis and checks that it answers. @throws RushConfigError within seconds when it does not. */
   async connect(): Promise<this> {
+    if (this.#closing) throw closedError();
     if (this.#client) return this;
     const client = await this.open('main');
+    if (this.#closing) {
+      // close() was called while this connection was being opened.
+      await closeConnection(client);
+      throw closedError();
+    }
     if (rushConfig().maxObjectSize === undefined) {
       // A value must fit in one bulk string, and its command in the server's query buffer
       // (a server drops a connection whose command is larger, and a resend would never end).
@@ -149,6 +157,9 @@ export abstract class RushBase extends CountQueries {
 
   /** Opens a connection of this participant, with rushnet's scripts defined on it. */
   protected async open(role: string): Promise<Redis> {
+    // Commands on the connections close() ended fail with closedError (see explainReply); a
+    // new connection is refused here, so nothing of a closed instance reaches Redis again.
+    if (this.#closing) throw closedError();
     const client = await openConnection(this.config, `rushnet:${this.#networkId}:${role}`);
     defineScripts(client);
     return client;
@@ -156,11 +167,17 @@ export abstract class RushBase extends CountQueries {
 
   /** The Redis client in use. */
   override get connector(): Redis {
-    if (!this.#client) throw new RushError(`${this} is not connected: call connect() first`);
+    if (!this.#client) {
+      if (this.#closing) throw closedError();
+      throw new RushError(`${this} is not connected: call connect() first`);
+    }
     return this.#client;
   }
 
-  /** Ends every connection of this instance. Safe to call more than once. */
+  /**
+   * Ends every connection of this instance. Every asynchronous method called afterwards rejects
+   * with a RushError saying the instance is closed; a second call does nothing.
+   */
   close(): Promise<void> {
     this.#closing ??= this.closeConnections();
     return this.#closing;
@@ -191,6 +208,21 @@ export abstract class RushBase extends CountQueries {
     this.logger.warn(
       { network: this.#networkId, keys: keys.slice(0, 20), count: keys.length },
       `${keys.length} task(s) have no data in Redis (evicted or deleted) and were dropped from the result`,
+    );
+  }
+
+  #warnUndecodable(tasks: readonly { key: string; problem: string }[]): void {
+    if (tasks.length === 0) return;
+    const [first] = tasks;
+    this.logger.warn(
+      {
+        network: this.#networkId,
+        keys: tasks.slice(0, 20).map((t) => t.key),
+        count: tasks.length,
+        problems: tasks.slice(0, 5).map((t) => `${t.key}: ${t.problem}`),
+      },
+      `${tasks.length} task(s) hold stored data that cannot be decoded (corrupted, or written by ` +
+        `something other than rushnet) and were dropped from the result; task ${first!.key}: ${first!.problem}`,
     );
   }
 

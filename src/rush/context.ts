@@ -43,6 +43,8 @@ export interface RushContext {
   encode(value: unknown, argument: string, kind?: 'task' | 'config'): Buffer;
   /** Warns that tasks had no data in Redis and were dropped from a result. */
   warnMissing(keys: readonly string[]): void;
+  /** Warns that tasks held stored bytes that cannot be decoded and were dropped from a result. */
+  warnUndecodable(tasks: readonly { key: string; problem: string }[]): void;
   /** The most bytes of values one command may carry (the server's limits allow it). */
   maxCommandBytes(): number;
 }

@@ -109,17 +109,22 @@ export class FinishedColumnsView {
 
   /**
    * Adds records of the log, dropping tasks whose hash vanished (their keys go to `missing`)
-   * or that hold a large object that cannot be read.
+   * or that hold a large object that cannot be read, and records that cannot be decoded (passed
+   * to `corrupt` with their index and why).
    */
   appendRecords(
     records: readonly Buffer[],
     vanished: ReadonlySet<string>,
     missing: string[],
     consumed: number,
+    corrupt: (index: number, problem: string) => void,
   ): void {
     const gone = vanished.size > 0 ? vanished : undefined;
     this.#columns.reserve(records.length);
-    for (const record of records) this.#columns.addRecord(record, gone, missing);
+    for (let i = 0; i < records.length; i++) {
+      const problem = this.#columns.addRecord(records[i]!, gone, missing);
+      if (problem !== undefined) corrupt(i, problem);
+    }
     this.consumed = consumed;
   }
 

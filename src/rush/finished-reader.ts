@@ -8,15 +8,19 @@
  * hash has vanished, so they are dropped as the contract asks. While Redis runs those checks,
  * the client is already decoding the records that arrived.
  * When a view needs fields the log does not hold, or the log does not line up with the
- * finished list (lost, trimmed), the view reads the hashes instead.
+ * finished list (lost, trimmed), the view reads the hashes instead. A record that cannot be
+ * decoded (corrupted bytes, a foreign writer) drops its task with a warning, like a vanished
+ * one; the cache moves past it all the same, so it never comes back or shifts what follows.
  */
 import type { ChainableCommander, Redis } from 'ioredis';
+import { C1 } from 'msgpackr';
 import type { RushKeys } from '../redis/keys.js';
 import * as calls from '../redis/scripts/calls.js';
 import { queueScript, unwrap } from '../redis/scripts/index.js';
-import { containsUnreadable, decodeValue, holdsUnreadable } from '../tasks/codec.js';
-import { decodeReply, decodeTasks, fieldKinds, type TaskRecord } from '../tasks/rows.js';
+import { containsUnreadable, decodeValue, holdsUnreadable, tryDecode } from '../tasks/codec.js';
+import { fieldKinds, type TaskRecord } from '../tasks/rows.js';
 import type { TaskRow } from '../types.js';
+import { type ChunkSource, Dropped, decodeChunk, readChunkByValue } from './chunks.js';
 import { FinishedColumnsView, type FinishedView, RECORD_FIELDS } from './finished-cache.js';
 
 /** A view of the cache that a sync fills: rows, or columns. */
@@ -35,20 +39,82 @@ const HASH_CHUNK = 2000;
 /** A decoded record of the log: the task's row, or `[key, ...values]` (see _msgpack.lua). */
 type LogItem = TaskRecord | TaskRow<object, object>;
 
-/** Decodes a chunk of records in one pass: an array header, then the records as they are. */
-function decodeRecordChunk(records: Buffer[]): LogItem[] {
+/** A record of the log that cannot be decoded: where it is, and why. */
+interface CorruptRecord {
+  position: number;
+  problem: string;
+}
+
+/**
+ * A chunk of records, decoded: per record its item, or `undefined` where the record cannot be
+ * decoded (`problems` says why). `unreadable`: some item refers to a large object whose file
+ * cannot be read.
+ */
+interface DecodedRecords {
+  items: (LogItem | undefined)[];
+  problems: Map<number, string> | undefined;
+  unreadable: boolean;
+}
+
+/**
+ * Decodes a chunk of records in one pass (an array header, then the records as they are). A
+ * record that is not what rushnet writes (corrupted bytes, a foreign writer) breaks the pass:
+ * then each record is decoded on its own, and only the bad ones are left out.
+ */
+function decodeRecordChunk(records: Buffer[]): DecodedRecords {
   const n = records.length;
   const header = Buffer.from([0xdd, (n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
-  return decodeValue(Buffer.concat([header, ...records])) as LogItem[];
+  try {
+    const items = decodeValue(Buffer.concat([header, ...records]));
+    if (Array.isArray(items) && items.length === n && items.every(isLogItem)) {
+      return { items, problems: undefined, unreadable: holdsUnreadable(items) };
+    }
+  } catch {
+    // Some record is bad: found below.
+  }
+  const problems = new Map<number, string>();
+  let unreadable = false;
+  const items = records.map((record, i) => {
+    const decoded = tryDecode(record);
+    if (!decoded.ok) problems.set(i, decoded.problem);
+    else if (!isLogItem(decoded.value)) problems.set(i, 'it is not a task record');
+    else {
+      unreadable ||= holdsUnreadable(decoded.value);
+      return decoded.value;
+    }
+    return undefined;
+  });
+  return { items, problems, unreadable };
+}
+
+/**
+ * Whether a decoded record has the shape of one: a row with its key, or `[key, 6 values]`
+ * (none of them MessagePack's never-used 0xC1, which a stored value of that one byte leaves).
+ */
+function isLogItem(item: unknown): item is LogItem {
+  if (Array.isArray(item))
+    return item.length === 7 && typeof item[0] === 'string' && !item.includes(C1);
+  if (typeof item !== 'object' || item === null) return false;
+  const proto = Object.getPrototypeOf(item);
+  return (
+    (proto === Object.prototype || proto === null) &&
+    typeof (item as { key?: unknown }).key === 'string'
+  );
 }
 
 const keyOf = (item: LogItem): string => (Array.isArray(item) ? item[0] : item.key) as string;
+
+/** What one sync leaves out: vanished and undecodable tasks, and corrupt records of the log. */
+interface Leftovers {
+  dropped: Dropped;
+  corrupt: CorruptRecord[];
+}
 
 export class FinishedReader {
   constructor(
     private readonly keys: RushKeys,
     private readonly client: () => Redis,
-    private readonly warnMissing: (keys: string[]) => void,
+    private readonly warn: (dropped: Dropped) => void,
   ) {}
 
   /**
@@ -63,9 +129,10 @@ export class FinishedReader {
   /**
    * Brings a view up to date with the finished list as it was at the first read (`first`: the
    * replies of `queueFirstRead`, when a transaction already made it). One sync at a time.
+   * Tasks left out (vanished, undecodable) are warned about once, at the end.
    */
   async sync(view: View, first?: unknown[]): Promise<void> {
-    const missing: string[] = [];
+    const left: Leftovers = { dropped: new Dropped(), corrupt: [] };
     let replies = first;
     for (;;) {
       const from = view.consumed;
@@ -76,7 +143,8 @@ export class FinishedReader {
       }
       const size = Number(replies[0]);
       const expected = Math.max(0, Math.min(FIRST_CHUNK, size - from));
-      const ok = this.#absorb(view, from, replies.slice(1), expected, missing);
+      const to = from + FIRST_CHUNK - 1;
+      const ok = await this.#absorb(view, from, to, replies.slice(1), expected, left);
       replies = undefined;
       if (!ok) continue; // the log is unusable: read the same range from the hashes
       if (size < from) {
@@ -84,10 +152,30 @@ export class FinishedReader {
         view.clear();
         continue;
       }
-      if (view.consumed >= size || (await this.#readBulk(view, view.consumed, size, missing)))
-        break;
+      if (view.consumed >= size || (await this.#readBulk(view, view.consumed, size, left))) break;
     }
-    this.warnMissing(missing);
+    await this.#nameCorrupt(left);
+    this.warn(left.dropped);
+  }
+
+  /**
+   * Names the tasks whose records could not be decoded (the finished list holds their keys at
+   * the same positions), unless they vanished too (already noted).
+   */
+  async #nameCorrupt({ dropped, corrupt }: Leftovers): Promise<void> {
+    if (corrupt.length === 0) return;
+    const pipeline = this.client().pipeline();
+    for (const { position } of corrupt) pipeline.lindex(this.keys.finished, position);
+    const keys = unwrap(await pipeline.exec()) as (string | null)[];
+    const vanished = new Set(dropped.missing);
+    corrupt.forEach(({ position, problem }, i) => {
+      const key = keys[i];
+      if (key !== null && key !== undefined && vanished.has(key)) return;
+      dropped.undecodable.push({
+        key: key ?? `(finished position ${position})`,
+        problem: `its finished record: ${problem}`,
+      });
+    });
   }
 
   /** Queues the read of entries `from..to`; returns how many replies it takes. */
@@ -96,7 +184,7 @@ export class FinishedReader {
     view: View,
     from: number,
     to: number,
-    decoded?: (items: LogItem[]) => void,
+    decoded?: (items: DecodedRecords) => void,
   ): number {
     if (!view.fromRecords) {
       queueScript(
@@ -114,12 +202,8 @@ export class FinishedReader {
     }
     // Decode as soon as the records arrive, while Redis still checks for vanished hashes.
     pipeline.lrangeBuffer(this.keys.finishedRecords, from, to, (error, records) => {
-      if (error || !decoded || !records) return;
-      try {
-        decoded(decodeRecordChunk(records));
-      } catch {
-        // Decoded again, and reported, when the replies are absorbed.
-      }
+      if (error || !decoded || !Array.isArray(records)) return;
+      decoded(decodeRecordChunk(records));
     });
     queueScript(pipeline, calls.vanishedFinished(this.keys, { from, to }));
     return 2;
@@ -130,24 +214,26 @@ export class FinishedReader {
    * held in the range when it was measured; the records log always holds as many, or it is
    * unusable: then this returns false and the view reads the hashes from now on.
    */
-  #absorb(
+  async #absorb(
     view: View,
     from: number,
+    to: number,
     replies: unknown[],
     expected: number,
-    missing: string[],
-    decoded?: LogItem[],
-  ): boolean {
+    { dropped, corrupt }: Leftovers,
+    decoded?: DecodedRecords,
+  ): Promise<boolean> {
     const positions: number[] = [];
     if (!view.fromRecords) {
-      const reply = decodeReply(replies[0] as Buffer);
-      const records = decodeTasks(reply, 1, view.fields, (key) => missing.push(key), positions);
-      const count = (reply.length - 1) / (view.fields.length + 2);
+      const source: ChunkSource = { kind: 'list', list: this.keys.finished, from, to };
+      const chunk =
+        decodeChunk(replies[0] as Buffer, view.fields, source, dropped) ??
+        (await readChunkByValue(this.client(), this.keys, view.fields, source, dropped));
       view.append(
-        records,
+        chunk.tasks,
         view.fields.map((_, j) => j + 1),
-        positions.map((i) => from + i),
-        from + count,
+        chunk.positions.map((i) => from + i),
+        from + chunk.count,
       );
       return true;
     }
@@ -158,24 +244,31 @@ export class FinishedReader {
     }
     if (view instanceof FinishedColumnsView) {
       // Columns are filled from the records themselves: no rows are made.
-      view.appendRecords(raw, new Set(vanished), missing, from + raw.length);
+      view.appendRecords(raw, new Set(vanished), dropped.missing, from + raw.length, (i, problem) =>
+        corrupt.push({ position: from + i, problem }),
+      );
       return true;
     }
-    let items = decoded ?? decodeRecordChunk(raw);
-    const unreadable = holdsUnreadable(items); // a large object file is missing or refused
-    if (vanished.length > 0 || unreadable) {
+    const chunk = decoded ?? decodeRecordChunk(raw);
+    let items: LogItem[];
+    if (vanished.length > 0 || chunk.unreadable || chunk.problems) {
       const gone = new Set(vanished);
-      missing.push(...vanished);
-      items = items.filter((item, i) => {
-        if (gone.has(keyOf(item))) return false;
-        if (unreadable && containsUnreadable(item)) {
-          missing.push(keyOf(item));
-          return false;
+      dropped.missing.push(...vanished);
+      items = [];
+      chunk.items.forEach((item, i) => {
+        if (item === undefined) {
+          corrupt.push({ position: from + i, problem: chunk.problems!.get(i)! });
+        } else if (gone.has(keyOf(item))) {
+          // vanished: noted above
+        } else if (chunk.unreadable && containsUnreadable(item)) {
+          dropped.missing.push(keyOf(item)); // a large object file is missing or refused
+        } else {
+          items.push(item);
+          positions.push(from + i);
         }
-        positions.push(from + i);
-        return true;
       });
     } else {
+      items = chunk.items as LogItem[];
       for (let i = 0; i < items.length; i++) positions.push(from + i);
     }
     const indices = view.fields.map((f) => RECORD_FIELDS.indexOf(f) + 1);
@@ -184,18 +277,18 @@ export class FinishedReader {
   }
 
   /** Reads entries `from..size-1` in chunks sent in one pipeline. */
-  async #readBulk(view: View, from: number, size: number, missing: string[]): Promise<boolean> {
+  async #readBulk(view: View, from: number, size: number, left: Leftovers): Promise<boolean> {
     if (view instanceof FinishedColumnsView) view.reserve(size - from);
     const pipeline = this.client().pipeline();
     const starts: number[] = [];
     const counts: number[] = [];
-    const decoded: LogItem[][] = [];
+    const decoded: DecodedRecords[] = [];
     const chunk = view.fromRecords ? BULK_CHUNK : HASH_CHUNK;
     for (let start = from; start < size; start += chunk) {
       const i = starts.length;
       starts.push(start);
       const last = Math.min(start + chunk, size) - 1;
-      const keep = (records: LogItem[]) => {
+      const keep = (records: DecodedRecords) => {
         decoded[i] = records;
       };
       // Rows are decoded as their records arrive; columns are filled from the records.
@@ -206,17 +299,9 @@ export class FinishedReader {
     let at = 0;
     for (const [i, start] of starts.entries()) {
       const expected = Math.min(chunk, size - start);
-      if (
-        !this.#absorb(
-          view,
-          start,
-          replies.slice(at, at + counts[i]!),
-          expected,
-          missing,
-          decoded[i],
-        )
-      )
-        return false;
+      const last = Math.min(start + chunk, size) - 1;
+      const range = replies.slice(at, at + counts[i]!);
+      if (!(await this.#absorb(view, start, last, range, expected, left, decoded[i]))) return false;
       at += counts[i]!;
     }
     return true;

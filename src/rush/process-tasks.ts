@@ -10,6 +10,7 @@ import { DEFAULT_FIELDS } from '../tasks/fields.js';
 import type { PoppedTask, ProcessTasksOptions, TaskHandler } from '../types.js';
 import {
   checkFields,
+  checkObjectRowNames,
   checkOptions,
   checkPositiveInteger,
   checkSeconds,
@@ -65,8 +66,13 @@ export async function processTasks(
   let running = 0;
   let completions: Completion[] = [];
   let wake: (() => void) | undefined;
-  const stopping = () => signal?.aborted === true || shouldStop() || taken >= maxTasks;
-  const room = () => (stopping() ? 0 : Math.min(concurrency - running, maxTasks - taken));
+  // Tasks whose data could not be decoded were taken too: the queue failed them at once.
+  const undecodableAtStart = queue.undecodableTaken;
+  const failedAtOnce = () => queue.undecodableTaken - undecodableAtStart;
+  const stopping = () =>
+    signal?.aborted === true || shouldStop() || taken + failedAtOnce() >= maxTasks;
+  const room = () =>
+    stopping() ? 0 : Math.min(concurrency - running, maxTasks - taken - failedAtOnce());
 
   const settle = (task: Task, outcome: Completion['outcome'], value: Buffer) => {
     completions.push({ key: task.key, outcome, value });
@@ -86,6 +92,7 @@ export async function processTasks(
             `must return an object (the task's ys), got ${describeValue(ys)}`,
           );
         }
+        checkObjectRowNames('the handler result', ys);
         value = ctx.encode(ys, 'the handler result');
       } catch (error) {
         settle(task, 'failed', ctx.encode({ message: errorMessage(error) }, 'condition'));
@@ -120,7 +127,7 @@ export async function processTasks(
     }
     for (const task of tasks) start(task);
     if (running === 0 && completions.length === 0) {
-      if (stopping()) return processed;
+      if (stopping()) return processed + failedAtOnce();
       // Nothing in hand and the queue was empty: block for the next task.
       if (tasks.length === 0)
         for (const task of await queue.waitAndTake(room(), fields, timeout)) start(task);

@@ -10,6 +10,8 @@ import type { Redis } from 'ioredis';
 import { explained } from '../errors.js';
 import { closeConnection } from '../redis/connection.js';
 import * as calls from '../redis/scripts/calls.js';
+import type { ScriptArg } from '../redis/scripts/index.js';
+import { encodeValue } from '../tasks/codec.js';
 import { DEFAULT_FIELDS } from '../tasks/fields.js';
 import { poppedTasks } from '../tasks/rows.js';
 import type { PoppedTask, PopTaskOptions } from '../types.js';
@@ -20,6 +22,8 @@ import { runWrite } from './durability.js';
 type Task = PoppedTask<object>;
 
 export class TaskQueue {
+  /** Tasks taken whose data could not be decoded (failed at once), e.g. for `processTasks`. */
+  undecodableTaken = 0;
   #blocking: Redis | undefined;
   #registered = false;
   /** Counts pops, for their request ids (unique with the nonce, even if ids are reused). */
@@ -41,20 +45,30 @@ export class TaskQueue {
     return this.waitAndTake(n, fields, timeout);
   }
 
-  /** Takes up to `n` tasks without waiting (one round trip). */
+  /**
+   * Takes up to `n` tasks without waiting (one round trip). Tasks whose data cannot be decoded
+   * are failed for good and the next ones taken instead.
+   */
   async take(n: number, fields: readonly string[], claim = ''): Promise<Task[]> {
     await this.#register();
     const { keys, participant } = this.ctx;
-    const call = calls.popTask(keys, {
-      popperId: participant.id,
-      workerId: taskOwner(participant),
-      claim,
-      count: n,
-      request: this.#requestId(),
-      fields,
-    });
-    const reply = await runWrite(this.ctx, call);
-    return reply ? poppedTasks<object>(reply, fields) : [];
+    for (;;) {
+      const call = calls.popTask(keys, {
+        popperId: participant.id,
+        workerId: taskOwner(participant),
+        claim,
+        count: n,
+        request: this.#requestId(),
+        fields,
+      });
+      const reply = await runWrite(this.ctx, call);
+      if (!reply) return [];
+      const { tasks, undecodable } = poppedTasks<object>(reply, fields);
+      if (undecodable.length === 0) return tasks;
+      await this.#failUndecodable(undecodable);
+      if (tasks.length > 0 || n === 0) return tasks;
+      claim = ''; // taken (and failed) already
+    }
   }
 
   /**
@@ -77,10 +91,10 @@ export class TaskQueue {
       fields,
     });
     const [settled, taken] = await runWrite(this.ctx, call);
-    return {
-      settled: settled.map(String),
-      tasks: taken.length > 0 ? poppedTasks<object>(taken, fields) : [],
-    };
+    if (taken.length === 0) return { settled: settled.map(String), tasks: [] };
+    const { tasks, undecodable } = poppedTasks<object>(taken, fields);
+    if (undecodable.length > 0) await this.#failUndecodable(undecodable);
+    return { settled: settled.map(String), tasks };
   }
 
   /** Blocks up to `timeout` seconds for a task, then takes it and up to `n - 1` more. */
@@ -104,6 +118,35 @@ export class TaskQueue {
       const claimed = await this.take(n - 1, fields, key);
       if (claimed.length > 0) return claimed;
     }
+  }
+
+  /**
+   * Fails popped tasks whose data cannot be decoded (corrupted bytes, a foreign writer): no
+   * caller could run them, so they fail for good, with a condition that says why, and the
+   * popper carries on with the next task. One extra round trip, only when it happens.
+   */
+  async #failUndecodable(tasks: readonly { key: string; problem: string }[]): Promise<void> {
+    const args: ScriptArg[] = [];
+    for (const { key, problem } of tasks) {
+      const condition = {
+        message: `Task data could not be decoded: ${problem}`,
+        undecodable: true,
+      };
+      args.push(key, encodeValue(condition, 'condition'));
+    }
+    // Not retried: the same bytes would fail again.
+    await runWrite(this.ctx, calls.failTasks(this.ctx.keys, args));
+    this.undecodableTaken += tasks.length;
+    this.ctx.logger.warn(
+      {
+        network: this.ctx.networkId,
+        keys: tasks.slice(0, 20).map((t) => t.key),
+        count: tasks.length,
+        problems: tasks.slice(0, 5).map((t) => `${t.key}: ${t.problem}`),
+      },
+      `${tasks.length} popped task(s) hold data that cannot be decoded and were failed for good; ` +
+        `task ${tasks[0]!.key}: ${tasks[0]!.problem}`,
+    );
   }
 
   /** After a reset, the popper set no longer holds this participant. */

@@ -1,23 +1,15 @@
 /**
  * Reading tasks: the fetch methods (rows, SPEC §2), the finished-task cache that makes repeated
  * reads pay only for what is new, and the low-level reads (`readHashes`, `isRunningTask`,
- * `tasksWithState`). Tasks whose data vanished are dropped with a warning, never a crash.
+ * `tasksWithState`). Tasks whose data vanished, or whose stored bytes cannot be decoded, are
+ * dropped with a warning, never a crash: what Redis holds is untrusted input (see chunks.ts).
  */
 import type { ChainableCommander } from 'ioredis';
 import * as calls from '../redis/scripts/calls.js';
 import { queueScript, runScript, unwrap } from '../redis/scripts/index.js';
-import { holdsUnreadable } from '../tasks/codec.js';
 import { rowsToColumns } from '../tasks/columns.js';
 import { DEFAULT_FIELDS } from '../tasks/fields.js';
-import {
-  buildRecord,
-  buildRow,
-  decodeField,
-  decodeReply,
-  decodeTasks,
-  fieldKinds,
-  type TaskRecord,
-} from '../tasks/rows.js';
+import { buildRecord, buildRow, fieldKinds } from '../tasks/rows.js';
 import { TASK_STATES } from '../tasks/states.js';
 import type { TaskColumns, TaskRow, TaskState } from '../types.js';
 import {
@@ -28,6 +20,15 @@ import {
   checkSeconds,
   checkStates,
 } from '../validate.js';
+import {
+  type Chunk,
+  type ChunkSource,
+  Dropped,
+  decodeChunk,
+  decodeHashValues,
+  readChunkByValue,
+  warnDropped,
+} from './chunks.js';
 import type { RushContext } from './context.js';
 import { waitOnEvents } from './events.js';
 import { FinishedCache, isRecordFields } from './finished-cache.js';
@@ -53,7 +54,7 @@ export class TaskReader {
     this.#reader = new FinishedReader(
       ctx.keys,
       () => ctx.client(),
-      (keys) => ctx.warnMissing(keys),
+      (dropped) => warnDropped(ctx, dropped),
     );
   }
 
@@ -85,20 +86,36 @@ export class TaskReader {
         fieldKinds: fieldKinds(fields),
         fields,
       });
-    const missing: string[] = [];
-    const first = decodeReply(await runScript(this.ctx.client(), read(0, READ_CHUNK - 1)));
-    const size = Number(first[0]);
-    const rows = this.#rows(first, fields, missing);
+    const range = (from: number, to: number): ChunkSource => ({
+      kind: 'list',
+      list: k.tasks,
+      from,
+      to,
+    });
+    const dropped = new Dropped();
+    const first = await this.#chunk(
+      await runScript(this.ctx.client(), read(0, READ_CHUNK - 1)),
+      fields,
+      range(0, READ_CHUNK - 1),
+      dropped,
+    );
+    const size = first.size;
+    const rows = this.#rows(first, fields);
     if (size > READ_CHUNK) {
       const pipeline = this.ctx.client().pipeline();
+      const ranges: ChunkSource[] = [];
       for (let from = READ_CHUNK; from < size; from += READ_CHUNK) {
-        queueScript(pipeline, read(from, Math.min(size, from + READ_CHUNK) - 1));
+        const to = Math.min(size, from + READ_CHUNK) - 1;
+        queueScript(pipeline, read(from, to));
+        ranges.push(range(from, to));
       }
-      for (const reply of unwrap(await pipeline.exec())) {
-        for (const row of this.#rows(decodeReply(reply as Buffer), fields, missing)) rows.push(row);
+      const replies = unwrap(await pipeline.exec());
+      for (const [i, reply] of replies.entries()) {
+        const chunk = await this.#chunk(reply as Buffer, fields, ranges[i]!, dropped);
+        for (const row of this.#rows(chunk, fields)) rows.push(row);
       }
     }
-    this.ctx.warnMissing(missing);
+    warnDropped(this.ctx, dropped);
     return rows;
   }
 
@@ -216,27 +233,18 @@ export class TaskReader {
     }
     const replies = unwrap(await pipeline.exec()) as (Buffer | number | null)[][];
     const stride = checkedFields.length + 1;
-    const missing: string[] = [];
+    const dropped = new Dropped();
     const rows: Record<string, unknown>[] = [];
     chunks.forEach((chunk, c) => {
       const reply = replies[c]!;
       chunk.forEach((key, i) => {
-        const at = i * stride;
-        if (reply[at] === 0) {
-          missing.push(key);
-          return;
-        }
-        const record: TaskRecord = [key];
-        for (const [j, field] of checkedFields.entries())
-          record.push(decodeField(field, reply[at + 1 + j] as Buffer | null));
-        if (record.some(holdsUnreadable)) {
-          missing.push(key); // a large object file is missing or refused (warned)
-          return;
-        }
+        // Each value arrives on its own: one that cannot be decoded drops only its task.
+        const record = decodeHashValues(key, reply, i * stride, checkedFields, dropped);
+        if (record === undefined) return;
         rows.push(flatten ? buildRow(record, checkedFields) : buildRecord(record, checkedFields));
       });
     });
-    this.ctx.warnMissing(missing);
+    warnDropped(this.ctx, dropped);
     return rows;
   }
 
@@ -292,19 +300,40 @@ export class TaskReader {
       );
     }
     const replies = chunks.some((c) => c.length > 0) ? unwrap(await pipeline.exec()) : [];
-    const missing: string[] = [];
+    const dropped = new Dropped();
     let at = 0;
-    const rows = chunks.map((list) =>
-      list.flatMap(() => this.#rows(decodeReply(replies[at++] as Buffer), fields, missing)),
-    );
-    this.ctx.warnMissing(missing);
+    const rows: Row[][] = [];
+    for (const list of chunks) {
+      const collection: Row[] = [];
+      for (const keys of list) {
+        const source: ChunkSource = { kind: 'keys', keys };
+        const chunk = await this.#chunk(replies[at++] as Buffer, fields, source, dropped);
+        for (const row of this.#rows(chunk, fields)) collection.push(row);
+      }
+      rows.push(collection);
+    }
+    warnDropped(this.ctx, dropped);
     return rows;
   }
 
-  /** Rows of a read_collection reply; tasks without data go to `missing` (to warn about). */
-  #rows(reply: unknown[], fields: readonly string[], missing: string[]): Row[] {
-    const tasks = decodeTasks(reply, 1, fields, (key) => missing.push(key));
-    return tasks.map((t) => buildRow<object, object>(t, fields));
+  /**
+   * The tasks of a read_collection reply; when a stored value broke the reply (corrupted bytes),
+   * the chunk is read again a value at a time and only the tasks with bad values are dropped.
+   */
+  async #chunk(
+    reply: Buffer,
+    fields: readonly string[],
+    source: ChunkSource,
+    dropped: Dropped,
+  ): Promise<Chunk> {
+    return (
+      decodeChunk(reply, fields, source, dropped) ??
+      readChunkByValue(this.ctx.client(), this.ctx.keys, fields, source, dropped)
+    );
+  }
+
+  #rows(chunk: Chunk, fields: readonly string[]): Row[] {
+    return chunk.tasks.map((t) => buildRow<object, object>(t, fields));
   }
 
   /** Serializes updates of the cache, so concurrent calls never read the same tasks twice. */

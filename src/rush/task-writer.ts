@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import { describeValue, RushBatchError, RushInputError } from '../errors.js';
 import * as calls from '../redis/scripts/calls.js';
 import { type ScriptArg, type ScriptCall, unwrap } from '../redis/scripts/index.js';
-import { RESERVED_FIELDS } from '../tasks/states.js';
 import type { Condition, TaskState } from '../types.js';
 import {
   checkCompanion,
@@ -17,6 +16,8 @@ import {
   checkKeys,
   checkObjectArray,
   checkOptions,
+  checkRowNames,
+  checkWritableFields,
   isPlainObject,
 } from '../validate.js';
 import { type RushContext, taskOwner } from './context.js';
@@ -24,6 +25,9 @@ import { runWrite, runWrites } from './durability.js';
 
 /** Tasks per script call when writing many: keeps every call short for other clients. */
 const WRITE_CHUNK = 2000;
+
+/** Fields whose properties are spread into rows: their names must not shadow a row's own. */
+const SPREAD_FIELDS: ReadonlySet<string> = new Set(['xs', 'ys', 'xs_extra', 'ys_extra']);
 
 const FAILED_DEFAULT: Condition = { message: 'Task failed' };
 const REMOVED_FROM_QUEUE: Condition = { message: 'Removed from queue' };
@@ -47,6 +51,8 @@ export class TaskWriter {
     const present = columns.filter(
       (c): c is [string, readonly unknown[], string] => c[1] !== undefined,
     );
+    for (const [field, values, argument] of present)
+      if (SPREAD_FIELDS.has(field)) checkRowNames(argument, values as readonly object[]);
     const encoded = present.map(([, values, argument]) => this.#encodeColumn(values, argument, n));
     const keys = Array.from({ length: n }, () => randomUUID());
     const fields = present.map(([field]) => field);
@@ -114,8 +120,11 @@ export class TaskWriter {
     const o = checkOptions('options', options as { yssExtra?: object[] }, ['yssExtra']);
     const checked = checkKeys('keys', keys);
     const n = checked.length;
-    const ys = this.#encodeColumn(checkCompanion('yss', yss, n) ?? required('yss'), 'yss', n);
+    const results = checkCompanion('yss', yss, n) ?? required('yss');
     const extra = checkCompanion('yssExtra', o.yssExtra, n);
+    checkRowNames('yss', results);
+    if (extra) checkRowNames('yssExtra', extra);
+    const ys = this.#encodeColumn(results, 'yss', n);
     const ysExtra = extra ? this.#encodeColumn(extra, 'yssExtra', n) : undefined;
     if (n === 0) return [];
     const replies = await this.#writeChunked(
@@ -195,15 +204,9 @@ export class TaskWriter {
       );
     }
     const keys = o.keys === undefined ? undefined : checkKeys('keys', o.keys);
-    const fields = checkFields('values', Object.keys(values));
-    for (const field of fields) {
-      if (RESERVED_FIELDS.includes(field)) {
-        throw new RushInputError(
-          `values.${field}`,
-          "is rushnet's own field (a task's state and owner change only through the task methods)",
-        );
-      }
-    }
+    const fields = Object.keys(values);
+    checkWritableFields('values', fields);
+    checkFields('values', fields);
     let n = keys?.length;
     for (const field of fields) {
       const column = values[field];
@@ -295,13 +298,7 @@ export class TaskWriter {
       if (parts.length === 1 || batch === undefined) throw error;
       const landed = await batch.landed(batch.keys).catch(() => []);
       if (landed.length === 0) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new RushBatchError(
-        `${landed.length} of ${batch.keys.length} written (${batch.verb}) before the rest failed: ${reason}`,
-        landed,
-        batch.keys.length,
-        { cause: error },
-      );
+      throw RushBatchError.partial(batch.verb, landed, batch.keys.length, error);
     }
   }
 

@@ -6,7 +6,7 @@
  * `-0` (written as the integer 0) and `Map` (written as a plain map and read back as an object).
  * A cheap scan finds them; only values that contain one are rewritten before packing.
  */
-import { addExtension, Packr } from 'msgpackr';
+import { addExtension, C1, Packr } from 'msgpackr';
 import { RushInputError } from '../errors.js';
 import { logger } from '../logging/logger.js';
 import { readLargeObjectFile } from './object-files.js';
@@ -69,6 +69,9 @@ const packr = new Packr({
   useRecords: false,
   variableMapSize: true,
   int64AsType: 'bigint',
+  // rushnet never writes msgpackr's references (circular values are refused): stored bytes
+  // that hold one come from elsewhere, and decode to an error rather than to shared objects.
+  structuredClone: false,
   writeFunction: () => {
     throw new TypeError('a function cannot be encoded');
   },
@@ -200,6 +203,41 @@ function resolveReference(path: unknown, trusted: boolean, depth: number): unkno
     `large object file ${shown} ${reason}: the task that refers to it is left out`,
   );
   return new UnreadableLargeObject(shown, reason);
+}
+
+/**
+ * Decodes stored bytes that may be anything (they come from Redis, where any client with write
+ * access may have put them): the value, or in a few words why the bytes are not one.
+ * Decoding is all-or-nothing: a value is never partly read.
+ */
+export function tryDecode(
+  buffer: Uint8Array,
+): { ok: true; value: unknown } | { ok: false; problem: string } {
+  try {
+    const value = decodeValue(buffer);
+    if (value === C1) return { ok: false, problem: decodeProblem(new Error('0xC1')) };
+    return { ok: true, value };
+  } catch (error) {
+    return { ok: false, problem: decodeProblem(error) };
+  }
+}
+
+/** Why bytes could not be decoded, from msgpackr's error, in words for a warning or a condition. */
+export function decodeProblem(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof RangeError && /call stack/i.test(message))
+    return 'it is nested too deeply to decode';
+  if (/^Unexpected end of (MessagePack data|buffer)/.test(message))
+    return 'it is not valid MessagePack: the data ends too early (truncated?)';
+  if (/^Data read, but end of buffer not reached/.test(message))
+    return 'it is not valid MessagePack: more bytes follow the value';
+  if (/^Unknown extension/.test(message))
+    return 'it is not valid MessagePack for rushnet: it uses an unknown extension type';
+  if (/^Structured clone extension is disabled/.test(message))
+    return 'it is not valid MessagePack for rushnet: it holds references';
+  if (message === '0xC1') return 'it is not valid MessagePack: it holds the never-used byte 0xC1';
+  const line = message.split('\n')[0]!;
+  return `it is not valid MessagePack for rushnet (${line.length > 120 ? `${line.slice(0, 120)}…` : line})`;
 }
 
 /**

@@ -13,8 +13,10 @@
  * no value), else an array (`undefined` where a task has no value). `key` is always a string
  * array.
  */
+import { C1 } from 'msgpackr';
 import type { TaskColumns } from '../types.js';
-import { containsUnreadable, decodeValue } from './codec.js';
+import { isPlainObject } from '../validate.js';
+import { containsUnreadable, tryDecode } from './codec.js';
 import { TASK_FIELDS } from './fields.js';
 import {
   ABSENT,
@@ -96,6 +98,8 @@ export class ColumnBuilder {
   readonly #columns = new Map<string, Column>();
   /** Columns written for the task being added, to undo them when it is dropped. */
   readonly #written: Column[] = [];
+  /** Columns made for the record being walked: a record that turns out bad takes them away. */
+  readonly #made: string[] = [];
   /** Per entry position, the last name met there and its column: records share a layout. */
   readonly #names: ({ bytes: Uint8Array; column: Column | undefined } | undefined)[] = [];
 
@@ -109,59 +113,77 @@ export class ColumnBuilder {
 
   /**
    * Adds a record of the finished-records log, unless its task is among `vanished` or a value
-   * refers to a large object that cannot be read: then its key goes to `missing`.
+   * refers to a large object that cannot be read: then its key goes to `missing`. Returns why,
+   * when the record cannot be decoded (its bytes come from Redis: anything may be there); the
+   * task is then left out.
    */
-  addRecord(record: Buffer, vanished: ReadonlySet<string> | undefined, missing: string[]): void {
-    const map = mapSize(record);
-    if (map === undefined || !startsWith(record, map.start, KEY_NAME)) {
-      this.#addDecoded(record, vanished, missing);
-      return;
+  addRecord(
+    record: Buffer,
+    vanished: ReadonlySet<string> | undefined,
+    missing: string[],
+  ): string | undefined {
+    const row = this.length;
+    this.#made.length = 0;
+    try {
+      if (this.#walkRecord(record, vanished, missing)) return undefined;
+    } catch {
+      // Bytes that claim more than the record holds: decoded whole below, which says why.
     }
+    this.#undo(row);
+    return this.#addDecoded(record, vanished, missing);
+  }
+
+  /**
+   * Adds a flat record straight from its bytes; false when it is not one (or not whole), and
+   * then adds nothing.
+   */
+  #walkRecord(
+    record: Buffer,
+    vanished: ReadonlySet<string> | undefined,
+    missing: string[],
+  ): boolean {
+    const map = mapSize(record);
+    if (map === undefined || !startsWith(record, map.start, KEY_NAME)) return false;
     // The key comes first (and again last): a vanished task is dropped before anything else.
     const keyAt = map.start + KEY_NAME.length;
     const keyLength = stringLength(record, keyAt);
-    if (keyLength === undefined) {
-      this.#addDecoded(record, vanished, missing);
-      return;
-    }
+    if (keyLength === undefined) return false;
     let at = skipString(record, keyAt)!;
+    if (at > record.length) return false;
     const key = record.toString('utf8', at - keyLength, at);
     if (vanished?.has(key)) {
       missing.push(key);
-      return;
+      return true;
     }
     this.#reserve();
     const row = this.length;
     for (let entry = 1; entry < map.count; entry++) {
       const nameLength = stringLength(record, at);
-      if (nameLength === undefined) {
-        this.#undo(row);
-        this.#addDecoded(record, vanished, missing);
-        return;
-      }
+      if (nameLength === undefined) return false;
       const nameEnd = skipString(record, at)!;
+      if (nameEnd > record.length) return false;
       const column = this.#column(record, nameEnd - nameLength, nameEnd, entry);
       const valueLength = stringLength(record, nameEnd);
       let value: unknown;
       if (valueLength !== undefined) {
         at = skipString(record, nameEnd)!;
+        if (at > record.length) return false;
         value = column && this.#string(column, record, at - valueLength, at);
       } else {
         value = readValue(record, nameEnd);
-        if (value === NOT_PLAIN) {
-          this.#undo(row);
-          this.#addDecoded(record, vanished, missing);
-          return;
-        }
+        if (value === NOT_PLAIN) return false;
         at = read.end;
       }
       if (column === undefined || value === ABSENT) continue; // `key` again, or no value
       column.set(row, value);
       this.#written.push(column);
     }
+    // A record is its map and nothing else: bytes left over mean it is not what it seems.
+    if (at !== record.length) return false;
     this.#keys.push(key);
     this.#written.length = 0;
     this.length++;
+    return true;
   }
 
   /** Adds a row (a task read from its hash, or a record that is not a flat map). */
@@ -193,18 +215,40 @@ export class ColumnBuilder {
     this.#names.length = 0;
   }
 
-  #addDecoded(record: Buffer, vanished: ReadonlySet<string> | undefined, missing: string[]): void {
-    const decoded = decodeValue(record) as TaskRecord | Record<string, unknown>;
-    const row = Array.isArray(decoded) ? buildRow(decoded, TASK_FIELDS) : decoded;
+  /** Adds a record decoded whole; returns why when it cannot be decoded (nothing is added). */
+  #addDecoded(
+    record: Buffer,
+    vanished: ReadonlySet<string> | undefined,
+    missing: string[],
+  ): string | undefined {
+    const decoded = tryDecode(record);
+    if (!decoded.ok) return decoded.problem;
+    const value = decoded.value as TaskRecord | Record<string, unknown>;
+    const row = Array.isArray(value)
+      ? value.length === 7 && typeof value[0] === 'string' && !value.includes(C1)
+        ? buildRow(value, TASK_FIELDS)
+        : undefined
+      : isPlainObject(value) && typeof value.key === 'string'
+        ? value
+        : undefined;
+    if (row === undefined) return 'it is not a task record';
     const key = row.key as string;
     if (vanished?.has(key) || containsUnreadable(row)) missing.push(key);
     else this.addRow(row as Record<string, unknown>);
+    return undefined;
   }
 
-  /** Clears what a dropped task wrote. */
+  /** Clears what a task that was not added wrote. */
   #undo(row: number): void {
     for (const column of this.#written) column.clear(row);
     this.#written.length = 0;
+    this.#keys.length = Math.min(this.#keys.length, row);
+    this.length = row;
+    if (this.#made.length > 0) {
+      for (const name of this.#made) this.#columns.delete(name);
+      this.#made.length = 0;
+      this.#names.length = 0; // it may point at them
+    }
   }
 
   #reserve(): void {
@@ -237,6 +281,7 @@ export class ColumnBuilder {
     if (column === undefined) {
       column = new Column(this.#capacity);
       this.#columns.set(name, column);
+      this.#made.push(name);
     }
     return column;
   }

@@ -3,8 +3,9 @@
  * properties of object fields (xs, ys, extras) spread into the row like table columns.
  */
 
+import { C1 } from 'msgpackr';
 import type { PoppedTask, TaskRow } from '../types.js';
-import { containsUnreadable, decodeValue, holdsUnreadable } from './codec.js';
+import { containsUnreadable, decodeProblem, decodeValue, holdsUnreadable } from './codec.js';
 import { STRING_FIELDS, WHOLE_FIELDS } from './fields.js';
 
 export type RawValue = Buffer | null;
@@ -21,11 +22,6 @@ export function fieldKinds(fields: readonly string[]): string {
   let kinds = '';
   for (const field of fields) kinds += STRING_FIELDS.has(field) ? 's' : 'm';
   return kinds;
-}
-
-/** Decodes a reply of the read script: one MessagePack document for a whole chunk. */
-export function decodeReply(reply: Buffer): unknown[] {
-  return decodeValue(reply) as unknown[];
 }
 
 /**
@@ -110,21 +106,38 @@ export function buildRecord(
   return out;
 }
 
-/** Tasks taken by the pop script: `key, value × fields.length` repeated. */
+/**
+ * Tasks taken by the pop script: `key, value × fields.length` repeated. A task with a value
+ * that cannot be decoded (corrupted bytes, a foreign writer) is not returned but listed in
+ * `undecodable`, with why: the caller fails it.
+ */
 export function poppedTasks<XS extends object>(
   reply: RawReply,
   fields: readonly string[],
-): PoppedTask<XS>[] {
+): { tasks: PoppedTask<XS>[]; undecodable: { key: string; problem: string }[] } {
   const tasks: PoppedTask<XS>[] = [];
+  const undecodable: { key: string; problem: string }[] = [];
   for (let i = 0; i < reply.length; i += fields.length + 1) {
-    const task: Record<string, unknown> = { key: String(reply[i]) };
+    const key = String(reply[i]);
+    const task: Record<string, unknown> = { key };
     for (let j = 0; j < fields.length; j++) {
-      const value = decodeField(fields[j]!, reply[i + 1 + j] as Buffer | null);
-      if (value !== undefined) task[fields[j]!] = value;
+      const field = fields[j]!;
+      let value: unknown;
+      try {
+        value = decodeField(field, reply[i + 1 + j] as Buffer | null);
+      } catch (error) {
+        undecodable.push({ key, problem: `its ${field}: ${decodeProblem(error)}` });
+        break;
+      }
+      if (value === C1) {
+        undecodable.push({ key, problem: `its ${field}: ${decodeProblem(new Error('0xC1'))}` });
+        break;
+      }
+      if (value !== undefined) task[field] = value;
     }
-    tasks.push(task as PoppedTask<XS>);
+    if (undecodable.at(-1)?.key !== key) tasks.push(task as PoppedTask<XS>);
   }
-  return tasks;
+  return { tasks, undecodable };
 }
 
 /**

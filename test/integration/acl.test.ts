@@ -119,6 +119,25 @@ describe('a per-network ACL user', () => {
     await other.close();
   });
 
+  it("cannot watch another network's keys through CLIENT TRACKING", async () => {
+    const id = newNetworkId();
+    const url = await user(`rush_tracking_${id}`, networkAclRules(id));
+    const client = new Redis(url);
+    try {
+      for (const args of [
+        ['TRACKING', 'on', 'BCAST', 'PREFIX', `rush:{${newNetworkId()}}:`],
+        ['TRACKING', 'on', 'BCAST'],
+        ['TRACKING', 'on'],
+      ]) {
+        await expect(client.call('CLIENT', ...args)).rejects.toThrow(/NOPERM.*client\|tracking/);
+      }
+      // What the rules keep: the connection commands a client needs.
+      expect(await client.call('CLIENT', 'SETNAME', 'still-allowed')).toBe('OK');
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('a permission the user lacks is a RushConfigError that names it', async () => {
     const id = newNetworkId();
     const withoutScripts = networkAclRules(id).filter((r) => r !== '+evalsha' && r !== '+eval');

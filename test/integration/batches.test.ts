@@ -35,6 +35,9 @@ describe('a batch that fails part way', () => {
       const stored = await rush.tasks();
       if (error instanceof RushBatchError) {
         expect(error.message).toMatch(new RegExp(`^${error.written.length} of 6000 written`));
+        // Part of the call was written: the message must not say otherwise.
+        expect(error.message).toMatch(/out of memory/);
+        expect(error.message).not.toMatch(/nothing of this call was written/);
         expect(error.total).toBe(6000);
         expect(error.written.length).toBeGreaterThan(0);
         expect(error.written.length).toBeLessThan(6000);

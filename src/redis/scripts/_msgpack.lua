@@ -23,11 +23,13 @@ end
 -- An absent field is MessagePack's `undefined` (msgpackr's fixext 0), not nil: nil is a stored null.
 local MP_ABSENT = char(0xd4, 0, 0)
 -- The entry count and the body (entries without header) of an encoded map; nil if not a map.
+-- Stored values may be anything (another writer, corrupted bytes): a short one is no map.
 local function mp_map_parts(m)
   local b = m:byte(1)
+  if not b then return nil end
   if b >= 0x80 and b <= 0x8f then return b - 0x80, m:sub(2) end
-  if b == 0xde then return m:byte(2) * 256 + m:byte(3), m:sub(4) end
-  if b == 0xdf then return ((m:byte(2) * 256 + m:byte(3)) * 256 + m:byte(4)) * 256 + m:byte(5), m:sub(6) end
+  if b == 0xde and #m >= 3 then return m:byte(2) * 256 + m:byte(3), m:sub(4) end
+  if b == 0xdf and #m >= 5 then return ((m:byte(2) * 256 + m:byte(3)) * 256 + m:byte(4)) * 256 + m:byte(5), m:sub(6) end
   return nil
 end
 local function mp_map_header(count)
@@ -81,7 +83,8 @@ local RECORD_INDEX = 'finished_index'
 -- Rewrites a finished task's record from its hash (after a write changed the hash).
 local function rewrite_record(records_key, hash, key)
   local v = redis.call('HMGET', hash, 'xs', 'ys', 'xs_extra', 'ys_extra', 'condition', 'worker_id', RECORD_INDEX)
-  if v[7] and redis.call('LLEN', records_key) > tonumber(v[7]) then
-    redis.call('LSET', records_key, tonumber(v[7]), mp_record(key, v[1], v[2], v[3], v[4], v[5], v[6]))
+  local index = v[7] and tonumber(v[7])
+  if index and redis.call('LLEN', records_key) > index then
+    redis.call('LSET', records_key, index, mp_record(key, v[1], v[2], v[3], v[4], v[5], v[6]))
   end
 end
