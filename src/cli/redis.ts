@@ -3,14 +3,15 @@
  * hand, nothing of it kept): a temporary directory, no persistence, 127.0.0.1 only. Its URL
  * goes to stdout; Ctrl-C or SIGTERM stops it (by its own pid) and removes the directory.
  */
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { RushError } from '../errors.js';
 import { startEmbeddedRedis } from '../redis/embedded-redis.js';
-import { action, positiveInteger } from './common.js';
+import { action } from './common.js';
 
 function port(value: string): number {
-  const n = positiveInteger(value);
-  if (n > 65535) return positiveInteger('x'); // the same one-line error
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || n < 1 || n > 65535)
+    throw new InvalidArgumentError('must be a port number from 1 to 65535');
   return n;
 }
 
