@@ -171,9 +171,7 @@ export const NETWORK_ENV = 'RUSHNET_NETWORK';
  * library does not read it). `required`: a command that needs a network.
  */
 export function networkOption(required: boolean): Option {
-  const option = new Option('--network <id>', `network id (default: $${NETWORK_ENV})`)
-    .env(NETWORK_ENV)
-    .argParser(networkId);
+  const option = new Option('--network <id>', 'network id').env(NETWORK_ENV).argParser(networkId);
   return required ? option.makeOptionMandatory() : option;
 }
 

@@ -94,7 +94,9 @@ describe('signed worker configurations', () => {
     // Without a key, the worker refuses too, and says how to give one.
     const keyless = await runWorker(args, env).done;
     expect(keyless.code).not.toBe(0);
-    expect(keyless.stderr).toMatch(/no key\. Give the worker the manager's key: set RUSHNET_SECRET/);
+    expect(keyless.stderr).toMatch(
+      /no key\. Give the worker the manager's key: set RUSHNET_SECRET/,
+    );
     expect(existsSync(evil)).toBe(false);
     expect(existsSync(good)).toBe(false);
 
