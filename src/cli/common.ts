@@ -17,6 +17,7 @@ import {
 } from '../redis/config.js';
 import { Rush } from '../rush.js';
 import { checkDirectory, checkNetworkId, checkWorkerId, MAX_SECONDS } from '../validate.js';
+import { visible } from './sanitize.js';
 
 /** Exit code of usage errors (bad arguments). */
 export const USAGE_ERROR = 2;
@@ -101,7 +102,8 @@ export function fail(failure: unknown): never {
   if (isClosedPipe(failure)) process.exit(0);
   const error = explainRedisError(failure); // e.g. a permission the Redis user lacks
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`rushnet: ${message.split('\n')[0]}\n`);
+  // A message may quote text from Redis (a failure, an id): shown, never interpreted.
+  process.stderr.write(`rushnet: ${visible(message.split('\n')[0]!)}\n`);
   process.exit(error instanceof UsageError ? USAGE_ERROR : error instanceof RushError ? 1 : 70);
 }
 

@@ -13,7 +13,7 @@ import {
 } from './common.js';
 import { logLine, logObject } from './log-lines.js';
 import { missingNetwork, networkExists } from './network-check.js';
-import { toJson } from './sanitize.js';
+import { toJson, visible } from './sanitize.js';
 
 const RANK: Record<string, number> = LEVEL_RANK;
 
@@ -71,7 +71,7 @@ export function logsCommand(program: Command): void {
         if (!(await networkExists(rush))) {
           if (!interrupt) throw missingNetwork(rush);
           process.stderr.write(
-            `rushnet: network '${rush.networkId}' does not exist yet: waiting for it (Ctrl-C to stop)\n`,
+            `rushnet: network '${visible(rush.networkId)}' does not exist yet: waiting for it (Ctrl-C to stop)\n`,
           );
           while (!interrupt.stopped() && !(await networkExists(rush))) await interrupt.wait(1000);
         }

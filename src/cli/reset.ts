@@ -12,6 +12,7 @@ import {
   withUrl,
 } from './common.js';
 import { requireNetwork } from './network-check.js';
+import { visible } from './sanitize.js';
 
 export function resetCommand(program: Command): void {
   withUrl(
@@ -32,7 +33,7 @@ export function resetCommand(program: Command): void {
         if (!options.yes) {
           const prompt = createInterface({ input: process.stdin, output: process.stdout });
           const answer = await prompt.question(
-            `Remove network ${rush.networkId} from ${redacted(cliConfig(options))} ` +
+            `Remove network ${visible(rush.networkId)} from ${redacted(cliConfig(options))} ` +
               `(${tasks} tasks, ${workers} running workers)? [y/N] `,
           );
           prompt.close();
@@ -43,7 +44,7 @@ export function resetCommand(program: Command): void {
         }
         await rush.reset();
         process.stdout.write(
-          `removed network ${rush.networkId} (${tasks} tasks, ${workers} workers stopped)\n`,
+          `removed network ${visible(rush.networkId)} (${tasks} tasks, ${workers} workers stopped)\n`,
         );
       } finally {
         await rush.close();

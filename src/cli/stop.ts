@@ -38,7 +38,7 @@ export function stopCommand(program: Command): void {
           const info = new Map((await rush.workerInfo()).map((w) => [w.worker_id, w]));
           for (const id of options.worker ?? []) {
             if (info.get(id)?.state !== 'running')
-              process.stderr.write(`rushnet: worker ${id} is not running: skipped\n`);
+              process.stderr.write(`rushnet: worker ${visible(id)} is not running: skipped\n`);
           }
           const stopped = await rush.stopWorkers({ type: options.type, workerIds: options.worker });
           if (stopped.length === 0) {

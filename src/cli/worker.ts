@@ -123,7 +123,7 @@ export function workerCommand(program: Command): void {
           const config = cliConfig(options);
           if (options.insecure) {
             say(
-              `WARNING: --insecure: the signature of the worker configuration of network ${options.network} ` +
+              `WARNING: --insecure: the signature of the worker configuration of network ${visible(options.network)} ` +
                 'is not checked: anyone who can write to this Redis can run code on this machine',
             );
           }
