@@ -1,7 +1,7 @@
 // Running a network securely: a Redis user that reaches this network's keys only, and worker
 // configurations signed with RUSHNET_SECRET (see SECURITY.md; add TLS with rediss:// or `tls`).
 // Run: npm run build && RUSHNET_SECRET=$(openssl rand -hex 32) node examples/secure.mjs
-//   (ADMIN_REDIS_URL: a login that may create users; default redis://127.0.0.1:6379)
+//   (REDIS_URL, or ADMIN_REDIS_URL when it differs: a login that may create users)
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { networkAclRules, rsh } from 'rushnet';
@@ -11,8 +11,21 @@ const user = `rush_${networkId}`;
 const password = randomBytes(24).toString('hex');
 
 // Once, as an administrator: a Redis user for this network alone.
-const adminUrl = process.env.ADMIN_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const admin = new Redis(adminUrl);
+const adminUrl = process.env.ADMIN_REDIS_URL ?? process.env.REDIS_URL;
+if (!adminUrl) {
+  console.error('secure.mjs: set REDIS_URL (or ADMIN_REDIS_URL) to a login that may create users');
+  process.exit(1);
+}
+// One try, no reconnecting: a server that cannot be reached is one line, not a retry loop.
+const admin = new Redis(adminUrl, { lazyConnect: true, retryStrategy: () => null });
+let failure;
+admin.on('error', (error) => {
+  failure ??= error; // reported once, by connect() below
+});
+await admin.connect().catch((error) => {
+  console.error(`secure.mjs: cannot reach the admin Redis: ${(failure ?? error).message}`);
+  process.exit(1);
+});
 await admin.call(
   'ACL',
   'SETUSER',

@@ -4,7 +4,7 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { explainRedisError, RushError, RushInputError } from '../errors.js';
 import {
   checkFile,
@@ -17,6 +17,7 @@ import {
 } from '../redis/config.js';
 import { Rush } from '../rush.js';
 import { checkDirectory, checkNetworkId, checkWorkerId, MAX_SECONDS } from '../validate.js';
+import { visible } from './sanitize.js';
 
 /** Exit code of usage errors (bad arguments). */
 export const USAGE_ERROR = 2;
@@ -45,13 +46,13 @@ export function cliConfig(flags: ConnectionFlags): ResolvedRedisConfig {
         ? resolveConfig(undefined, undefined)
         : normalizeConfig(flags.url, '--url');
   } catch (error) {
-    if (flags.url !== undefined) {
-      // A RushInputError never echoes the password; anything else gets a message of our own.
-      throw new UsageError(
-        error instanceof RushInputError ? error.message : '`--url` is not a valid Redis URL',
-      );
-    }
-    throw error;
+    // A malformed URL is a bad argument wherever it comes from (`--url`, `REDIS_URL`,
+    // `RUSHNET_REDIS_CONFIG`). A RushInputError never echoes the password; anything else gets a
+    // message of our own.
+    const name = flags.url !== undefined ? '`--url`' : 'the Redis URL of the environment';
+    throw new UsageError(
+      error instanceof RushInputError ? error.message : `${name} is not a valid Redis URL`,
+    );
   }
   const files: RedisTlsOptions = {};
   for (const [flag, value, name] of [
@@ -88,11 +89,21 @@ export async function openNetwork(networkId: string, flags: ConnectionFlags): Pr
   return new Rush({ networkId, config: cliConfig(flags) }).connect();
 }
 
-/** Prints one line on stderr, no stack trace, and exits non-zero. */
+/** Whether an error is a write into a pipe whose reader is gone (`rushnet … | head`). */
+export function isClosedPipe(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'EPIPE';
+}
+
+/**
+ * Prints one line on stderr, no stack trace, and exits non-zero; a closed stdout ends quietly
+ * (the reader has what it wanted).
+ */
 export function fail(failure: unknown): never {
+  if (isClosedPipe(failure)) process.exit(0);
   const error = explainRedisError(failure); // e.g. a permission the Redis user lacks
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`rushnet: ${message.split('\n')[0]}\n`);
+  // A message may quote text from Redis (a failure, an id): shown, never interpreted.
+  process.stderr.write(`rushnet: ${visible(message.split('\n')[0]!)}\n`);
   process.exit(error instanceof UsageError ? USAGE_ERROR : error instanceof RushError ? 1 : 70);
 }
 
@@ -152,6 +163,28 @@ export function networkId(value: string): string {
 /** A worker id (`--worker-id`, `--worker`). */
 export function workerId(value: string): string {
   return asArgument(() => checkWorkerId('--worker-id', value));
+}
+
+/** The environment variable that gives `--network` its default. */
+export const NETWORK_ENV = 'RUSHNET_NETWORK';
+
+/**
+ * `--network <id>`, defaulting to `RUSHNET_NETWORK` (the command line's default only: the
+ * library does not read it). `required`: a command that needs a network.
+ */
+export function networkOption(required: boolean): Option {
+  const option = new Option('--network <id>', 'network id').env(NETWORK_ENV).argParser(networkId);
+  return required ? option.makeOptionMandatory() : option;
+}
+
+/**
+ * `--worker <id...>`: one or more worker ids, given after one flag (`--worker a b`) or by
+ * repeating it (`--worker a --worker b`), or both.
+ */
+export function workersOption(description: string): Option {
+  return new Option('--worker <id...>', description).argParser(
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), workerId(value)],
+  );
 }
 
 /** An existing directory (`--message-log`, `--output-log`). */

@@ -1,58 +1,52 @@
-/** `rushnet export`: the tasks of a network as JSON or CSV, one record per task. */
-import { writeFileSync } from 'node:fs';
+/**
+ * `rushnet export`: the tasks of a network as JSON, NDJSON, CSV or Parquet, one record per
+ * task, streamed: values are read from Redis a chunk at a time and written as they come, never
+ * all in memory. CSV and Parquet need their columns first: a first pass over the tasks finds
+ * them (and their types), the second writes the rows.
+ */
+import { createWriteStream } from 'node:fs';
 import { type Command, Option } from 'commander';
+import { TASK_STATES } from '../tasks/states.js';
 import type { TaskState } from '../types.js';
 import {
   action,
   type ConnectionFlags,
-  networkId,
+  networkOption,
   openNetwork,
   outputFile,
   UsageError,
   unwritable,
   withUrl,
 } from './common.js';
+import { ColumnCollector } from './export-columns.js';
+import { countTasks, readRecords } from './export-records.js';
+import { writeCsv, writeJson } from './export-text.js';
+import { requireNetwork } from './network-check.js';
+import { Output } from './output.js';
 
-const FIXED = ['key', 'state', 'worker_id'];
+export { csvCell, toCsv } from './export-text.js';
 
-/** A value as plain JSON data: what a spreadsheet or pandas can read. */
-function plain(value: unknown): unknown {
-  if (typeof value === 'bigint') return value.toString();
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  if (value instanceof Date) return value.toISOString();
-  if (value instanceof Map)
-    return Object.fromEntries([...value].map(([k, v]) => [String(k), plain(v)]));
-  if (value instanceof Set) return [...value].map(plain);
-  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>, plain);
-  if (Array.isArray(value)) return value.map(plain);
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+type Format = 'json' | 'ndjson' | 'csv' | 'parquet';
+
+interface ExportFlags extends ConnectionFlags {
+  network: string;
+  state?: TaskState[];
+  format: Format;
+  out?: string;
+}
+
+/** Opens `--out` (checked before connecting; it may have changed since: still one line). */
+async function openFile(path: string): Promise<Output> {
+  const stream = createWriteStream(path);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', reject);
+    });
+  } catch {
+    throw new UsageError(`cannot write ${path}: ${unwritable(path) ?? 'the write failed'}`);
   }
-  return value;
-}
-
-/**
- * One CSV cell. Text that a spreadsheet would run as a formula (it starts with `=`, `+`, `-`,
- * `@`, a tab or a carriage return) gets a leading `'`, the OWASP advice against CSV injection;
- * numbers stay numbers.
- */
-export function csvCell(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  let text = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  if (typeof value !== 'number' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** Rows as CSV with a header of every column that occurs: key, state, worker_id, the rest, condition. */
-export function toCsv(records: Record<string, unknown>[]): string {
-  const columns = [...FIXED];
-  for (const record of records)
-    for (const column of Object.keys(record)) if (!columns.includes(column)) columns.push(column);
-  const condition = columns.indexOf('condition');
-  if (condition >= 0) columns.push(...columns.splice(condition, 1));
-  const lines = [columns.map(csvCell).join(',')];
-  for (const record of records) lines.push(columns.map((c) => csvCell(record[c])).join(','));
-  return `${lines.join('\n')}\n`;
+  return new Output(stream);
 }
 
 export function exportCommand(program: Command): void {
@@ -60,63 +54,51 @@ export function exportCommand(program: Command): void {
     program
       .command('export')
       .description(
-        'write the tasks of a network as JSON or CSV (key, state, worker_id, inputs and outputs)',
+        'write the tasks of a network as JSON, NDJSON, CSV or Parquet (key, state, worker_id, inputs and outputs)',
       )
-      .requiredOption('--network <id>', 'network id', networkId)
+      .addOption(networkOption(true))
       .addOption(
-        new Option('--state <state...>', 'only tasks in these states').choices([
-          'queued',
-          'running',
-          'finished',
-          'failed',
-        ]),
+        new Option('--state <state...>', 'only tasks in these states').choices([...TASK_STATES]),
       )
       .addOption(
-        new Option('--format <format>', 'output format').choices(['json', 'csv']).default('json'),
+        new Option('--format <format>', 'output format')
+          .choices(['json', 'ndjson', 'csv', 'parquet'])
+          .default('json'),
       )
       .option('--out <file>', 'write to this file instead of stdout', outputFile),
   ).action(
-    action(
-      async (
-        options: ConnectionFlags & {
-          network: string;
-          state?: TaskState[];
-          format: 'json' | 'csv';
-          out?: string;
-        },
-      ) => {
-        const rush = await openNetwork(options.network, options);
-        try {
-          const rows = await rush.fetchTasksWithState({
-            states: options.state ?? ['queued', 'running', 'finished', 'failed'],
-            fields: ['xs', 'ys', 'xs_extra', 'ys_extra', 'worker_id', 'condition'],
-          });
-          const records = rows.map(({ key, state, worker_id, condition, ...columns }) => ({
-            key,
-            state,
-            worker_id,
-            ...(plain(columns) as Record<string, unknown>),
-            ...(condition ? { condition: condition.message } : {}),
-          }));
-          const text =
-            options.format === 'csv' ? toCsv(records) : `${JSON.stringify(records, null, 2)}\n`;
-          if (options.out) {
-            try {
-              writeFileSync(options.out, text);
-            } catch {
-              // Checked before connecting, but it may have changed since: still one line.
-              throw new UsageError(
-                `cannot write ${options.out}: ${unwritable(options.out) ?? 'the write failed'}`,
-              );
-            }
-            process.stderr.write(`wrote ${records.length} task(s) to ${options.out}\n`);
-          } else {
-            process.stdout.write(text);
-          }
-        } finally {
-          await rush.close();
+    action(async (options: ExportFlags) => {
+      if (options.format === 'parquet' && !options.out && process.stdout.isTTY) {
+        throw new UsageError('Parquet is binary: give --out <file>, or redirect stdout');
+      }
+      const rush = await openNetwork(options.network, options);
+      try {
+        await requireNetwork(rush);
+        const states = new Set<string>(options.state ?? TASK_STATES);
+        // The tasks there are now; tasks created during the export are left for the next one.
+        const total = await countTasks(rush);
+        const batches = () => readRecords(rush, total, states);
+        let columns: ReturnType<ColumnCollector['columns']> = [];
+        if (options.format === 'csv' || options.format === 'parquet') {
+          const collector = new ColumnCollector();
+          for await (const records of batches()) collector.add(records);
+          columns = collector.columns();
         }
-      },
-    ),
+        const out = options.out ? await openFile(options.out) : new Output(process.stdout);
+        let n: number;
+        if (options.format === 'parquet') {
+          const { writeParquet } = await import('./export-parquet.js');
+          n = await writeParquet(out, columns, batches());
+        } else if (options.format === 'csv') {
+          n = await writeCsv(out, columns, batches());
+        } else {
+          n = await writeJson(out, batches(), options.format === 'ndjson');
+        }
+        await out.end();
+        if (options.out) process.stderr.write(`wrote ${n} task(s) to ${options.out}\n`);
+      } finally {
+        await rush.close();
+      }
+    }),
   );
 }

@@ -3,7 +3,7 @@
  * The `rushnet` command line. Thin: each command lives in its own module and calls the library.
  * Bad arguments end with one line and exit code 2; failures with one line and exit code 1.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { FROM_SOURCES } from '../module-paths.js';
 
 if (process.argv[2] === 'worker') {
@@ -13,6 +13,10 @@ if (process.argv[2] === 'worker') {
   await import(!FROM_SOURCES && existsSync(bundle) ? bundle.href : './worker-main.js');
 } else {
   const { runProgram } = await import('./program.js');
+  // package.json is two levels up from both src/cli/ and dist/cli/.
+  const { version } = JSON.parse(
+    readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+  ) as { version: string };
   await runProgram(
     await Promise.all([
       import('./worker.js').then((m) => m.workerCommand),
@@ -23,6 +27,8 @@ if (process.argv[2] === 'worker') {
       import('./export.js').then((m) => m.exportCommand),
       import('./demo.js').then((m) => m.demoCommand),
       import('./dashboard.js').then((m) => m.dashboardCommand),
+      import('./redis.js').then((m) => m.redisCommand),
     ]),
+    { version },
   );
 }

@@ -5,19 +5,21 @@ import {
   action,
   type ConnectionFlags,
   cliConfig,
-  networkId,
+  networkOption,
   openNetwork,
   redacted,
   UsageError,
   withUrl,
 } from './common.js';
+import { requireNetwork } from './network-check.js';
+import { visible } from './sanitize.js';
 
 export function resetCommand(program: Command): void {
   withUrl(
     program
       .command('reset')
       .description('stop the workers of a network and remove all its data from Redis')
-      .requiredOption('--network <id>', 'network id', networkId)
+      .addOption(networkOption(true))
       .option('--yes', 'do not ask for confirmation'),
   ).action(
     action(async (options: ConnectionFlags & { network: string; yes?: boolean }) => {
@@ -26,11 +28,12 @@ export function resetCommand(program: Command): void {
       }
       const rush = await openNetwork(options.network, options);
       try {
+        await requireNetwork(rush);
         const [tasks, workers] = await Promise.all([rush.nTasks(), rush.nRunningWorkers()]);
         if (!options.yes) {
           const prompt = createInterface({ input: process.stdin, output: process.stdout });
           const answer = await prompt.question(
-            `Remove network ${rush.networkId} from ${redacted(cliConfig(options))} ` +
+            `Remove network ${visible(rush.networkId)} from ${redacted(cliConfig(options))} ` +
               `(${tasks} tasks, ${workers} running workers)? [y/N] `,
           );
           prompt.close();
@@ -41,7 +44,7 @@ export function resetCommand(program: Command): void {
         }
         await rush.reset();
         process.stdout.write(
-          `removed network ${rush.networkId} (${tasks} tasks, ${workers} workers stopped)\n`,
+          `removed network ${visible(rush.networkId)} (${tasks} tasks, ${workers} workers stopped)\n`,
         );
       } finally {
         await rush.close();

@@ -1,19 +1,28 @@
 /** `rushnet stop`: terminate or kill workers of a network. */
 import { type Command, Option } from 'commander';
-import { action, type ConnectionFlags, networkId, openNetwork, withUrl } from './common.js';
+import {
+  action,
+  type ConnectionFlags,
+  networkOption,
+  openNetwork,
+  withUrl,
+  workersOption,
+} from './common.js';
+import { requireNetwork } from './network-check.js';
+import { visible } from './sanitize.js';
 
 export function stopCommand(program: Command): void {
   withUrl(
     program
       .command('stop')
       .description('stop the workers of a network (kill reaches workers with a heartbeat)')
-      .requiredOption('--network <id>', 'network id', networkId)
+      .addOption(networkOption(true))
       .addOption(
         new Option('--type <type>', 'terminate: finish the current task; kill: at once')
           .choices(['terminate', 'kill'])
           .default('terminate'),
       )
-      .option('--worker <id...>', 'only these workers'),
+      .addOption(workersOption('only these workers (one or more ids; the flag may be repeated)')),
   ).action(
     action(
       async (
@@ -25,10 +34,11 @@ export function stopCommand(program: Command): void {
       ) => {
         const rush = await openNetwork(options.network, options);
         try {
+          await requireNetwork(rush);
           const info = new Map((await rush.workerInfo()).map((w) => [w.worker_id, w]));
           for (const id of options.worker ?? []) {
             if (info.get(id)?.state !== 'running')
-              process.stderr.write(`rushnet: worker ${id} is not running: skipped\n`);
+              process.stderr.write(`rushnet: worker ${visible(id)} is not running: skipped\n`);
           }
           const stopped = await rush.stopWorkers({ type: options.type, workerIds: options.worker });
           if (stopped.length === 0) {
@@ -37,7 +47,7 @@ export function stopCommand(program: Command): void {
           }
           const verb = options.type === 'kill' ? 'killed' : 'asked to terminate';
           process.stdout.write(
-            `${verb}: ${stopped.length} worker(s)\n${stopped.map((id) => `  ${id}`).join('\n')}\n`,
+            `${verb}: ${stopped.length} worker(s)\n${stopped.map((id) => `  ${visible(id)}`).join('\n')}\n`,
           );
           const unreachable = stopped.filter(
             (id) => options.type === 'kill' && !info.get(id)?.heartbeat,

@@ -7,4 +7,4 @@
 import { runProgram } from './program.js';
 import { workerCommand } from './worker.js';
 
-await runProgram([workerCommand]);
+await runProgram([workerCommand], { worker: true });

@@ -1,24 +1,86 @@
-/** `rushnet worker`: runs one worker of a network (what workerScript() emits), or `--count` of them. */
+/**
+ * `rushnet worker`: runs one worker of a network (what workerScript() emits), or `--count` of
+ * them. It says on stderr when each worker has connected and when it stops, and why: on a
+ * remote host those lines are how anyone can tell that it works.
+ */
 import type { Command } from 'commander';
-import { startWorker } from '../workers/runtime.js';
+import { type StartWorkerOptions, startWorker, type WorkerRunEvent } from '../workers/runtime.js';
 import {
   action,
   type ConnectionFlags,
   cliConfig,
   directory,
-  networkId,
+  networkOption,
   positiveInteger,
+  redacted,
   seconds,
   withUrl,
   workerId,
 } from './common.js';
+import { visible } from './sanitize.js';
+
+/** Every line of the worker's own starts so, for grep. */
+const PREFIX = 'rushnet worker:';
+
+/**
+ * A line on stderr (or the message log that `--message-log` sends stderr to). Writes to files
+ * and pipes are synchronous: the line is out even if a signal ends the process right after.
+ */
+function say(line: string): void {
+  process.stderr.write(`${PREFIX} ${line}\n`);
+}
+
+const STOP_REASONS: Record<Extract<WorkerRunEvent, { kind: 'stopped' }>['reason'], string> = {
+  returned: 'the loop returned',
+  terminated: 'terminated on request (rushnet stop, stopWorkers) or no longer registered',
+  heartbeat: 'its heartbeat failed for good',
+  error: 'the loop failed',
+};
+
+/** The lines of a run: connected, stopped (and why). */
+function announcer(redisAddress: string): {
+  onEvent: (event: WorkerRunEvent) => void;
+  running: Set<string>;
+} {
+  const running = new Set<string>();
+  const onEvent = (event: WorkerRunEvent) => {
+    const { worker } = event;
+    const id = visible(worker.workerId);
+    if (event.kind === 'connected') {
+      running.add(worker.workerId);
+      say(
+        `connected: network ${visible(worker.networkId)}, worker ${id}, host ` +
+          `${visible(worker.hostname)}, pid ${process.pid}, redis ${redisAddress}`,
+      );
+      return;
+    }
+    running.delete(worker.workerId);
+    const why = STOP_REASONS[event.reason];
+    say(`stopped: worker ${id}, ${why}${event.message ? `: ${visible(event.message)}` : ''}`);
+  };
+  return { onEvent, running };
+}
+
+/**
+ * Says which workers a signal ends. The signal then does what it would have done (ends the
+ * process), unless someone else handles it too.
+ */
+function sayOnSignals(running: Set<string>): void {
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      const ids = [...running].map(visible).join(', ');
+      say(`stopped: ${ids ? `worker ${ids}` : 'before connecting'}, killed by ${signal}`);
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
+}
 
 export function workerCommand(program: Command): void {
   withUrl(
     program
       .command('worker')
       .description('start one worker of a network (this is what workerScript() emits)')
-      .requiredOption('--network <id>', 'network id', networkId),
+      .addOption(networkOption(true)),
   )
     .option(
       '--worker-id <id>',
@@ -41,7 +103,7 @@ export function workerCommand(program: Command): void {
     .option('--output-log <dir>', 'directory for output_<worker-id>.log (stdout)', directory)
     .option(
       '--insecure',
-      'run the stored configuration without checking its signature (anyone who can write to Redis could run code here)',
+      'UNSAFE: run the stored configuration without checking its signature (anyone who can write to Redis could run code here)',
     )
     .action(
       action(
@@ -58,10 +120,19 @@ export function workerCommand(program: Command): void {
             insecure?: boolean;
           },
         ) => {
+          const config = cliConfig(options);
+          if (options.insecure) {
+            say(
+              `WARNING: --insecure: the signature of the worker configuration of network ${visible(options.network)} ` +
+                'is not checked: anyone who can write to this Redis can run code on this machine',
+            );
+          }
+          const { onEvent, running } = announcer(redacted(config));
+          sayOnSignals(running);
           // The key comes from RUSHNET_SECRET only: a flag would show it in `ps`.
-          const code = await startWorker({
+          const run: StartWorkerOptions = {
             networkId: options.network,
-            config: cliConfig(options),
+            config,
             workerIds: options.workerId,
             count: options.count,
             configId: options.config,
@@ -70,7 +141,9 @@ export function workerCommand(program: Command): void {
             messageLog: options.messageLog,
             outputLog: options.outputLog,
             insecure: options.insecure === true,
-          });
+            onEvent,
+          };
+          const code = await startWorker(run);
           process.exit(code);
         },
       ),

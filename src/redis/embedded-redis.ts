@@ -14,6 +14,8 @@ export interface EmbeddedRedis {
   url: string;
   pid: number;
   dir: string;
+  /** Resolves when the server process has exited, for whatever reason (a stop included). */
+  exited: Promise<void>;
   /** Stops the server (SIGTERM, then SIGKILL) and removes its directory. */
   stop(): Promise<void>;
 }
@@ -112,11 +114,15 @@ export async function startEmbeddedRedis(
       { stdio: 'ignore', detached },
     );
     let exited = false;
-    child.once('exit', () => {
-      exited = true;
-    });
-    child.once('error', () => {
-      exited = true;
+    const ended = new Promise<void>((resolve) => {
+      child.once('exit', () => {
+        exited = true;
+        resolve();
+      });
+      child.once('error', () => {
+        exited = true;
+        resolve();
+      });
     });
     const deadline = Date.now() + 10_000;
     while (!exited && Date.now() < deadline) {
@@ -126,6 +132,7 @@ export async function startEmbeddedRedis(
           url: `redis://127.0.0.1:${port}`,
           pid: child.pid!,
           dir,
+          exited: ended,
           stop: () => stopServer(child, owned),
         };
       }

@@ -46,7 +46,24 @@ export interface StartWorkerOptions {
   secret?: string;
   /** Run the configuration without checking its signature (`rushnet worker --insecure`). */
   insecure?: boolean;
+  /**
+   * Told how the run goes (`rushnet worker` prints it on stderr): each worker once registered,
+   * and once stopped, with why. A caller that passes it says the `insecure` warning itself.
+   * @internal
+   */
+  onEvent?: (event: WorkerRunEvent) => void;
 }
+
+/** How a worker's run went, for {@link StartWorkerOptions.onEvent}. @internal */
+export type WorkerRunEvent =
+  | { kind: 'connected'; worker: RushWorker }
+  | {
+      kind: 'stopped';
+      worker: RushWorker;
+      /** The loop returned (after a terminate request: `terminated`), threw, or the heartbeat failed. */
+      reason: 'returned' | 'terminated' | 'error' | 'heartbeat';
+      message?: string;
+    };
 
 /**
  * Runs one worker (or `count` of them) to the end. Resolves to the exit code: 0 when the loop
@@ -73,6 +90,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<number> 
     {
       secret: options.secret === undefined ? process.env[SECRET_ENV] || undefined : options.secret,
       insecure: options.insecure === true,
+      warn: options.onEvent === undefined,
     },
   );
   await importPackages(stored.packages);
@@ -84,7 +102,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<number> 
     workerIds.map((id) => {
       const connected = turn.then(() => connectWorker(networkId, id, options, stored));
       turn = connected.catch(() => undefined);
-      return connected.then((worker) => runWorker(worker, loop, stored.args));
+      return connected.then((worker) => {
+        options.onEvent?.({ kind: 'connected', worker });
+        return runWorker(worker, loop, stored.args, options.onEvent);
+      });
     }),
   );
   return Math.max(...codes);
@@ -130,17 +151,26 @@ async function runWorker(
   worker: RushWorker,
   loop: Awaited<ReturnType<typeof loadLoop>>,
   args: unknown[],
+  onEvent: StartWorkerOptions['onEvent'],
 ): Promise<number> {
   try {
     await loop(worker, ...args);
+    const requested = worker.terminated;
     // Tasks it left running or pending would otherwise stay so forever: fail them.
     await worker.failAndTerminate({ message: 'Worker terminated before finishing the task' });
     // A heartbeat that failed for good has stopped the loop: that is a failure of the worker.
-    return worker.sentinelFailure === undefined ? 0 : 1;
+    const failed = worker.sentinelFailure !== undefined;
+    onEvent?.({
+      kind: 'stopped',
+      worker,
+      reason: failed ? 'heartbeat' : requested ? 'terminated' : 'returned',
+    });
+    return failed ? 1 : 0;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     worker.logger.error({ err: error }, `worker loop failed: ${message}`);
     await worker.failAndTerminate({ message });
+    onEvent?.({ kind: 'stopped', worker, reason: 'error', message });
     return 1;
   } finally {
     await worker.close();
@@ -152,7 +182,7 @@ async function readWorkerConfig(
   networkId: string,
   config: RedisConfig | undefined,
   configId: string,
-  { secret, insecure }: { secret: string | undefined; insecure: boolean },
+  { secret, insecure, warn }: { secret: string | undefined; insecure: boolean; warn: boolean },
 ): Promise<WorkerConfig> {
   if (secret !== undefined) checkSecret(SECRET_ENV, secret);
   const client = await openConnection(
@@ -173,10 +203,11 @@ async function readWorkerConfig(
       );
     }
     if (insecure) {
-      logger.warn(
-        { network: networkId },
-        'running a worker configuration without checking its signature (--insecure)',
-      );
+      if (warn)
+        logger.warn(
+          { network: networkId },
+          'running a worker configuration without checking its signature (--insecure)',
+        );
     } else {
       verifyConfig(
         secret,

@@ -11,6 +11,7 @@
  * to the worker's log. An error that retrying cannot cure (a missing permission, a key of the
  * wrong type) is reported as fatal: the main thread then fails the worker clearly.
  */
+import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 // Only what building a client needs: the thread starts before the first heartbeat expires.
 import { createClient } from '../redis/client-options.js';
@@ -70,6 +71,17 @@ async function tick(): Promise<void> {
   if (kill != null && data.heartbeat) {
     // Acknowledge the kill (a reset waits for it), then end at once.
     await client.del(data.killKey);
+    // The process's last word (like `rushnet worker`'s other lines): nothing runs after SIGKILL.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: an id is shown, never interpreted
+    const id = data.workerId.replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
+    try {
+      writeSync(
+        2,
+        `rushnet worker: stopped: worker ${id}, killed (a kill request reached its heartbeat)\n`,
+      );
+    } catch {
+      // no stderr to tell
+    }
     endProcess();
   }
   if (all != null || mine != null || dropped) raiseTerminate();

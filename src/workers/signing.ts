@@ -104,15 +104,21 @@ export function verifyConfig(
 ): void {
   if (secret === undefined) {
     throw new RushConfigError(
-      `cannot verify the worker configuration of network '${networkId}': no key ` +
-        `(set ${SECRET_ENV} to the manager's secret, or run \`rushnet worker --insecure\` to skip the check)`,
+      `cannot verify the worker configuration of network '${networkId}': no key. ` +
+        `Give the worker the manager's key: set ${SECRET_ENV} in its environment to the manager's ` +
+        `secret (the \`secret\` option of rsh()/rushPlan(), or its ${SECRET_ENV}). ` +
+        '(`rushnet worker --insecure` skips the check, which is unsafe: anyone who can write to ' +
+        'this Redis could then run code on this machine.)',
     );
   }
   if (!signatureMatches(secret, networkId, configId, bytes, signature)) {
     throw new RushConfigError(
       `the worker configuration '${configId}' of network '${networkId}' is ` +
-        `${signature === null ? 'not signed' : 'not signed with this key'}: refusing to run it ` +
-        `(was it changed in Redis? is ${SECRET_ENV} the manager's secret?)`,
+        `${signature === null ? 'not signed' : 'not signed with this key'}: refusing to run it. ` +
+        `Was it changed in Redis? Is ${SECRET_ENV} in the worker's environment the manager's ` +
+        'secret (the `secret` option of rsh()/rushPlan(), or its ' +
+        `${SECRET_ENV})? (\`rushnet worker --insecure\` skips the check, which is unsafe: anyone ` +
+        'who can write to this Redis could then run code on this machine.)',
     );
   }
 }

@@ -295,8 +295,9 @@ describe('rushnet command line', () => {
         "'+1+1",
         "'-2+3",
         "'@SUM(A1)",
-        "'\tx",
-        `"'\rx"`,
+        // Control characters are made visible after the neutralization.
+        "'\\tx",
+        "'\\rx",
         'plain',
       ]);
       // Numbers stay numbers.

@@ -86,13 +86,18 @@ describe('signed worker configurations', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr.trim()).toBe(
       `rushnet: the worker configuration '${configId}' of network '${id}' is not signed with this key: ` +
-        "refusing to run it (was it changed in Redis? is RUSHNET_SECRET the manager's secret?)",
+        "refusing to run it. Was it changed in Redis? Is RUSHNET_SECRET in the worker's environment " +
+        "the manager's secret (the `secret` option of rsh()/rushPlan(), or its RUSHNET_SECRET)? " +
+        '(`rushnet worker --insecure` skips the check, which is unsafe: anyone who can write to ' +
+        'this Redis could then run code on this machine.)',
     );
     expect(refused.stderr).not.toContain(SECRET);
     // Without a key, the worker refuses too, and says how to give one.
     const keyless = await runWorker(args, env).done;
     expect(keyless.code).not.toBe(0);
-    expect(keyless.stderr).toMatch(/no key \(set RUSHNET_SECRET/);
+    expect(keyless.stderr).toMatch(
+      /no key\. Give the worker the manager's key: set RUSHNET_SECRET/,
+    );
     expect(existsSync(evil)).toBe(false);
     expect(existsSync(good)).toBe(false);
 
