@@ -140,11 +140,13 @@ export class Rush<
       this.#reader.fetchCollection('queued', options, DEFAULT_FIELDS.fetchQueuedTasks),
     );
   }
+  /** Running tasks. */
   fetchRunningTasks(options?: T.FetchOptions): Rows<XS, YS> {
     return this.#rows(
       this.#reader.fetchCollection('running', options, DEFAULT_FIELDS.fetchRunningTasks),
     );
   }
+  /** Failed tasks, with their conditions. */
   fetchFailedTasks(options?: T.FetchOptions): Rows<XS, YS> {
     return this.#rows(
       this.#reader.fetchCollection('failed', options, DEFAULT_FIELDS.fetchFailedTasks),
@@ -191,7 +193,10 @@ export class Rush<
 
   // ---------------------------------------------------------------- low-level access
 
-  /** Writes one hash per index (see SPEC §4). Returns the keys written. */
+  /**
+   * Writes one hash per index of the arrays in `values` (arrays of length 1 are used for every
+   * hash; `state` and `worker_id` are refused). Returns the keys written.
+   */
   writeHashes(
     values: Record<string, unknown[]>,
     options?: T.WriteHashesOptions,

@@ -31,6 +31,7 @@ import {
   type WorkerSentinel,
 } from './workers/sentinel.js';
 
+/** Options of `new RushWorker()` and `RushWorker.create()`. */
 export interface RushWorkerOptions extends RushOptions {
   /** The network to join. */
   networkId: string;

@@ -22,7 +22,10 @@ export type WorkerLoopFunction<
   Args extends unknown[] = unknown[],
   // biome-ignore lint/suspicious/noExplicitAny: a worker of any task types
   Worker extends RushWorker<any, any> = RushWorker,
-> = { loop(rush: Worker, ...args: Args): unknown }['loop'];
+> = {
+  /** Runs on the worker; when it returns, the worker is done. */
+  loop(rush: Worker, ...args: Args): unknown;
+}['loop'];
 
 /** A module whose export (`'default'` unless named) is a worker loop function. */
 export interface WorkerLoopModule {
