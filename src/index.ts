@@ -1,5 +1,6 @@
 /**
  * rushnet: decentralized parallel computing over Redis.
+ * @module rushnet
  */
 
 export { networkAclRules } from './acl.js';
@@ -12,8 +13,18 @@ export {
 } from './errors.js';
 export type { WorkerLauncher, WorkerSpec } from './launchers/launcher.js';
 export { LocalLauncher } from './launchers/local.js';
-export { type SlurmLauncherOptions, slurmLauncher } from './launchers/slurm.js';
-export { type SshLauncherOptions, sshLauncher } from './launchers/ssh.js';
+export {
+  type SlurmJob,
+  type SlurmLauncher,
+  type SlurmLauncherOptions,
+  slurmLauncher,
+} from './launchers/slurm.js';
+export {
+  type SshHost,
+  type SshLauncher,
+  type SshLauncherOptions,
+  sshLauncher,
+} from './launchers/ssh.js';
 export type { ReadLogOptions } from './logging/log-reader.js';
 export type { Logger } from './logging/logger.js';
 export type { LogRecord } from './logging/redis-log.js';
@@ -41,7 +52,7 @@ export { LargeObjectRef } from './tasks/codec.js';
 export { storeLargeObject } from './tasks/large-objects.js';
 export type * from './types.js';
 export { RushWorker, type RushWorkerOptions } from './worker.js';
-export type { WorkerLoop } from './workers/loop.js';
+export type { WorkerLoop, WorkerLoopFunction, WorkerLoopModule } from './workers/loop.js';
 export { type StartWorkerOptions, startWorker } from './workers/runtime.js';
 export type {
   StartLocalWorkersOptions,

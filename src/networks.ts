@@ -15,6 +15,7 @@ import { readCounts } from './rush/counts.js';
 import type { NetworkCounts } from './types.js';
 import { checkBoolean, checkOptions } from './validate.js';
 
+/** Options of {@link listNetworks}. */
 export interface ListNetworksOptions {
   /** The server. @default the plan's config, else `REDIS_URL`, else redis://127.0.0.1:6379 */
   config?: RedisConfig;

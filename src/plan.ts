@@ -28,6 +28,7 @@ export type LogThresholds = Record<string, string>;
 
 export { LOG_LEVELS };
 
+/** Options of {@link rushPlan}: process-wide defaults. */
 export interface RushPlanOptions {
   /** Default number of workers that `startWorkers` starts. */
   nWorkers?: number;

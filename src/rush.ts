@@ -22,6 +22,7 @@ import { DEFAULT_FIELDS } from './tasks/fields.js';
 import { removeLargeObjects, removingFilesOnFailure } from './tasks/large-objects.js';
 import type * as T from './types.js';
 import { checkBoolean, checkKeys, checkOptions, checkPositiveInteger } from './validate.js';
+import type { RushWorker } from './worker.js';
 import type { WorkerLoop } from './workers/loop.js';
 import type * as W from './workers/settings.js';
 import { WorkerManager } from './workers/worker-manager.js';
@@ -29,6 +30,12 @@ import { WorkerManager } from './workers/worker-manager.js';
 export type { RushOptions };
 
 type Rows<XS extends object, YS extends object> = Promise<T.TaskRow<XS, YS>[]>;
+// biome-ignore lint/suspicious/noExplicitAny: a worker of any task types
+type AnyWorker = RushWorker<any, any>;
+/** A loop's arguments; `[] |` makes `args: [2, 'a']` infer as a tuple, `[number, string]`. */
+type LoopArgs = [] | unknown[];
+/** `Args`, read only after inference: the loop's arguments are inferred from `args` alone. */
+type ArgsOf<Args> = [Args][Args extends unknown ? 0 : never];
 
 const warnedDeprecations = new Set<string>();
 /** Task hashes deleted per call after a reset. */
@@ -133,11 +140,13 @@ export class Rush<
       this.#reader.fetchCollection('queued', options, DEFAULT_FIELDS.fetchQueuedTasks),
     );
   }
+  /** Running tasks. */
   fetchRunningTasks(options?: T.FetchOptions): Rows<XS, YS> {
     return this.#rows(
       this.#reader.fetchCollection('running', options, DEFAULT_FIELDS.fetchRunningTasks),
     );
   }
+  /** Failed tasks, with their conditions. */
   fetchFailedTasks(options?: T.FetchOptions): Rows<XS, YS> {
     return this.#rows(
       this.#reader.fetchCollection('failed', options, DEFAULT_FIELDS.fetchFailedTasks),
@@ -184,7 +193,10 @@ export class Rush<
 
   // ---------------------------------------------------------------- low-level access
 
-  /** Writes one hash per index (see SPEC §4). Returns the keys written. */
+  /**
+   * Writes one hash per index of the arrays in `values` (arrays of length 1 are used for every
+   * hash; `state` and `worker_id` are refused). Returns the keys written.
+   */
   writeHashes(
     values: Record<string, unknown[]>,
     options?: T.WriteHashesOptions,
@@ -249,19 +261,41 @@ export class Rush<
   get processes(): ReadonlyMap<string, ChildProcess> {
     return this.#workers.processes;
   }
-  /** Starts workers as child processes of this process. Returns their ids. */
-  startLocalWorkers(
-    workerLoop: WorkerLoop,
-    options?: W.StartLocalWorkersOptions,
+  /**
+   * Starts workers as child processes of this process. Returns their ids.
+   * @typeParam Args - the loop's arguments after the worker, as given in `args`
+   * @typeParam Worker - the worker the loop receives (annotate the loop's first parameter to
+   * give it task types, e.g. `RushWorker<{ x: number }, { y: number }>`)
+   */
+  startLocalWorkers<
+    Args extends LoopArgs = unknown[],
+    Worker extends AnyWorker = RushWorker<XS, YS>,
+  >(
+    workerLoop: WorkerLoop<ArgsOf<Args>, Worker>,
+    options?: W.StartLocalWorkersOptions<Args>,
   ): Promise<string[]> {
     return this.#workers.start(workerLoop, options, { launcherAllowed: false });
   }
-  /** Starts workers through a launcher (by default local processes). Returns their ids. */
-  startWorkers(workerLoop: WorkerLoop, options?: W.StartWorkersOptions): Promise<string[]> {
+  /**
+   * Starts workers through a launcher (by default local processes). Returns their ids.
+   * @typeParam Args - the loop's arguments after the worker, as given in `args`
+   * @typeParam Worker - the worker the loop receives
+   */
+  startWorkers<Args extends LoopArgs = unknown[], Worker extends AnyWorker = RushWorker<XS, YS>>(
+    workerLoop: WorkerLoop<ArgsOf<Args>, Worker>,
+    options?: W.StartWorkersOptions<Args>,
+  ): Promise<string[]> {
     return this.#workers.start(workerLoop, options, { launcherAllowed: true });
   }
-  /** A shell command that starts one worker of this network each time it runs. */
-  workerScript(workerLoop: WorkerLoop, options?: W.WorkerScriptOptions): Promise<string> {
+  /**
+   * A shell command that starts one worker of this network each time it runs.
+   * @typeParam Args - the loop's arguments after the worker, as given in `args`
+   * @typeParam Worker - the worker the loop receives
+   */
+  workerScript<Args extends LoopArgs = unknown[], Worker extends AnyWorker = RushWorker<XS, YS>>(
+    workerLoop: WorkerLoop<ArgsOf<Args>, Worker>,
+    options?: W.WorkerScriptOptions<Args>,
+  ): Promise<string> {
     return this.#workers.script(workerLoop, options);
   }
   /** Resolves when `n` workers (or all of `workerIds`) are registered. */
@@ -298,7 +332,13 @@ export class Rush<
     return this.failTasks(keys, options);
   }
   /** @deprecated Use {@link startWorkers}. */
-  startRemoteWorkers(workerLoop: WorkerLoop, options?: W.StartWorkersOptions): Promise<string[]> {
+  startRemoteWorkers<
+    Args extends LoopArgs = unknown[],
+    Worker extends AnyWorker = RushWorker<XS, YS>,
+  >(
+    workerLoop: WorkerLoop<ArgsOf<Args>, Worker>,
+    options?: W.StartWorkersOptions<Args>,
+  ): Promise<string[]> {
     deprecated('startRemoteWorkers', 'startWorkers');
     return this.startWorkers(workerLoop, options);
   }

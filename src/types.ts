@@ -62,21 +62,25 @@ export interface WorkerInfo {
   state: WorkerState;
 }
 
+/** Options of `pushTasks` and `pushRunningTasks`. */
 export interface PushTasksOptions {
   /** Metadata stored with each task: one object per task, or one for all. */
   xssExtra?: TaskValues[];
 }
 
+/** Options of `pushFinishedTasks`. */
 export interface PushFinishedTasksOptions extends PushTasksOptions {
   /** Metadata stored with each result: one object per task, or one for all. */
   yssExtra?: TaskValues[];
 }
 
+/** Options of `pushFailedTasks`. */
 export interface PushFailedTasksOptions extends PushTasksOptions {
   /** One condition per task, or one for all. @default [{ message: 'Task failed' }] */
   conditions?: Condition[];
 }
 
+/** Options of `popTask` and `popTasks`. */
 export interface PopTaskOptions {
   /** Seconds to wait for a task when the queue is empty. @default 1 */
   timeout?: number;
@@ -84,6 +88,7 @@ export interface PopTaskOptions {
   fields?: string[];
 }
 
+/** Options of `RushWorker.processTasks`. */
 export interface ProcessTasksOptions extends PopTaskOptions {
   /** Tasks handled at once. @default 1 */
   concurrency?: number;
@@ -98,16 +103,19 @@ export type TaskHandler<XS extends object = TaskValues, YS extends object = Task
   task: PoppedTask<XS>,
 ) => YS | Promise<YS>;
 
+/** Options of `finishTasks`. */
 export interface FinishTasksOptions {
   /** Metadata stored with each result: one object per task, or one for all. */
   yssExtra?: TaskValues[];
 }
 
+/** Options of `failTasks`. */
 export interface FailTasksOptions {
   /** One condition per task, or one for all. @default [{ message: 'Task failed' }] */
   conditions?: Condition[];
 }
 
+/** Options of `emptyQueue`. */
 export interface EmptyQueueOptions {
   /** Keys of queued tasks to move. @default all queued tasks */
   keys?: string[];
@@ -115,11 +123,13 @@ export interface EmptyQueueOptions {
   conditions?: Condition[];
 }
 
+/** Options of the fetch methods. */
 export interface FetchOptions {
   /** Fields to read; see each method for its default. */
   fields?: string[];
 }
 
+/** Options of `fetchFinishedTasks`. */
 export interface FetchFinishedOptions extends FetchOptions {
   /** Return the tasks as columns ({@link TaskColumns}) instead of rows. @default false */
   columns?: boolean;
@@ -133,16 +143,19 @@ export interface FetchFinishedOptions extends FetchOptions {
  */
 export type TaskColumns = { key: string[] } & Record<string, Float64Array | unknown[]>;
 
+/** Options of `fetchTasksWithState`. */
 export interface FetchWithStateOptions extends FetchOptions {
   /** @default ['queued', 'running', 'finished', 'failed'] */
   states?: TaskState[];
 }
 
+/** Options of `fetchNewTasks`. */
 export interface FetchNewTasksOptions extends FetchOptions {
   /** Seconds to wait for at least one newly finished task. @default 0 */
   timeout?: number;
 }
 
+/** Options of `waitForTasks`. */
 export interface WaitForTasksOptions {
   /** Run `detectLostWorkers()` while waiting. @default false */
   detectLostWorkers?: boolean;
@@ -152,16 +165,19 @@ export interface WaitForTasksOptions {
   progress?: boolean;
 }
 
+/** Options of `writeHashes`. */
 export interface WriteHashesOptions {
   /** Task keys to write to. @default new keys */
   keys?: string[];
 }
 
+/** Options of `readHashes`. */
 export interface ReadHashesOptions {
   /** Spread object fields into the row. @default true */
   flatten?: boolean;
 }
 
+/** Options of `reset`. */
 export interface ResetOptions {
   /** Kill the workers and remove every key of the network; `false` removes only task data. @default true */
   workers?: boolean;

@@ -31,6 +31,7 @@ import {
   type WorkerSentinel,
 } from './workers/sentinel.js';
 
+/** Options of `new RushWorker()` and `RushWorker.create()`. */
 export interface RushWorkerOptions extends RushOptions {
   /** The network to join. */
   networkId: string;
@@ -238,9 +239,16 @@ export class RushWorker<
    * state a task costs one round trip: settling one task and taking the next travel together.
    * Resolves with the number of tasks processed once the worker is terminated, `maxTasks` were
    * processed, or `signal` aborts; the tasks in hand are settled first.
+   * @typeParam TaskXS - the inputs of the tasks (the worker's `XS` unless given, or inferred from
+   * the handler's annotated `task` parameter)
+   * @typeParam TaskYS - what the handler returns (the worker's `YS` unless given)
    */
-  processTasks(handler: TaskHandler<XS, YS>, options?: ProcessTasksOptions): Promise<number> {
-    return this.runTaskLoop(handler, options, () => this.terminated);
+  processTasks<TaskXS extends object = XS, TaskYS extends object = YS>(
+    handler: TaskHandler<TaskXS, NoInfer<TaskYS>>,
+    options?: ProcessTasksOptions,
+  ): Promise<number> {
+    const loop = handler as unknown as TaskHandler<XS, YS>;
+    return this.runTaskLoop(loop, options, () => this.terminated);
   }
 
   /** Marks the worker terminated in the network (the runtime calls it when the loop returns). */

@@ -30,6 +30,7 @@ import {
 } from './commands.js';
 import type { WorkerLauncher, WorkerSpec } from './launcher.js';
 
+/** Options of {@link slurmLauncher}. */
 export interface SlurmLauncherOptions {
   /** `--partition`. @default the cluster's default partition */
   partition?: string;
@@ -91,6 +92,7 @@ export function slurmLauncher(options: SlurmLauncherOptions = {}): SlurmLauncher
   return new SlurmLauncher(options);
 }
 
+/** The launcher {@link slurmLauncher} returns; `jobs` lists the job arrays it submitted. */
 export class SlurmLauncher implements WorkerLauncher {
   readonly name = 'slurm';
   /** Every job array submitted by this launcher. */

@@ -31,6 +31,7 @@ import { KILL_SCRIPT, MARK, PROBE_SCRIPT, START_SCRIPT } from './ssh-scripts.js'
 
 export type { SshHost };
 
+/** Options of {@link sshLauncher}. */
 export interface SshLauncherOptions {
   /** Where workers run, round robin. */
   hosts: SshHost[];
@@ -88,6 +89,7 @@ export function sshLauncher(options: SshLauncherOptions): SshLauncher {
   return new SshLauncher(options);
 }
 
+/** The launcher {@link sshLauncher} returns. */
 export class SshLauncher implements WorkerLauncher {
   readonly name = 'ssh';
   readonly #targets: Target[];

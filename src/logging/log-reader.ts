@@ -8,6 +8,7 @@ import { unwrap } from '../redis/scripts/index.js';
 import { checkBoolean, checkKeys, checkOptions } from '../validate.js';
 import { formatLogRecord, type LogRecord, parseLogLines } from './redis-log.js';
 
+/** Options of `readLog`. */
 export interface ReadLogOptions {
   /** @default every worker */
   workerIds?: string[];

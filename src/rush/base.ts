@@ -36,13 +36,14 @@ import { CountQueries } from './counts.js';
 import { type CheckedDurability, checkDurability, type Durability } from './durability.js';
 import { TaskEvents } from './events.js';
 
+/** Options of {@link rsh} and `new Rush()`. */
 export interface RushOptions {
   /** Identifies the network; manager and workers use the same id. @default a new UUID */
   networkId?: string;
   /** Redis to use. @default the plan's config, else `REDIS_URL`, else redis://127.0.0.1:6379 */
   config?: RedisConfig;
   /**
-   * Key that signs the worker configurations this manager stores (SPEC §11); the workers it
+   * Key that signs the worker configurations this manager stores (HMAC-SHA256); the workers it
    * starts receive it in their environment. @default the plan's, else `RUSHNET_SECRET`, else a
    * random key of this manager
    */

@@ -19,12 +19,15 @@ export abstract class CountQueries {
   /** The Redis client in use. */
   abstract get connector(): Redis;
 
+  /** Number of registered workers, running or terminated. */
   nWorkers(): Promise<number> {
     return this.connector.zcard(this.keys.workers);
   }
+  /** Number of running workers. */
   nRunningWorkers(): Promise<number> {
     return this.connector.scard(this.keys.runningWorkers);
   }
+  /** Number of terminated workers. */
   nTerminatedWorkers(): Promise<number> {
     return this.connector.scard(this.keys.terminatedWorkers);
   }
@@ -32,9 +35,11 @@ export abstract class CountQueries {
   workerIds(): Promise<string[]> {
     return this.connector.zrange(this.keys.workers, 0, -1);
   }
+  /** Ids of running workers. */
   runningWorkerIds(): Promise<string[]> {
     return this.connector.smembers(this.keys.runningWorkers);
   }
+  /** Ids of terminated workers. */
   terminatedWorkerIds(): Promise<string[]> {
     return this.connector.smembers(this.keys.terminatedWorkers);
   }
@@ -46,6 +51,7 @@ export abstract class CountQueries {
   queuedTasks(): Promise<string[]> {
     return this.connector.lrange(this.keys.queued, 0, -1);
   }
+  /** Keys of running tasks. */
   runningTasks(): Promise<string[]> {
     return this.connector.smembers(this.keys.running);
   }
@@ -53,21 +59,27 @@ export abstract class CountQueries {
   finishedTasks(): Promise<string[]> {
     return this.connector.lrange(this.keys.finished, 0, -1);
   }
+  /** Keys of failed tasks. */
   failedTasks(): Promise<string[]> {
     return this.connector.smembers(this.keys.failed);
   }
+  /** Number of tasks in every state. */
   nTasks(): Promise<number> {
     return this.connector.llen(this.keys.tasks);
   }
+  /** Number of queued tasks. */
   nQueuedTasks(): Promise<number> {
     return this.connector.llen(this.keys.queued);
   }
+  /** Number of running tasks. */
   nRunningTasks(): Promise<number> {
     return this.connector.scard(this.keys.running);
   }
+  /** Number of finished tasks. */
   nFinishedTasks(): Promise<number> {
     return this.connector.llen(this.keys.finished);
   }
+  /** Number of failed tasks. */
   nFailedTasks(): Promise<number> {
     return this.connector.scard(this.keys.failed);
   }

@@ -12,12 +12,40 @@ import { containsUnreadable, decodeValue } from '../tasks/codec.js';
 import type { RushWorker } from '../worker.js';
 
 /**
+ * The function form of a worker loop: called with the worker and the `args` of the start.
+ * Written with method syntax so that its worker parameter is compared both ways: a loop may
+ * annotate it with its own task types (`rush: RushWorker<{ x: number }, { y: number }>`).
+ * @typeParam Args - the types of the loop's arguments after the worker (the `args` option)
+ * @typeParam Worker - the worker the loop receives
+ */
+export type WorkerLoopFunction<
+  Args extends unknown[] = unknown[],
+  // biome-ignore lint/suspicious/noExplicitAny: a worker of any task types
+  Worker extends RushWorker<any, any> = RushWorker,
+> = {
+  /** Runs on the worker; when it returns, the worker is done. */
+  loop(rush: Worker, ...args: Args): unknown;
+}['loop'];
+
+/** A module whose export (`'default'` unless named) is a worker loop function. */
+export interface WorkerLoopModule {
+  /** A path, a `file:` URL string or a URL. */
+  module: string | URL;
+  /** The export's name. @default 'default' */
+  export?: string;
+}
+
+/**
  * A worker loop: a self-contained function (sent to workers as source text; it may
  * `await import()` packages but must not use outer variables), or a module whose export is one.
+ * @typeParam Args - the types of the loop's arguments after the worker (the `args` option)
+ * @typeParam Worker - the worker the loop receives
  */
-export type WorkerLoop =
-  // biome-ignore lint/suspicious/noExplicitAny: the loop's own arguments are the user's to type
-  ((rush: RushWorker, ...args: any[]) => unknown) | { module: string | URL; export?: string };
+export type WorkerLoop<
+  Args extends unknown[] = unknown[],
+  // biome-ignore lint/suspicious/noExplicitAny: a worker of any task types
+  Worker extends RushWorker<any, any> = RushWorker,
+> = WorkerLoopFunction<Args, Worker> | WorkerLoopModule;
 
 /** The field of the configuration hash that holds the latest configuration stored. */
 export const LATEST_CONFIG = 'latest';

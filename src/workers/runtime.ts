@@ -19,6 +19,7 @@ import { decodeWorkerConfig, LATEST_CONFIG, loadLoop, type WorkerConfig } from '
 import { importPackages } from './packages.js';
 import { checkSecret, SECRET_ENV, signatureField, verifyConfig } from './signing.js';
 
+/** Options of {@link startWorker} (what `rushnet worker` takes). */
 export interface StartWorkerOptions {
   networkId: string;
   /** @default the plan's config, else `REDIS_URL`, else redis://127.0.0.1:6379 */

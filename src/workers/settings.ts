@@ -11,10 +11,13 @@ import { encodeValue } from '../tasks/codec.js';
 import { checkCount, checkDirectory, checkHeartbeat, checkPositiveInteger } from '../validate.js';
 import { storeLoop, type WorkerConfig, type WorkerLoop } from './loop.js';
 
-/** Options shared by every way of starting workers. */
-export interface WorkerScriptOptions {
+/**
+ * Options shared by every way of starting workers.
+ * @typeParam Args - the types of the loop's arguments after the worker
+ */
+export interface WorkerScriptOptions<Args extends unknown[] = unknown[]> {
   /** Arguments passed to the loop after the worker, encoded like task values. */
-  args?: unknown[];
+  args?: Args;
   /** Packages imported on the worker before the loop starts. */
   packages?: string[];
   /** Log records at or above these levels are stored in Redis. @default the plan's, else { rushnet: 'info' } */
@@ -33,18 +36,23 @@ export interface WorkerScriptOptions {
   outputLog?: string;
 }
 
-export interface StartLocalWorkersOptions extends WorkerScriptOptions {
+/** Options of `startLocalWorkers`: those of every start, and how many, supervised or not. */
+export interface StartLocalWorkersOptions<Args extends unknown[] = unknown[]>
+  extends WorkerScriptOptions<Args> {
   /** @default the plan's nWorkers, else the number of cores */
   nWorkers?: number;
   /** The workers die with this process. @default true */
   supervise?: boolean;
 }
 
-export interface StartWorkersOptions extends StartLocalWorkersOptions {
+/** Options of `startWorkers`: those of `startLocalWorkers`, and the launcher. */
+export interface StartWorkersOptions<Args extends unknown[] = unknown[]>
+  extends StartLocalWorkersOptions<Args> {
   /** Where the workers run. @default a launcher of local processes */
   launcher?: WorkerLauncher;
 }
 
+/** Options of `waitForWorkers`: `n` or `workerIds` (at least one) and how long to wait. */
 export interface WaitForWorkersOptions {
   /** Resolve once this many workers are registered. */
   n?: number;
@@ -56,6 +64,7 @@ export interface WaitForWorkersOptions {
   progress?: boolean;
 }
 
+/** Options of `stopWorkers`. */
 export interface StopWorkersOptions {
   /** `kill` stops at once; `terminate` asks the loops to finish. @default 'kill' */
   type?: 'kill' | 'terminate';

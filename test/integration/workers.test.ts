@@ -227,7 +227,9 @@ describe('waitForWorkers', () => {
     await expect(rush.startLocalWorkers(42 as never)).rejects.toThrow(/`workerLoop`/);
     await expect(rush.startLocalWorkers(obj.method)).rejects.toThrow(/`workerLoop`/);
     await expect(rush.startLocalWorkers(queueLoop, { nWorkers: 0 })).rejects.toThrow(/`nWorkers`/);
-    await expect(rush.startLocalWorkers(queueLoop, { args: [() => 1] })).rejects.toThrow(/`args`/);
+    await expect(rush.startLocalWorkers(queueLoop, { args: [(() => 1) as never] })).rejects.toThrow(
+      /`args`/,
+    );
     await expect(rush.startLocalWorkers(queueLoop, { messageLog: '/no/such/dir' })).rejects.toThrow(
       /`messageLog`/,
     );
