@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { repoRoot as root } from '../helpers/sources.js';
+
 const example = readFileSync(`${root}examples/secure.mjs`, 'utf8');
 let server: RedisServer;
 
