@@ -68,13 +68,9 @@ describe('reading tasks', () => {
     // Readers resolve references only to files inside their largeObjectsPath.
     await rushPlan({ config: redisUrl(), largeObjectsPath: dir });
     onTestFinished(() => void removeRushPlan());
-    const [plain] = await w.pushFinishedTasks(
-      [{ x: 1 }],
-      [{ y: 2, m: new Map([[1, -0]]) }],
-      {
-        yssExtra: [{ note: 'n' }],
-      },
-    );
+    const [plain] = await w.pushFinishedTasks([{ x: 1 }], [{ y: 2, m: new Map([[1, -0]]) }], {
+      yssExtra: [{ note: 'n' }],
+    });
     const [running] = await w.pushRunningTasks([{ x: 3 }]);
     // A finished task with a condition (writeHashes refuses the field: it is written directly).
     await rawClient().hset(
