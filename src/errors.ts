@@ -135,13 +135,10 @@ export function explainRedisError(error: unknown): unknown {
   return explainPermission(error);
 }
 
-/** What ioredis rejects a command with once its connection was ended by `close()`. */
+/** What ioredis rejects a command with once its connection has ended. */
 const CONNECTION_CLOSED = 'Connection is closed.';
 
-/**
- * The error of a command that a closed rushnet instance tried to send. rushnet's connections
- * reconnect forever, so only `close()` ends one: ioredis's "Connection is closed." means that.
- */
+/** The error of a command that a closed rushnet instance tried to send. */
 export function closedError(cause?: unknown): RushError {
   return new RushError(
     'this rushnet instance is closed: close() ended its Redis connections, so it sends nothing any more (create a new instance)',
@@ -151,16 +148,13 @@ export function closedError(cause?: unknown): RushError {
 
 /**
  * Every error reply of a rushnet connection, made clear where rushnet knows what it means: a
- * command sent after `close()` ({@link closedError}) and a permission the Redis user lacks
- * ({@link explainPermission}). Applied to every reply (see createClient), at no cost to replies
- * that succeed.
+ * command sent on a connection that `close()` ended (`closedByRushnet`: ioredis then says
+ * "Connection is closed.") is {@link closedError}, and a permission the Redis user lacks is
+ * {@link explainPermission}'s error. Applied to every reply (see createClient), at no cost to
+ * replies that succeed.
  */
-export function explainReply(error: unknown): unknown {
-  if (
-    error instanceof Error &&
-    error.message === CONNECTION_CLOSED &&
-    !(error instanceof RushError)
-  )
+export function explainReply(error: unknown, closedByRushnet: boolean): unknown {
+  if (closedByRushnet && error instanceof Error && error.message === CONNECTION_CLOSED)
     return closedError(error);
   return explainPermission(error);
 }

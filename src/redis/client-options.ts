@@ -186,6 +186,17 @@ export function createClient(config: ResolvedRedisConfig, name?: string): Redis 
   return client;
 }
 
+/**
+ * Clients that rushnet ended (closeConnection): a command they reject with "Connection is
+ * closed." came after close(). (A cluster node's closed connection is a redirection instead.)
+ */
+const ended = new WeakSet<object>();
+
+/** Marks a client as ended by rushnet, before it is closed. */
+export function markEnded(client: Redis): void {
+  ended.add(client);
+}
+
 type SendCommand = (command: Command, ...rest: unknown[]) => unknown;
 type Exec = (...args: unknown[]) => Promise<unknown>;
 
@@ -206,7 +217,7 @@ function explainPermissionErrors(client: Redis): void {
     if (!explained.has(command)) {
       explained.add(command);
       const reject = command.reject;
-      command.reject = (error: Error) => reject(explainReply(error) as Error);
+      command.reject = (error: Error) => reject(explainReply(error, ended.has(client)) as Error);
     }
     return send.call(this, command, ...rest);
   };
@@ -222,7 +233,7 @@ function explainPermissionErrors(client: Redis): void {
       // With a callback, the error goes there (as Redis sent it); rushnet never passes one.
       if (typeof execArgs[0] === 'function') return exec.apply(this, execArgs);
       return exec.apply(this, execArgs).catch((error: unknown) => {
-        throw explainReply(error);
+        throw explainReply(error, ended.has(client));
       });
     };
     return transaction;

@@ -6,7 +6,7 @@
 import { Cluster, type Redis } from 'ioredis';
 import { RushConfigError } from '../errors.js';
 import { logger } from '../logging/logger.js';
-import { createClient } from './client-options.js';
+import { createClient, markEnded } from './client-options.js';
 import { describeConfig, type ResolvedRedisConfig } from './config.js';
 
 /** How long the first connection may take before rushnet gives up. */
@@ -109,6 +109,7 @@ function readable(message: string): string {
  * ended (so a command sent afterwards fails at once, and nothing keeps the process alive).
  */
 export async function closeConnection(client: Redis): Promise<void> {
+  markEnded(client);
   if (client.status === 'end') return;
   const ended = new Promise((resolve) => client.once('end', resolve));
   const aSecond = () => new Promise((resolve) => setTimeout(resolve, 1000).unref());
