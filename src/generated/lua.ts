@@ -4,42 +4,117 @@
 /** The source of each Lua file of src/redis/scripts, by file name without `.lua`. */
 export const LUA: Readonly<Record<string, string>> = {
   _fail_owned: `-- Fails a running task whose owner is a lost worker (included by lose_workers and
--- sweep_lost_tasks, after _fail_task.lua). \`conditions\` maps the lost workers' ids to the
--- encoded condition for their tasks. First writer wins: a task no longer running is left alone.
-local function fail_owned(task_prefix, running, failed, key, conditions)
-  local owner = redis.call('HGET', task_prefix .. key, 'worker_id')
+-- sweep_lost_tasks, after _fail_task.lua): for good, or back to the queue when it has retries
+-- left. \`conditions\` maps the lost workers' ids to the encoded condition for their tasks.
+-- First writer wins: a task no longer running is left alone.
+local function fail_owned(q, running, key, conditions)
+  local owner = redis.call('HGET', q.prefix .. key, 'worker_id')
   local condition = owner and conditions[owner]
   if condition and redis.call('SREM', running, key) == 1 then
-    fail_task(task_prefix, failed, key, condition)
+    retry_or_fail(q, key, condition, true)
     return true
   end
   return false
 end
 `,
-  _fail_task: `-- The one way a script fails a task (included by fail_tasks, empty_queue, complete_and_pop,
--- lose_workers and sweep_lost_tasks, the last two through _fail_owned.lua): store
--- its condition, mark its state and add it to the failed set. The caller has already taken the
--- task out of the collection it was in (queue, running set or a pending list).
-local function fail_task(task_prefix, failed_set, key, condition)
-  redis.call('HSET', task_prefix .. key, 'state', 'failed', 'condition', condition)
-  redis.call('SADD', failed_set, key)
+  _fail_task: `-- The one way a script fails a task, and the one way it sends a failed try back to the queue
+-- (included, after _msgpack.lua, by fail_tasks, empty_queue, complete_and_pop, cancel_tasks,
+-- lose_workers and sweep_lost_tasks, the last two through _fail_owned.lua). The caller has
+-- already taken the task out of the collection it was in (queue, delayed set, running set or a
+-- pending list). \`q\` names the task hash prefix and the collections: { prefix, queued,
+-- delayed, failed, events }.
+--
+-- A task pushed with retries holds \`retry\` ("<maxRetries> <initial ms> <factor> <max ms or
+-- -1>"), \`tries\` (runs started), \`history\` (a MessagePack array of the condition of every
+-- failed try) and \`ran_by\` (the workers of the earlier tries, space-separated).
+
+-- The condition to store for a task with retries: \`condition\`'s own entries plus \`history\`,
+-- which gains \`condition\`. A condition that is not a map (a large object) is stored as it is.
+local function with_history(hash, condition)
+  local n, body = mp_map_parts(condition)
+  if not n then return condition end
+  local old = redis.call('HGET', hash, 'history')
+  local count, items = 0, ''
+  if old then count, items = mp_array_parts(old) end
+  local history = mp_array_header(count + 1) .. items .. condition
+  redis.call('HSET', hash, 'history', history)
+  return mp_map_header(n + 1) .. body .. char(0xa7) .. 'history' .. history
+end
+
+-- Fails a task for good: its condition (with its history when it has retries), its state and
+-- finish time, and the failed set.
+local function fail_task(q, key, condition)
+  local hash = q.prefix .. key
+  if redis.call('HEXISTS', hash, 'retry') == 1 then condition = with_history(hash, condition) end
+  redis.call('HSET', hash, 'state', 'failed', 'condition', condition, 'finished_at', mp_float(now_ms()))
+  redis.call('SADD', q.failed, key)
+end
+
+-- Fails a try: a task with retries left (and \`retry\` true) goes back to the queue, at its back
+-- at once or into the delayed set until its backoff has passed; any other is failed for good.
+-- Returns 'queued' or 'failed'.
+local function retry_or_fail(q, key, condition, retry)
+  local hash = q.prefix .. key
+  local v = redis.call('HMGET', hash, 'retry', 'tries', 'worker_id', 'ran_by')
+  if not (retry and v[1]) then
+    fail_task(q, key, condition)
+    return 'failed'
+  end
+  local max, initial, factor, cap = v[1]:match('^(%S+) (%S+) (%S+) (%S+)$')
+  local tries = mp_read_uint(v[2])
+  if tries > tonumber(max) then
+    fail_task(q, key, condition)
+    return 'failed'
+  end
+  local delay = tonumber(initial) * tonumber(factor) ^ math.max(tries - 1, 0)
+  if tonumber(cap) >= 0 and delay > tonumber(cap) then delay = tonumber(cap) end
+  delay = floor(delay)
+  local args = { 'state', 'queued', 'condition', with_history(hash, condition) }
+  local runner = v[3]
+  if runner and runner ~= '' and not (' ' .. (v[4] or '') .. ' '):find(' ' .. runner .. ' ', 1, true) then
+    args[#args + 1] = 'ran_by'
+    args[#args + 1] = v[4] and (v[4] .. ' ' .. runner) or runner
+  end
+  redis.call('HSET', hash, unpack(args))
+  if delay > 0 then
+    redis.call('ZADD', q.delayed, now_ms() + delay, key)
+    redis.call('PUBLISH', q.events, 'delayed ' .. delay)
+  else
+    redis.call('RPUSH', q.queued, key)
+  end
+  return 'queued'
+end
+
+-- Whether \`caller\` (a worker id; '' for a manager) may still finish or fail a task: not when it
+-- is a worker that ran an earlier try of the task and does not run its current try.
+local function may_settle(hash, caller)
+  if caller == '' then return true end
+  local v = redis.call('HMGET', hash, 'ran_by', 'worker_id', 'state')
+  if not v[1] then return true end
+  if v[3] == 'running' and v[2] == caller then return true end
+  return not (' ' .. v[1] .. ' '):find(' ' .. caller .. ' ', 1, true)
 end
 `,
-  _finish_task: `-- The one way a script finishes a task (included by finish_tasks and complete_and_pop; needs
--- _msgpack.lua): take it out of the running set (first writer wins: false when it was not
--- running), store its results, append its record to the finished-records log and remember the
--- record's place in the task's hash.
-local function finish_task(task_prefix, running, finished, records, key, ys, ys_extra)
-  if redis.call('SREM', running, key) == 0 then return false end
+  _finish_task: `-- The one way a script finishes a task (included by finish_tasks and complete_and_pop, after
+-- _msgpack.lua and _fail_task.lua): take it out of the running set (first writer wins: false
+-- when it was not running, or when \`caller\` ran an earlier try of it and not the current one),
+-- store its results and finish time, append its record to the finished-records log and
+-- remember the record's place in the task's hash.
+local function finish_task(task_prefix, running, finished, records, key, ys, ys_extra, caller)
   local hash = task_prefix .. key
-  local stored = redis.call('HMGET', hash, 'xs', 'xs_extra', 'ys_extra', 'condition', 'worker_id')
-  if ys_extra then stored[3] = ys_extra end
+  if not may_settle(hash, caller) then return false end
+  if redis.call('SREM', running, key) == 0 then return false end
+  local v = redis.call('HMGET', hash, unpack(RECORD_FIELDS))
+  local finished_at = mp_float(now_ms())
+  v[2] = ys
+  if ys_extra then v[4] = ys_extra end
+  v[9] = finished_at
   local index = redis.call('RPUSH', finished, key) - 1
-  redis.call('RPUSH', records, mp_record(key, stored[1], ys, stored[2], stored[3], stored[4], stored[5]))
+  redis.call('RPUSH', records, mp_record(key, v))
   if ys_extra then
-    redis.call('HSET', hash, 'state', 'finished', 'ys', ys, 'ys_extra', ys_extra, RECORD_INDEX, index)
+    redis.call('HSET', hash, 'state', 'finished', 'ys', ys, 'ys_extra', ys_extra, 'finished_at', finished_at, RECORD_INDEX, index)
   else
-    redis.call('HSET', hash, 'state', 'finished', 'ys', ys, RECORD_INDEX, index)
+    redis.call('HSET', hash, 'state', 'finished', 'ys', ys, 'finished_at', finished_at, RECORD_INDEX, index)
   end
   return true
 end
@@ -81,18 +156,60 @@ local function mp_map_header(count)
   if count < 65536 then return char(0xde, floor(count / 256), count % 256) end
   return char(0xdf) .. be32(count)
 end
--- A finished task's record for the finished-records log. When its inputs, outputs and extras are
--- all maps (the usual case) it is the task's row, flattened already: one map of key, the
--- entries of xs, ys, xs_extra and ys_extra, then condition and worker_id, and key again last
--- (so a column named \`key\` cannot hide it), which a reader decodes straight into a row.
--- Otherwise it is the array { key, xs, ys, xs_extra, ys_extra, condition, worker_id }.
-local function mp_record(key, xs, ys, xs_extra, ys_extra, condition, worker_id)
+-- The entry count and the body (items without header) of an encoded array; nil if not an array.
+local function mp_array_parts(a)
+  local b = a:byte(1)
+  if b >= 0x90 and b <= 0x9f then return b - 0x90, a:sub(2) end
+  if b == 0xdc then return a:byte(2) * 256 + a:byte(3), a:sub(4) end
+  if b == 0xdd then return ((a:byte(2) * 256 + a:byte(3)) * 256 + a:byte(4)) * 256 + a:byte(5), a:sub(6) end
+  return nil
+end
+-- The value of an unsigned integer as mp_uint (or msgpackr) writes it; 0 for nil.
+local function mp_read_uint(s)
+  if not s then return 0 end
+  local b = s:byte(1)
+  if b < 0x80 then return b end
+  if b == 0xcc then return s:byte(2) end
+  if b == 0xcd then return s:byte(2) * 256 + s:byte(3) end
+  if b == 0xce then return ((s:byte(2) * 256 + s:byte(3)) * 256 + s:byte(4)) * 256 + s:byte(5) end
+  return 0
+end
+-- A number as a MessagePack float 64: what the task timestamps are stored as (every reader
+-- decodes them as plain numbers, and milliseconds since the epoch are exact in a double).
+local function mp_float(v)
+  return char(0xcb) .. struct.pack('>d', v)
+end
+-- The server's clock in milliseconds since the epoch: one TIME per script call, so every
+-- timestamp a call writes is the same instant, and every host agrees on the clock.
+local clock_ms = nil
+local function now_ms()
+  if not clock_ms then
+    local t = redis.call('TIME')
+    clock_ms = tonumber(t[1]) * 1000 + floor(tonumber(t[2]) / 1000)
+  end
+  return clock_ms
+end
+-- The fields of a finished task's record, in record order after the key (the order of
+-- TASK_FIELDS in src/tasks/fields.ts), and the names of the timestamp and try fields as
+-- MessagePack strings.
+local RECORD_FIELDS = { 'xs', 'ys', 'xs_extra', 'ys_extra', 'condition', 'worker_id',
+  'created_at', 'started_at', 'finished_at', 'tries' }
+local NUMBER_FIELDS = { 'created_at', 'started_at', 'finished_at', 'tries' }
+-- A finished task's record for the finished-records log, from \`v\`, the values of
+-- RECORD_FIELDS (by index, nil where absent). When its inputs, outputs and extras are all maps
+-- (the usual case) it is the task's row, flattened already: one map of key, the entries of xs,
+-- ys, xs_extra and ys_extra, then condition, worker_id, the timestamps and tries, and key again
+-- last (so a column named \`key\` cannot hide it), which a reader decodes straight into a row.
+-- Otherwise it is the array { key, v[1], ..., v[10] }.
+local function mp_record(key, v)
   local key_entry = char(0xa3) .. 'key' .. mp_str_header(#key) .. key
+  local worker_id = v[6]
   local worker = nil
   if worker_id and worker_id ~= '' then worker = mp_str_header(#worker_id) .. worker_id end
   local parts, count = { '', key_entry }, 2
   local flat = true
-  for _, value in ipairs({ xs or false, ys or false, xs_extra or false, ys_extra or false }) do
+  for i = 1, 4 do
+    local value = v[i]
     if value then
       local n, body = mp_map_parts(value)
       if not n then
@@ -104,46 +221,82 @@ local function mp_record(key, xs, ys, xs_extra, ys_extra, condition, worker_id)
     end
   end
   if flat then
-    if condition then
-      parts[#parts + 1] = char(0xa9) .. 'condition' .. condition
+    if v[5] then
+      parts[#parts + 1] = char(0xa9) .. 'condition' .. v[5]
       count = count + 1
     end
     if worker then
       parts[#parts + 1] = char(0xa9) .. 'worker_id' .. worker
       count = count + 1
     end
+    for i = 7, 10 do
+      if v[i] then
+        local name = RECORD_FIELDS[i]
+        parts[#parts + 1] = mp_str_header(#name) .. name .. v[i]
+        count = count + 1
+      end
+    end
     parts[#parts + 1] = key_entry
     parts[1] = mp_map_header(count)
     return table.concat(parts)
   end
-  return table.concat({
-    char(0x97), mp_str_header(#key), key, xs or MP_ABSENT, ys or MP_ABSENT, xs_extra or MP_ABSENT,
-    ys_extra or MP_ABSENT, condition or MP_ABSENT, worker or MP_ABSENT,
-  })
+  local out = { char(0x9b), mp_str_header(#key), key }
+  for i = 1, 10 do
+    if i == 6 then out[#out + 1] = worker or MP_ABSENT else out[#out + 1] = v[i] or MP_ABSENT end
+  end
+  return table.concat(out)
 end
--- The task fields a record holds, in record order (after the key), and the hash field that
--- remembers where the record of a finished task is, so a later write can rewrite it.
+-- The hash field that remembers where the record of a finished task is, so a later write can
+-- rewrite it.
 local RECORD_INDEX = 'finished_index'
 -- Rewrites a finished task's record from its hash (after a write changed the hash).
 local function rewrite_record(records_key, hash, key)
-  local v = redis.call('HMGET', hash, 'xs', 'ys', 'xs_extra', 'ys_extra', 'condition', 'worker_id', RECORD_INDEX)
-  if v[7] and redis.call('LLEN', records_key) > tonumber(v[7]) then
-    redis.call('LSET', records_key, tonumber(v[7]), mp_record(key, v[1], v[2], v[3], v[4], v[5], v[6]))
+  local v = redis.call('HMGET', hash, RECORD_INDEX, unpack(RECORD_FIELDS))
+  local index = table.remove(v, 1)
+  if index and redis.call('LLEN', records_key) > tonumber(index) then
+    redis.call('LSET', records_key, tonumber(index), mp_record(key, v))
   end
 end
 `,
-  _pop: `-- The one way a script takes tasks from the queue (included by pop_task and complete_and_pop).
--- Takes first a task that a blocking pop just moved into the caller's pending list (\`claim\`),
--- unless another actor has failed it meanwhile; then up to \`count\` more: first any left in the
--- pending list (a blocking pop whose reply was lost to a broken connection), then from the head
--- of the queue; marks them running under \`worker_id\`.
+  _pop: `-- The one way a script takes tasks from the queue (included, after _msgpack.lua, by pop_task
+-- and complete_and_pop). First moves the delayed tasks that are due (retries whose backoff has
+-- passed) to the back of the queue: no scheduler, whoever pops does it. Then takes first a task
+-- that a blocking pop just moved into the caller's pending list (\`claim\`), unless another actor
+-- has failed it meanwhile; then up to \`count\` more: first any left in the pending list (a
+-- blocking pop whose reply was lost to a broken connection), then from the head of the queue;
+-- marks them running under \`worker_id\`, with their start time and, for tasks with retries,
+-- one more try.
 -- Idempotent: the caller's last request id and the keys it took are kept in \`last_pop\`; the
 -- same request sent again after a reconnect gets the same tasks back (those still running)
 -- instead of taking more, so a lost reply never strands a task.
 -- A worker that is no longer among the running workers (declared lost, killed) takes nothing:
 -- a claimed key goes back to the head of the queue.
 -- Returns, per task taken, its key then the value of each of \`fields\` (an empty table: none).
-local function pop_tasks(pending, queued, running, running_workers, last_pop, prefix, worker_id, claim, count, request, fields)
+
+-- Set when the caller is a worker no longer running: it takes nothing and is told of no retry.
+local popper_dropped = false
+
+-- Due tasks moved per call at most: a call stays short however many are due.
+local DUE_BATCH = 1000
+
+local function promote_due(delayed, queued)
+  local due = redis.call('ZRANGEBYSCORE', delayed, '-inf', now_ms(), 'LIMIT', 0, DUE_BATCH)
+  if #due > 0 then
+    redis.call('ZREM', delayed, unpack(due))
+    redis.call('RPUSH', queued, unpack(due))
+  end
+end
+
+-- Milliseconds until the earliest delayed task is due (0: due now), or -1 when none is
+-- delayed: a blocking pop waits no longer than that.
+local function until_due(delayed)
+  if popper_dropped then return -1 end
+  local first = redis.call('ZRANGE', delayed, 0, 0, 'WITHSCORES')
+  if not first[1] then return -1 end
+  return math.max(0, tonumber(first[2]) - now_ms())
+end
+
+local function pop_tasks(pending, queued, delayed, running, running_workers, last_pop, prefix, worker_id, claim, count, request, fields)
   local out = {}
   local function emit(key)
     out[#out + 1] = key
@@ -160,19 +313,33 @@ local function pop_tasks(pending, queued, running, running_workers, last_pop, pr
     return out
   end
   if worker_id ~= '' and redis.call('SISMEMBER', running_workers, worker_id) == 0 then
+    popper_dropped = true
     if claim ~= '' and redis.call('LREM', pending, 1, claim) == 1 then
       redis.call('LPUSH', queued, claim)
     end
     return out
   end
+  promote_due(delayed, queued)
   local taken = {}
+  local started = mp_float(now_ms())
   local function take(key)
+    local hash = prefix .. key
     redis.call('SADD', running, key)
-    if worker_id ~= '' then
-      redis.call('HSET', prefix .. key, 'state', 'running', 'worker_id', worker_id)
-    else
-      redis.call('HSET', prefix .. key, 'state', 'running')
+    local args = { 'state', 'running', 'started_at', started }
+    local tries = redis.call('HGET', hash, 'tries')
+    if tries then
+      args[#args + 1] = 'tries'
+      args[#args + 1] = mp_uint(mp_read_uint(tries) + 1)
     end
+    if worker_id ~= '' then
+      args[#args + 1] = 'worker_id'
+      args[#args + 1] = worker_id
+    elseif tries then
+      -- A manager's try of a task an earlier try's worker may still report on: that worker is
+      -- not the owner of this try.
+      redis.call('HDEL', hash, 'worker_id')
+    end
+    redis.call('HSET', hash, unpack(args))
     taken[#taken + 1] = key
     emit(key)
   end
@@ -188,22 +355,75 @@ local function pop_tasks(pending, queued, running, running_workers, last_pop, pr
   return out
 end
 `,
+  cancel_tasks: `--[[
+  Cancels tasks: a queued or delayed one leaves the queue, a running one (or one a blocking
+  pop moved into a pending list and has not yet claimed) is failed at once; all of them with
+  the cancel condition, for good (never retried), and marked \`cancelled\`. Finished and failed
+  tasks, and unknown keys, are left as they are. The running ones are announced on the events
+  channel, so the worker running each can abort its handler.
+  (Includes _msgpack.lua and _fail_task.lua.)
+  Input:  KEYS[1] queued (list)  KEYS[2] delayed (sorted set)  KEYS[3] running (set)
+          KEYS[4] failed (set)  KEYS[5] poppers (set of owners of pending lists)
+          ARGV[1] task hash prefix  ARGV[2] events channel  ARGV[3] pending list prefix
+          ARGV[4] encoded condition  ARGV[5 ..] task keys
+  Output: the keys cancelled, in input order.
+]]
+local q = { prefix = ARGV[1], queued = KEYS[1], delayed = KEYS[2], failed = KEYS[4], events = ARGV[2] }
+local cancelled, running = {}, {}
+local poppers = nil
+-- A task that is queued by its hash but in neither queue: a blocking pop moved it into a
+-- pending list (rare, and pending lists are short).
+local function take_pending(key)
+  poppers = poppers or redis.call('SMEMBERS', KEYS[5])
+  for _, id in ipairs(poppers) do
+    if redis.call('LREM', ARGV[3] .. id, 1, key) == 1 then return true end
+  end
+  return false
+end
+for i = 5, #ARGV do
+  local key = ARGV[i]
+  local found = false
+  if redis.call('SREM', KEYS[3], key) == 1 then
+    found = true
+    running[#running + 1] = key
+  elseif redis.call('LREM', KEYS[1], 1, key) == 1 or redis.call('ZREM', KEYS[2], key) == 1 then
+    found = true
+  elseif redis.call('HGET', q.prefix .. key, 'state') == 'queued' then
+    found = take_pending(key)
+  end
+  if found then
+    fail_task(q, key, ARGV[4])
+    redis.call('HSET', q.prefix .. key, 'cancelled', '1')
+    cancelled[#cancelled + 1] = key
+  end
+end
+if #running > 0 then
+  redis.call('PUBLISH', ARGV[2], 'cancelled ' .. table.concat(running, ' '))
+end
+if #cancelled > 0 then
+  redis.call('PUBLISH', ARGV[2], 'failed')
+end
+return cancelled
+`,
   complete_and_pop: `--[[
   The queue's steady step (processTasks): settles the tasks a worker has completed, each
-  finished with its result or failed with its condition (first writer wins), and takes the
-  next tasks, in one round trip. (Includes _msgpack.lua, _finish_task.lua, _fail_task.lua and
-  _pop.lua.)
+  finished with its result or failed with its condition (first writer wins; a failed try with
+  retries left goes back to the queue), and takes the next tasks, in one round trip.
+  (Includes _msgpack.lua, _fail_task.lua, _finish_task.lua and _pop.lua.)
   Input:  KEYS[1] running (set)  KEYS[2] finished (list)  KEYS[3] finished records (list)
           KEYS[4] failed (set)  KEYS[5] pending (list)  KEYS[6] queued (list)
           KEYS[7] the caller's last pop (string)  KEYS[8] running workers (set)
+          KEYS[9] delayed (sorted set)
           ARGV[1] task hash prefix  ARGV[2] events channel  ARGV[3] worker id
           ARGV[4] count to take  ARGV[5] request id  ARGV[6] m, the number of completions
           ARGV[7] f, the number of fields to return  ARGV[8 .. 7+f] the fields
           then per completion: task key, 'f' (finished) or 'x' (failed), the encoded ys or
           condition, the encoded ys_extra ('' for none)
-  Output: { keys settled (in input order), tasks taken (per task: key, then each field) }.
+  Output: { keys settled (in input order), tasks taken (per task: key, then each field),
+          milliseconds until the earliest delayed task is due when none was taken (-1: none) }.
 ]]
 local prefix = ARGV[1]
+local q = { prefix = prefix, queued = KEYS[6], delayed = KEYS[9], failed = KEYS[4], events = ARGV[2] }
 local m, f = tonumber(ARGV[6]), tonumber(ARGV[7])
 local fields = {}
 for i = 1, f do fields[i] = ARGV[7 + i] end
@@ -212,42 +432,47 @@ for i = 8 + f, 7 + f + 4 * m, 4 do
   local key, outcome, value, extra = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   if extra == '' then extra = nil end
   if outcome == 'f' then
-    if finish_task(prefix, KEYS[1], KEYS[2], KEYS[3], key, value, extra) then
+    if finish_task(prefix, KEYS[1], KEYS[2], KEYS[3], key, value, extra, ARGV[3]) then
       settled[#settled + 1] = key
       finished = true
     end
-  elseif redis.call('SREM', KEYS[1], key) == 1 then
-    fail_task(prefix, KEYS[4], key, value)
+  elseif may_settle(prefix .. key, ARGV[3]) and redis.call('SREM', KEYS[1], key) == 1 then
+    if retry_or_fail(q, key, value, true) == 'failed' then failed = true end
     settled[#settled + 1] = key
-    failed = true
   end
 end
 if finished then redis.call('PUBLISH', ARGV[2], 'finished') end
 if failed then redis.call('PUBLISH', ARGV[2], 'failed') end
-local taken = pop_tasks(KEYS[5], KEYS[6], KEYS[1], KEYS[8], KEYS[7], prefix, ARGV[3], '',
+local taken = pop_tasks(KEYS[5], KEYS[6], KEYS[9], KEYS[1], KEYS[8], KEYS[7], prefix, ARGV[3], '',
   tonumber(ARGV[4]), ARGV[5], fields)
-return { settled, taken }
+local due = -1
+if #taken == 0 then due = until_due(KEYS[9]) end
+return { settled, taken, due }
 `,
   empty_queue: `--[[
-  Moves queued tasks to failed: the whole queue, or the given tasks that are still queued.
-  (Includes _fail_task.lua.)
-  Input:  KEYS[1] queued (list)  KEYS[2] failed (set)
+  Moves queued tasks, delayed ones included, to failed for good: the whole queue, or the given
+  tasks that are still queued or delayed. (Includes _msgpack.lua and _fail_task.lua.)
+  Input:  KEYS[1] queued (list)  KEYS[2] failed (set)  KEYS[3] delayed (sorted set)
           ARGV[1] task hash prefix  ARGV[2] events channel  ARGV[3] encoded condition for the
           whole queue  ARGV[4 ..] pairs of task key and encoded condition (none: whole queue)
   Output: the keys that moved.
 ]]
-local prefix = ARGV[1]
+local q = { prefix = ARGV[1], queued = KEYS[1], delayed = KEYS[3], failed = KEYS[2], events = ARGV[2] }
 local moved = {}
 if #ARGV < 4 then
   for _, key in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
-    fail_task(prefix, KEYS[2], key, ARGV[3])
+    fail_task(q, key, ARGV[3])
     moved[#moved + 1] = key
   end
-  redis.call('DEL', KEYS[1])
+  for _, key in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
+    fail_task(q, key, ARGV[3])
+    moved[#moved + 1] = key
+  end
+  redis.call('DEL', KEYS[1], KEYS[3])
 else
   for i = 4, #ARGV, 2 do
-    if redis.call('LREM', KEYS[1], 1, ARGV[i]) == 1 then
-      fail_task(prefix, KEYS[2], ARGV[i], ARGV[i + 1])
+    if redis.call('LREM', KEYS[1], 1, ARGV[i]) == 1 or redis.call('ZREM', KEYS[3], ARGV[i]) == 1 then
+      fail_task(q, ARGV[i], ARGV[i + 1])
       moved[#moved + 1] = ARGV[i]
     end
   end
@@ -258,41 +483,64 @@ end
 return moved
 `,
   fail_tasks: `--[[
-  Moves running or queued tasks to failed and stores their conditions. First writer wins:
-  a task that is neither running nor queued is left as it is. (Includes _fail_task.lua.)
+  Fails running, queued or delayed tasks and stores their conditions. A running task with
+  retries left (and ARGV[4] = '1') goes back to the queue instead (see _fail_task.lua). First
+  writer wins: a task that is in none of those is left as it is, and so is one whose current
+  try the caller does not run when the caller ran an earlier try.
+  (Includes _msgpack.lua and _fail_task.lua.)
   Input:  KEYS[1] running (set)  KEYS[2] queued (list)  KEYS[3] failed (set)
-          ARGV[1] task hash prefix  ARGV[2] events channel
-          ARGV[3 ..] pairs of task key and encoded condition
-  Output: the keys that moved, in input order.
+          KEYS[4] delayed (sorted set)
+          ARGV[1] task hash prefix  ARGV[2] events channel  ARGV[3] the caller's worker id
+          ('' for a manager)  ARGV[4] '1' to retry tasks with retries left, '0' to fail for good
+          ARGV[5] request id  ARGV[6 ..] pairs of task key and encoded condition
+  Output: the keys that moved (to the queue or to failed), in input order.
+  Idempotent: a task this request sent back to the queue is marked with the request id, so the
+  same request sent again after a reconnect does not fail it from the queue.
 ]]
-local prefix = ARGV[1]
-local moved = {}
-for i = 3, #ARGV, 2 do
+local q = { prefix = ARGV[1], queued = KEYS[2], delayed = KEYS[4], failed = KEYS[3], events = ARGV[2] }
+local retry = ARGV[4] == '1'
+local moved, failed = {}, false
+for i = 6, #ARGV, 2 do
   local key = ARGV[i]
-  if redis.call('SREM', KEYS[1], key) == 1 or redis.call('LREM', KEYS[2], 1, key) == 1 then
-    fail_task(prefix, KEYS[3], key, ARGV[i + 1])
-    moved[#moved + 1] = key
+  local hash = q.prefix .. key
+  if may_settle(hash, ARGV[3]) then
+    if redis.call('SREM', KEYS[1], key) == 1 then
+      if retry_or_fail(q, key, ARGV[i + 1], retry) == 'failed' then
+        failed = true
+      else
+        redis.call('HSET', hash, 'requeued_by', ARGV[5])
+      end
+      moved[#moved + 1] = key
+    elseif redis.call('HGET', hash, 'requeued_by') == ARGV[5] then
+      moved[#moved + 1] = key
+    elseif redis.call('LREM', KEYS[2], 1, key) == 1 or redis.call('ZREM', KEYS[4], key) == 1 then
+      fail_task(q, key, ARGV[i + 1])
+      failed = true
+      moved[#moved + 1] = key
+    end
   end
 end
-if #moved > 0 then
+if failed then
   redis.call('PUBLISH', ARGV[2], 'failed')
 end
 return moved
 `,
   finish_tasks: `--[[
-  Moves running tasks to finished, stores their results, and appends each one's record to the
-  finished-records log. First writer wins: a task that is no longer running is left as it is.
-  (Includes _msgpack.lua and _finish_task.lua.)
+  Moves running tasks to finished, stores their results and finish time, and appends each one's
+  record to the finished-records log. First writer wins: a task that is no longer running is
+  left as it is, and so is one whose current try the caller does not run when the caller ran
+  an earlier try. (Includes _msgpack.lua, _fail_task.lua and _finish_task.lua.)
   Input:  KEYS[1] running (set)  KEYS[2] finished (list)  KEYS[3] finished records (list)
-          ARGV[1] task hash prefix  ARGV[2] events channel
+          ARGV[1] task hash prefix  ARGV[2] events channel  ARGV[3] the caller's worker id
+          ('' for a manager)
           then per task: its key, its encoded ys, its encoded ys_extra ('' for none)
   Output: the keys that moved, in input order.
 ]]
 local moved = {}
-for i = 3, #ARGV, 3 do
+for i = 4, #ARGV, 3 do
   local ys_extra = ARGV[i + 2]
   if ys_extra == '' then ys_extra = nil end
-  if finish_task(ARGV[1], KEYS[1], KEYS[2], KEYS[3], ARGV[i], ARGV[i + 1], ys_extra) then
+  if finish_task(ARGV[1], KEYS[1], KEYS[2], KEYS[3], ARGV[i], ARGV[i + 1], ys_extra, ARGV[3]) then
     moved[#moved + 1] = ARGV[i]
   end
 end
@@ -321,9 +569,11 @@ return 1
   instead, in this same step, and sweep_lost_tasks.lua fails their running tasks a chunk per
   call (any later detectLostWorkers finishes a sweep that a crash interrupted). Each worker and
   each task is moved once, however many managers call this at the same time.
-  (Includes _fail_task.lua and _fail_owned.lua.)
+  A task with retries left goes back to the queue instead of to failed (see _fail_task.lua).
+  (Includes _msgpack.lua, _fail_task.lua and _fail_owned.lua.)
   Input:  KEYS[1] running workers (set)  KEYS[2] terminated workers (set)
           KEYS[3] running tasks (set)  KEYS[4] failed tasks (set)  KEYS[5] lost sweep (hash)
+          KEYS[6] queued tasks (list)  KEYS[7] delayed tasks (sorted set)
           ARGV[1] task hash prefix  ARGV[2] worker info prefix  ARGV[3] heartbeat prefix
           ARGV[4] pending list prefix  ARGV[5] events channel
           ARGV[6] encoded condition for their tasks
@@ -333,6 +583,7 @@ return 1
   Output: the ids of the workers that moved.
 ]]
 local task_prefix, condition = ARGV[1], ARGV[6]
+local q = { prefix = task_prefix, queued = KEYS[6], delayed = KEYS[7], failed = KEYS[4], events = ARGV[5] }
 local lost, conditions = {}, {}
 local function take(id)
   if not conditions[id] and redis.call('SMOVE', KEYS[1], KEYS[2], id) == 1 then
@@ -357,7 +608,7 @@ end
 local limit = tonumber(ARGV[8])
 if not limit or redis.call('SCARD', KEYS[3]) <= limit then
   for _, key in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-    fail_owned(task_prefix, KEYS[3], KEYS[4], key, conditions)
+    fail_owned(q, KEYS[3], key, conditions)
   end
 else
   for _, id in ipairs(lost) do
@@ -367,7 +618,7 @@ end
 for _, id in ipairs(lost) do
   local pending = ARGV[4] .. id
   for _, key in ipairs(redis.call('LRANGE', pending, 0, -1)) do
-    fail_task(task_prefix, KEYS[4], key, condition)
+    retry_or_fail(q, key, condition, true)
   end
   redis.call('DEL', pending)
 end
@@ -375,21 +626,24 @@ redis.call('PUBLISH', ARGV[5], 'failed')
 return lost
 `,
   pop_task: `--[[
-  Takes tasks and marks them running, in one step (see _pop.lua: a claimed key first, then the
-  pending list, then the queue; idempotent by request id; nothing for a worker that is no
-  longer running). (Includes _pop.lua.)
+  Takes tasks and marks them running, in one step (see _pop.lua: due delayed tasks join the
+  queue, then a claimed key first, then the pending list, then the queue; idempotent by
+  request id; nothing for a worker that is no longer running). (Includes _msgpack.lua and
+  _pop.lua.)
   Input:  KEYS[1] pending (list)  KEYS[2] queued (list)  KEYS[3] running (set)
           KEYS[4] the caller's last pop (string)  KEYS[5] running workers (set)
+          KEYS[6] delayed (sorted set, by due time)
           ARGV[1] task hash prefix  ARGV[2] worker id ('' for none)
           ARGV[3] key to claim from the pending list ('' for none)  ARGV[4] count
           ARGV[5] request id  ARGV[6 ..] fields to return
-  Output: nil when no task was taken, else per task: key, then the value of each field.
+  Output: when no task was taken, the milliseconds until the earliest delayed task is due (-1:
+          none is delayed); else per task: key, then the value of each field.
 ]]
 local fields = {}
 for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
-local out = pop_tasks(KEYS[1], KEYS[2], KEYS[3], KEYS[5], KEYS[4], ARGV[1], ARGV[2], ARGV[3],
-  tonumber(ARGV[4]), ARGV[5], fields)
-if #out == 0 then return false end
+local out = pop_tasks(KEYS[1], KEYS[2], KEYS[6], KEYS[3], KEYS[5], KEYS[4], ARGV[1], ARGV[2],
+  ARGV[3], tonumber(ARGV[4]), ARGV[5], fields)
+if #out == 0 then return until_due(KEYS[6]) end
 return out
 `,
   purge_trash: `--[[
@@ -420,41 +674,61 @@ end
 return redis.call('SCARD', KEYS[1])
 `,
   push_tasks: `--[[
-  Creates tasks in one state; finished ones also get their record in the finished-records log.
-  (Uses the helpers of _msgpack.lua.)
+  Creates tasks in one state, with their creation time (and, for running and finished ones,
+  their start time, for finished and failed ones their finish time: the same instant); finished
+  ones also get their record in the finished-records log. Queued tasks with retries also get
+  their retry policy and a try count of 0. (Uses the helpers of _msgpack.lua.)
   Input:  KEYS[1] all tasks (list)  KEYS[2] the collection of the state (list or set)
           KEYS[3] finished records (list)
           ARGV[1] task hash prefix  ARGV[2] state  ARGV[3] worker id ('' for none)
-          ARGV[4] events channel    ARGV[5] n, the number of fields
-          ARGV[6 .. 5+n] field names, then per task: its key and its n encoded values
+          ARGV[4] events channel  ARGV[5] retry policy ('' for none; see _fail_task.lua)
+          ARGV[6] n, the number of fields
+          ARGV[7 .. 6+n] field names, then per task: its key and its n encoded values
   Output: the number of tasks created.
   Idempotent: a task whose hash exists already is skipped, so a command sent again after a
   reconnect never makes a second task.
 ]]
-local prefix, state, worker_id, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local n = tonumber(ARGV[5])
+local prefix, state, worker_id, channel, policy = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local n = tonumber(ARGV[6])
 local ordered = state == 'queued' or state == 'finished'
+local now = mp_float(now_ms())
 local created = 0
-for i = 6 + n, #ARGV, n + 1 do
+for i = 7 + n, #ARGV, n + 1 do
   local key = ARGV[i]
   local hash = prefix .. key
   if redis.call('EXISTS', hash) == 0 then
-    local args = { 'state', state }
+    local args = { 'state', state, 'created_at', now }
     local value = {}
     for j = 1, n do
-      args[#args + 1] = ARGV[5 + j]
+      args[#args + 1] = ARGV[6 + j]
       args[#args + 1] = ARGV[i + j]
-      value[ARGV[5 + j]] = ARGV[i + j]
+      value[ARGV[6 + j]] = ARGV[i + j]
     end
     if worker_id ~= '' then
       args[#args + 1] = 'worker_id'
       args[#args + 1] = worker_id
     end
+    if state == 'running' or state == 'finished' then
+      args[#args + 1] = 'started_at'
+      args[#args + 1] = now
+    end
+    if state == 'finished' or state == 'failed' then
+      args[#args + 1] = 'finished_at'
+      args[#args + 1] = now
+    end
+    if policy ~= '' then
+      args[#args + 1] = 'retry'
+      args[#args + 1] = policy
+      args[#args + 1] = 'tries'
+      args[#args + 1] = mp_uint(0)
+    end
     redis.call('RPUSH', KEYS[1], key)
     if ordered then
       local index = redis.call('RPUSH', KEYS[2], key) - 1
       if state == 'finished' then
-        redis.call('RPUSH', KEYS[3], mp_record(key, value.xs, value.ys, value.xs_extra, value.ys_extra, value.condition, worker_id))
+        redis.call('RPUSH', KEYS[3], mp_record(key, { value.xs or false, value.ys or false,
+          value.xs_extra or false, value.ys_extra or false, value.condition or false, worker_id,
+          now, now, now, false }))
         args[#args + 1] = RECORD_INDEX
         args[#args + 1] = index
       end
@@ -469,6 +743,20 @@ if created > 0 and (state == 'finished' or state == 'failed') then
   redis.call('PUBLISH', channel, state)
 end
 return created
+`,
+  queued_keys: `--[[
+  The keys of the queued tasks in one step: the queue in pop order, then the delayed tasks
+  (retries waiting for their backoff) in the order they become due.
+  Input:  KEYS[1] queued (list)  KEYS[2] delayed (sorted set)
+          ARGV[1] 'count' for the number of them only, else 'keys'
+  Output: the keys, or their number.
+]]
+if ARGV[1] == 'count' then
+  return redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2])
+end
+local keys = redis.call('LRANGE', KEYS[1], 0, -1)
+for _, key in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do keys[#keys + 1] = key end
+return keys
 `,
   read_collection: `--[[
   Reads fields of tasks in one consistent step: a range of a list, or the keys given (a
@@ -650,9 +938,11 @@ return redis.call('SCARD', KEYS[5])
   owner is in the lost-sweep hash: the second part of lose_workers.lua for a large running set.
   Idempotent and safe for concurrent managers: a key seen twice, or already moved, is left alone.
   A worker that is running again (it registered anew) is not lost: its tasks stay.
-  (Includes _fail_task.lua and _fail_owned.lua.)
+  A task with retries left goes back to the queue instead (see _fail_task.lua).
+  (Includes _msgpack.lua, _fail_task.lua and _fail_owned.lua.)
   Input:  KEYS[1] running tasks (set)  KEYS[2] failed tasks (set)  KEYS[3] lost sweep (hash)
-          KEYS[4] running workers (set)
+          KEYS[4] running workers (set)  KEYS[5] queued tasks (list)
+          KEYS[6] delayed tasks (sorted set)
           ARGV[1] task hash prefix  ARGV[2] events channel  ARGV[3 ..] task keys
   Output: the number of tasks failed.
 ]]
@@ -667,9 +957,10 @@ end
 if not any then
   return 0
 end
+local q = { prefix = ARGV[1], queued = KEYS[5], delayed = KEYS[6], failed = KEYS[2], events = ARGV[2] }
 local moved = 0
 for i = 3, #ARGV do
-  if fail_owned(ARGV[1], KEYS[1], KEYS[2], ARGV[i], conditions) then moved = moved + 1 end
+  if fail_owned(q, KEYS[1], ARGV[i], conditions) then moved = moved + 1 end
 end
 if moved > 0 then
   redis.call('PUBLISH', ARGV[2], 'failed')

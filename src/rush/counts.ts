@@ -41,9 +41,9 @@ export abstract class NetworkCounts {
   tasks(): Promise<string[]> {
     return this.connector.lrange(this.keys.tasks, 0, -1);
   }
-  /** Keys of queued tasks in the order they will be popped. */
+  /** Keys of queued tasks in the order they will be popped (delayed retries last, by due time). */
   queuedTasks(): Promise<string[]> {
-    return this.connector.lrange(this.keys.queued, 0, -1);
+    return runScript(this.connector, calls.queuedKeys(this.keys));
   }
   runningTasks(): Promise<string[]> {
     return this.connector.smembers(this.keys.running);
@@ -58,8 +58,9 @@ export abstract class NetworkCounts {
   nTasks(): Promise<number> {
     return this.connector.llen(this.keys.tasks);
   }
+  /** Queued tasks, delayed retries included. */
   nQueuedTasks(): Promise<number> {
-    return this.connector.llen(this.keys.queued);
+    return runScript(this.connector, calls.queuedCount(this.keys));
   }
   nRunningTasks(): Promise<number> {
     return this.connector.scard(this.keys.running);
@@ -110,14 +111,14 @@ export abstract class NetworkCounts {
 /** A network's worker and task counts in one consistent read (a transaction). */
 export async function readCounts(client: Redis, k: RushKeys): Promise<T.NetworkCounts> {
   const multi = client.multi().scard(k.runningWorkers).scard(k.terminatedWorkers);
-  multi.llen(k.queued).scard(k.running).llen(k.finished).scard(k.failed);
-  const [runningWorkers, terminatedWorkers, queued, running, finished, failed] = unwrap(
+  multi.llen(k.queued).scard(k.running).llen(k.finished).scard(k.failed).zcard(k.delayed);
+  const [runningWorkers, terminatedWorkers, queued, running, finished, failed, delayed] = unwrap(
     await multi.exec(),
   ) as number[];
   return {
     runningWorkers: runningWorkers!,
     terminatedWorkers: terminatedWorkers!,
-    queued: queued!,
+    queued: queued! + delayed!,
     running: running!,
     finished: finished!,
     failed: failed!,

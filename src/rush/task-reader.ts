@@ -264,10 +264,14 @@ export class TaskReader {
     return out;
   }
 
-  /** Queues the read of a collection's keys (plain commands: no per-task work in a script). */
+  /**
+   * Queues the read of a collection's keys (no per-task work in a script): queued tasks are
+   * the queue, then the delayed retries.
+   */
   #queueKeys(pipeline: ChainableCommander, state: TaskState): void {
     const key = this.ctx.keys.ofState(state);
-    if (state === 'queued' || state === 'finished') pipeline.lrange(key, 0, -1);
+    if (state === 'queued') queueScript(pipeline, calls.queuedKeys(this.ctx.keys));
+    else if (state === 'finished') pipeline.lrange(key, 0, -1);
     else pipeline.smembers(key);
   }
 
