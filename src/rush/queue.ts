@@ -42,6 +42,8 @@ export class TaskQueue {
   #dueAt = Number.POSITIVE_INFINITY;
   /** The blocking pop in progress: when it ends, and how to cut it short. */
   #blocked: { until: number; interrupt: () => void } | undefined;
+  /** Subscribed to the events channel (it hears of retries delayed while it waits). */
+  #listening = false;
 
   constructor(private readonly ctx: RushContext) {
     ctx.events.on('delayed', ([ms]) => {
@@ -120,7 +122,13 @@ export class TaskQueue {
     const { keys, participant } = this.ctx;
     const pending = keys.pending(participant.id);
     const deadline = Date.now() + timeout * 1000;
-    if (timeout > LISTEN_ABOVE_S) await this.ctx.events.ready();
+    if (timeout > LISTEN_ABOVE_S && !this.#listening) {
+      // Subscribe once; a retry delayed before the subscription took is seen by this pop.
+      await this.ctx.events.ready();
+      this.#listening = true;
+      const tasks = await this.take(n, fields);
+      if (tasks.length > 0) return tasks;
+    }
     for (;;) {
       const now = Date.now();
       if (deadline - now <= 0) return [];
