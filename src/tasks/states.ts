@@ -56,7 +56,13 @@ const RETRY = 'condition (+ history), ran_by';
 export const TRANSITIONS: readonly Transition[] = [
   row('pushTasks', ['new'], 'queue', 'push_tasks', 'created_at (+ retry, tries: 0)'),
   row('pushRunningTasks', ['new'], 'running', 'push_tasks', 'created_at, started_at, worker_id'),
-  row('pushFinishedTasks', ['new'], 'finished', 'push_tasks', 'created_at, finished_at, ys'),
+  row(
+    'pushFinishedTasks',
+    ['new'],
+    'finished',
+    'push_tasks',
+    'created_at, started_at, finished_at, ys',
+  ),
   row('pushFailedTasks', ['new'], 'failed', 'push_tasks', 'created_at, finished_at, condition'),
   row('popTask / processTasks waiting on an empty queue', ['queue'], 'pending', 'BLMOVE', ''),
   row(

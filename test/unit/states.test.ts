@@ -53,6 +53,6 @@ describe('the task state machine', () => {
     const page = readFileSync(new URL('../../docs/lifecycle.md', import.meta.url), 'utf8');
     const table = transitionTable();
     expect(table.split('\n')).toHaveLength(TRANSITIONS.length + 3);
-    expect(page, 'regenerate the table: node tools/gen-lifecycle-table.mjs').toContain(table);
+    expect(page, 'regenerate the table: npx tsx tools/gen-lifecycle-table.ts').toContain(table);
   });
 });
