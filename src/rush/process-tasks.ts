@@ -103,7 +103,16 @@ export async function processTasks(
   const room = () => (stopping() ? 0 : Math.min(concurrency - running, maxTasks - taken));
 
   // Cancelled tasks are failed already: their handlers abort, their slots are free at once.
-  await ctx.events.ready();
+  // (Without the subscription, say while Redis restarts, a cancelled task's handler runs on and
+  // its result is discarded.)
+  await ctx.events
+    .ready()
+    .catch((error: unknown) =>
+      ctx.logger.warn(
+        { network: ctx.networkId, err: String(error) },
+        'processTasks: cannot listen for cancelled tasks; their handlers will not be aborted',
+      ),
+    );
   const offCancelled = ctx.events.on('cancelled', (keys) => {
     for (const key of keys) {
       const held = inHand.get(key);

@@ -124,8 +124,11 @@ export class TaskQueue {
     const deadline = Date.now() + timeout * 1000;
     if (timeout > LISTEN_ABOVE_S && !this.#listening) {
       // Subscribe once; a retry delayed before the subscription took is seen by this pop.
-      await this.ctx.events.ready();
-      this.#listening = true;
+      // Without it (Redis unreachable now), a pop still wakes at the due times it learns.
+      this.#listening = await this.ctx.events.ready().then(
+        () => true,
+        () => false,
+      );
       const tasks = await this.take(n, fields);
       if (tasks.length > 0) return tasks;
     }
