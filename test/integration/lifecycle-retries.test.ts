@@ -206,6 +206,6 @@ describe('retries', () => {
     expect(n).toBe(2);
     const [row] = await rush.fetchFinishedTasks();
     expect(row).toMatchObject({ key, y: 2, tries: 2, condition: { message: 'flaky network' } });
-    expect((row!.condition as { history: unknown[] }).history).toHaveLength(1);
+    expect(row!.condition!.history).toHaveLength(1);
   });
 });
