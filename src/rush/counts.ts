@@ -42,8 +42,10 @@ export abstract class NetworkCounts {
     return this.connector.lrange(this.keys.tasks, 0, -1);
   }
   /** Keys of queued tasks in the order they will be popped (delayed retries last, by due time). */
-  queuedTasks(): Promise<string[]> {
-    return runScript(this.connector, calls.queuedKeys(this.keys));
+  async queuedTasks(): Promise<string[]> {
+    const multi = this.connector.multi().lrange(this.keys.queued, 0, -1);
+    const [queue, delayed] = unwrap(await multi.zrange(this.keys.delayed, 0, -1).exec());
+    return (queue as string[]).concat(delayed as string[]);
   }
   runningTasks(): Promise<string[]> {
     return this.connector.smembers(this.keys.running);
@@ -59,8 +61,10 @@ export abstract class NetworkCounts {
     return this.connector.llen(this.keys.tasks);
   }
   /** Queued tasks, delayed retries included. */
-  nQueuedTasks(): Promise<number> {
-    return runScript(this.connector, calls.queuedCount(this.keys));
+  async nQueuedTasks(): Promise<number> {
+    const multi = this.connector.multi().llen(this.keys.queued).zcard(this.keys.delayed);
+    const [queue, delayed] = unwrap(await multi.exec()) as number[];
+    return queue! + delayed!;
   }
   nRunningTasks(): Promise<number> {
     return this.connector.scard(this.keys.running);

@@ -5,6 +5,7 @@
  * `{ message, name, stack }` with a warn-level log record naming the task.
  */
 import { describe, expect, it, vi } from 'vitest';
+import type { RushWorker } from '../../src/index.js';
 import { manager, newNetworkId, waitUntil, worker } from '../helpers/network.js';
 
 describe('processTasks handlers', () => {
@@ -132,6 +133,33 @@ describe('processTasks handlers', () => {
     expect(await rush.isCancelled(done!)).toBe(false);
     expect(await rush.fetchFinishedTasks()).toHaveLength(1);
     expect(await rush.cancelTasks([running!])).toEqual([]);
+  });
+
+  it("a worker loop that throws fails its task with the error's name and stack, or re-queues it", async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const loop = async (rush: RushWorker) => {
+      const task = await rush.popTask({ timeout: 30 });
+      if (task) throw new RangeError(`loop broke on ${task.key}`);
+    };
+    const [plain] = await rush.pushTasks([{ x: 1 }]);
+    await rush.startLocalWorkers(loop, { nWorkers: 1 });
+    await waitUntil(async () => (await rush.isFailedTask([plain!]))[0], { timeoutMs: 30_000 });
+    const [failed] = await rush.fetchFailedTasks();
+    expect(failed!.condition).toEqual({
+      message: `loop broke on ${plain}`,
+      name: 'RangeError',
+      stack: expect.stringContaining(`RangeError: loop broke on ${plain}`),
+    });
+    const [retried] = await rush.pushTasks([{ x: 2 }], { maxRetries: 1 });
+    await rush.startLocalWorkers(loop, { nWorkers: 1 });
+    await waitUntil(
+      async () => (await rush.fetchQueuedTasks({ fields: ['tries'] }))[0]?.tries === 1,
+      { timeoutMs: 30_000, what: 'the task to be re-queued' },
+    );
+    const row = await rush.readHash(retried!, ['condition']);
+    expect(row!.condition).toMatchObject({ name: 'RangeError', history: [{ name: 'RangeError' }] });
+    expect(await rush.queuedTasks()).toEqual([retried]);
   });
 
   it('a popTask loop asks isCancelled, and its late finish is discarded', async () => {

@@ -178,16 +178,6 @@ export function cancelTasks(
   );
 }
 
-/** The keys of the queued tasks, delayed ones last, or their number (`queued_keys.lua`). */
-export function queuedKeys(k: RushKeys): ScriptCall<string[]> {
-  return call('queued_keys', [k.queued, k.delayed], ['keys']);
-}
-
-/** The number of queued tasks, delayed ones included (`queued_keys.lua`). */
-export function queuedCount(k: RushKeys): ScriptCall<number> {
-  return call('queued_keys', [k.queued, k.delayed], ['count']);
-}
-
 /**
  * Moves queued tasks to failed (`empty_queue.lua`): the given key/condition pairs, or the whole
  * queue with `wholeQueueCondition` when `tasks` is empty.
