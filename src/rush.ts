@@ -70,8 +70,11 @@ export class Rush<
 
   // ---------------------------------------------------------------- creating and moving tasks
 
-  /** Creates queued tasks; they are popped in the order pushed. Returns their keys. */
-  pushTasks(xss: XS[], options?: T.PushTasksOptions): Promise<string[]> {
+  /**
+   * Creates queued tasks; they are popped in the order pushed. With `maxRetries`, a failed try
+   * goes back to the queue (after `retryDelay`). Returns their keys.
+   */
+  pushTasks(xss: XS[], options?: T.QueueTasksOptions): Promise<string[]> {
     return this.#writer.push('queued', xss, options);
   }
   /** Creates running tasks owned by this participant. Returns their keys. */
@@ -119,9 +122,26 @@ export class Rush<
   finishTasks(keys: string[], yss: YS[], options?: T.FinishTasksOptions): Promise<string[]> {
     return this.#writer.finish(keys, yss, options);
   }
-  /** Moves running or queued tasks to failed (first writer wins). Returns the keys that moved. */
+  /**
+   * Moves running or queued tasks to failed (first writer wins); a running task with retries
+   * left goes back to the queue unless `retry` is false. Returns the keys that moved.
+   */
   failTasks(keys: string[], options?: T.FailTasksOptions): Promise<string[]> {
     return this.#writer.fail(keys, options);
+  }
+  /**
+   * Cancels tasks: queued and delayed ones leave the queue, running ones fail at once (the
+   * signal of the processTasks handler running one aborts); all are failed with
+   * `{ message: 'Cancelled', cancelled: true }` and never retried. Finished and failed tasks
+   * are left alone. Returns the keys cancelled (unknown keys are not among them).
+   */
+  cancelTasks(keys: string[]): Promise<string[]> {
+    return this.#writer.cancel(keys);
+  }
+  /** Whether the task was cancelled: for a popTask loop to stop working on it. */
+  async isCancelled(key: string): Promise<boolean> {
+    checkKeys('key', [key]);
+    return (await this.connector.hget(this.keys.task(key), 'cancelled')) === '1';
   }
   /** Moves queued tasks (all by default) to failed. Returns the keys that moved. */
   emptyQueue(options?: T.EmptyQueueOptions): Promise<string[]> {

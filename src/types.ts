@@ -1,9 +1,10 @@
 /**
  * Public types of tasks, rows and the options of the task API.
  */
+import type { TaskState } from './tasks/states.js';
 
-/** The state of a task. Each task is in exactly one. */
-export type TaskState = 'queued' | 'running' | 'finished' | 'failed';
+/** The state of a task. Each task is in exactly one (the states of the transition table). */
+export type { TaskState };
 
 /** The state of a worker. */
 export type WorkerState = 'running' | 'terminated';
@@ -15,7 +16,17 @@ export interface Condition {
 }
 
 /** The stored fields of a task. Custom fields written with `writeHashes` may sit beside them. */
-export type TaskField = 'xs' | 'ys' | 'xs_extra' | 'ys_extra' | 'condition' | 'worker_id';
+export type TaskField =
+  | 'xs'
+  | 'ys'
+  | 'xs_extra'
+  | 'ys_extra'
+  | 'condition'
+  | 'worker_id'
+  | 'created_at'
+  | 'started_at'
+  | 'finished_at'
+  | 'tries';
 
 /** Plain data: what xs, ys and extras are made of. */
 export type TaskValues = Record<string, unknown>;
@@ -30,6 +41,14 @@ export type TaskRow<XS extends object = TaskValues, YS extends object = TaskValu
   worker_id?: string;
   condition?: Condition;
   state?: TaskState;
+  /** When the task was created (ms since the epoch, the Redis server's clock). */
+  created_at?: number;
+  /** When its latest try started (moved to running). */
+  started_at?: number;
+  /** When it moved to finished or failed. */
+  finished_at?: number;
+  /** Runs started, for a task pushed with retries. */
+  tries?: number;
 } & Partial<XS> &
   Partial<YS> & { [column: string]: unknown };
 
@@ -68,6 +87,29 @@ export interface PushTasksOptions {
   xssExtra?: TaskValues[];
 }
 
+/**
+ * Exponential backoff between tries: the n-th retry waits `initial * factor^(n-1)` seconds, at
+ * most `max`.
+ */
+export interface RetryBackoff {
+  /** Seconds before the first retry. */
+  initial: number;
+  /** @default 2 */
+  factor?: number;
+  /** The longest wait, in seconds. @default no limit */
+  max?: number;
+}
+
+export interface QueueTasksOptions extends PushTasksOptions {
+  /**
+   * How many times a failed try is run again (an integer from 0 to 1000): a task with retries
+   * left that fails goes back to the queue instead of to failed. @default 0
+   */
+  maxRetries?: number;
+  /** Seconds before a retry joins the queue, or an exponential backoff. @default 0 */
+  retryDelay?: number | RetryBackoff;
+}
+
 /** Options of `pushFinishedTasks`. */
 export interface PushFinishedTasksOptions extends PushTasksOptions {
   /** Metadata stored with each result: one object per task, or one for all. */
@@ -96,11 +138,27 @@ export interface ProcessTasksOptions extends PopTaskOptions {
   maxTasks?: number;
   /** Resolve when this signal aborts (the tasks in hand are settled first). */
   signal?: AbortSignal;
+  /**
+   * Seconds a handler may take: then its `signal` aborts, the task fails with
+   * `{ message, name: 'RushTimeoutError' }` (retries apply), its slot is free again and a
+   * result that arrives later is discarded. @default no limit
+   */
+  taskTimeout?: number;
+}
+
+/** What `processTasks` hands a handler besides its task. */
+export interface TaskContext {
+  /**
+   * Aborts when the task's `taskTimeout` passes or the task is cancelled (`cancelTasks`); the
+   * handler should stop its work then (its result would be discarded).
+   */
+  signal: AbortSignal;
 }
 
 /** Handles one task of `processTasks`: returns its result (`ys`), or throws to fail it. */
 export type TaskHandler<XS extends object = TaskValues, YS extends object = TaskValues> = (
   task: PoppedTask<XS>,
+  context: TaskContext,
 ) => YS | Promise<YS>;
 
 /** Options of `finishTasks`. */
@@ -113,6 +171,11 @@ export interface FinishTasksOptions {
 export interface FailTasksOptions {
   /** One condition per task, or one for all. @default [{ message: 'Task failed' }] */
   conditions?: Condition[];
+  /**
+   * A running task with retries left goes back to the queue; `false` fails it for good.
+   * @default true
+   */
+  retry?: boolean;
 }
 
 /** Options of `emptyQueue`. */

@@ -11,6 +11,12 @@ export class RushKeys {
   readonly tasks: string;
   /** Queued task keys, popped from the head (list). */
   readonly queued: string;
+  /**
+   * Queued tasks waiting for their retry backoff to pass (sorted set, scored by the time they
+   * are due, in ms on the server's clock). They count as queued; a pop moves the due ones to the
+   * back of `queued` first.
+   */
+  readonly delayed: string;
   /** Running task keys (set). */
   readonly running: string;
   /** Finished task keys in finish order (list, append only). */
@@ -64,6 +70,7 @@ export class RushKeys {
     this.prefix = p;
     this.tasks = `${p}tasks`;
     this.queued = `${p}queued`;
+    this.delayed = `${p}delayed`;
     this.running = `${p}running`;
     this.finished = `${p}finished`;
     this.failed = `${p}failed`;

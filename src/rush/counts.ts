@@ -47,9 +47,11 @@ export abstract class CountQueries {
   tasks(): Promise<string[]> {
     return this.connector.lrange(this.keys.tasks, 0, -1);
   }
-  /** Keys of queued tasks in the order they will be popped. */
-  queuedTasks(): Promise<string[]> {
-    return this.connector.lrange(this.keys.queued, 0, -1);
+  /** Keys of queued tasks in the order they will be popped (delayed retries last, by due time). */
+  async queuedTasks(): Promise<string[]> {
+    const multi = this.connector.multi().lrange(this.keys.queued, 0, -1);
+    const [queue, delayed] = unwrap(await multi.zrange(this.keys.delayed, 0, -1).exec());
+    return (queue as string[]).concat(delayed as string[]);
   }
   /** Keys of running tasks. */
   runningTasks(): Promise<string[]> {
@@ -67,9 +69,11 @@ export abstract class CountQueries {
   nTasks(): Promise<number> {
     return this.connector.llen(this.keys.tasks);
   }
-  /** Number of queued tasks. */
-  nQueuedTasks(): Promise<number> {
-    return this.connector.llen(this.keys.queued);
+  /** Queued tasks, delayed retries included. */
+  async nQueuedTasks(): Promise<number> {
+    const multi = this.connector.multi().llen(this.keys.queued).zcard(this.keys.delayed);
+    const [queue, delayed] = unwrap(await multi.exec()) as number[];
+    return queue! + delayed!;
   }
   /** Number of running tasks. */
   nRunningTasks(): Promise<number> {
@@ -123,14 +127,14 @@ export abstract class CountQueries {
 /** A network's worker and task counts in one consistent read (a transaction). */
 export async function readCounts(client: Redis, k: RushKeys): Promise<T.NetworkCounts> {
   const multi = client.multi().scard(k.runningWorkers).scard(k.terminatedWorkers);
-  multi.llen(k.queued).scard(k.running).llen(k.finished).scard(k.failed);
-  const [runningWorkers, terminatedWorkers, queued, running, finished, failed] = unwrap(
+  multi.llen(k.queued).scard(k.running).llen(k.finished).scard(k.failed).zcard(k.delayed);
+  const [runningWorkers, terminatedWorkers, queued, running, finished, failed, delayed] = unwrap(
     await multi.exec(),
   ) as number[];
   return {
     runningWorkers: runningWorkers!,
     terminatedWorkers: terminatedWorkers!,
-    queued: queued!,
+    queued: queued! + delayed!,
     running: running!,
     finished: finished!,
     failed: failed!,

@@ -11,7 +11,7 @@
  * not an error (a retry would apply nothing new) but a warning naming how many confirmed. When
  * the connection broke between the write's reply and `WAIT`'s (the primary died, the command
  * was sent again to the new one), the count says nothing about the write: the write runs again
- * (every script is idempotent when sent again, SPEC §10) and that run is confirmed instead.
+ * (every script is idempotent when sent again: README, "Robustness") and that run is confirmed instead.
  */
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { describeValue, RushError, RushInputError } from '../errors.js';
@@ -311,8 +311,8 @@ function merge(script: string, first: unknown, again: unknown): unknown {
   if (script === 'pop_task') return again;
   if (script === 'complete_and_pop') {
     const [settled] = first as [unknown[], unknown];
-    const [settledAgain, taken] = again as [unknown[], unknown];
-    return [union(settled, settledAgain), taken];
+    const [settledAgain, taken, due] = again as [unknown[], unknown, unknown];
+    return [union(settled, settledAgain), taken, due];
   }
   return Array.isArray(first) && Array.isArray(again) ? union(first, again) : again;
 }

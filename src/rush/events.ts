@@ -2,6 +2,9 @@
  * Waking waiters when tasks finish or fail, without polling Redis: the state-changing scripts
  * PUBLISH on the network's events channel and a lazily opened subscriber connection listens.
  * A generation counter closes the race between checking Redis and starting to wait.
+ * Messages that carry news for a participant's own machinery are passed on to listeners by
+ * their first word: `delayed <ms>` (a retry waits that long: a blocked pop may need to wake
+ * then) and `cancelled <key> ...` (running tasks were cancelled: their handlers abort).
  */
 import type { Redis } from 'ioredis';
 import { closeConnection } from '../redis/connection.js';
@@ -11,6 +14,7 @@ export class TaskEvents {
   #ready: Promise<void> | undefined;
   #generation = 0;
   #waiters = new Set<() => void>();
+  #listeners = new Map<string, Set<(words: string[]) => void>>();
 
   constructor(
     private readonly open: () => Promise<Redis>,
@@ -26,8 +30,10 @@ export class TaskEvents {
   async ready(): Promise<number> {
     this.#ready ??= (async () => {
       const subscriber = await this.open();
-      subscriber.on('message', () => {
+      subscriber.on('message', (_channel: string, message: string) => {
         this.#generation++;
+        const words = message.split(' ');
+        for (const listener of this.#listeners.get(words[0]!) ?? []) listener(words.slice(1));
         for (const wake of this.#waiters) wake();
         this.#waiters.clear();
       });
@@ -39,6 +45,17 @@ export class TaskEvents {
     });
     await this.#ready;
     return this.#generation;
+  }
+
+  /**
+   * Calls `listener` with the words after `kind` of each `kind` message (`delayed`,
+   * `cancelled`). Returns a function that removes it. Subscribe with `ready()` to receive them.
+   */
+  on(kind: string, listener: (words: string[]) => void): () => void {
+    const set = this.#listeners.get(kind) ?? new Set();
+    set.add(listener);
+    this.#listeners.set(kind, set);
+    return () => set.delete(listener);
   }
 
   /**

@@ -3,8 +3,12 @@
  * completed task is settled (finished with the handler's result, or failed with the error it
  * threw) in the same script call that takes the next task, so a task costs one round trip in
  * steady state. Completions that arrive together travel in one call.
+ *
+ * Each handler gets an AbortSignal that aborts at its `taskTimeout` (the task then fails with a
+ * RushTimeoutError condition and its slot is free at once; a late result is discarded) and when
+ * its task is cancelled, which the worker learns from the network's events channel.
  */
-import { describeValue, RushInputError } from '../errors.js';
+import { describeValue, RushInputError, RushTimeoutError } from '../errors.js';
 import type { Completion } from '../redis/scripts/calls.js';
 import { DEFAULT_FIELDS } from '../tasks/fields.js';
 import type { PoppedTask, ProcessTasksOptions, TaskHandler } from '../types.js';
@@ -20,6 +24,32 @@ import type { RushContext } from './context.js';
 import type { TaskQueue } from './queue.js';
 
 type Task = PoppedTask<object>;
+
+/** The longest stack kept in a condition, in UTF-16 code units. */
+export const MAX_STACK = 4096;
+
+/** A thrown value as a condition: `{ message, name, stack }` (the stack capped). */
+export function errorCondition(error: unknown): { message: string; name?: string; stack?: string } {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const condition: { message: string; name: string; stack?: string } = {
+    message: error.message,
+    name: error.name,
+  };
+  if (typeof error.stack === 'string') condition.stack = error.stack.slice(0, MAX_STACK);
+  return condition;
+}
+
+/** Checks `taskTimeout` (seconds > 0; Infinity: none). */
+export function checkTaskTimeout(value: unknown): number | undefined {
+  if (value === undefined || value === Number.POSITIVE_INFINITY) return undefined;
+  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
+    throw new RushInputError(
+      'taskTimeout',
+      `must be a number of seconds greater than 0, got ${describeValue(value)}`,
+    );
+  }
+  return checkSeconds('taskTimeout', value);
+}
 
 /**
  * Runs the queue loop until `shouldStop()` (the worker was asked to terminate), `maxTasks`
@@ -42,6 +72,7 @@ export async function processTasks(
     'fields',
     'maxTasks',
     'signal',
+    'taskTimeout',
   ]);
   const concurrency = checkPositiveInteger('concurrency', o.concurrency ?? 1);
   const timeout = checkSeconds('timeout', o.timeout ?? 1);
@@ -60,12 +91,15 @@ export async function processTasks(
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new RushInputError('signal', `must be an AbortSignal, got ${describeValue(signal)}`);
   }
+  const taskTimeout = checkTaskTimeout(o.taskTimeout);
 
   let taken = 0;
   let processed = 0;
   let running = 0;
   let completions: Completion[] = [];
   let wake: (() => void) | undefined;
+  /** The tasks whose handlers run, by key: how to abort each, and whether it is settled. */
+  const inHand = new Map<string, { abort: (reason: unknown) => void; settled: boolean }>();
   // Tasks whose data could not be decoded were taken too: the queue failed them at once.
   const undecodableAtStart = queue.undecodableTaken;
   const failedAtOnce = () => queue.undecodableTaken - undecodableAtStart;
@@ -74,18 +108,63 @@ export async function processTasks(
   const room = () =>
     stopping() ? 0 : Math.min(concurrency - running, maxTasks - taken - failedAtOnce());
 
-  const settle = (task: Task, outcome: Completion['outcome'], value: Buffer) => {
-    completions.push({ key: task.key, outcome, value });
+  // Cancelled tasks are failed already: their handlers abort, their slots are free at once.
+  // (Without the subscription, say while Redis restarts, a cancelled task's handler runs on and
+  // its result is discarded.)
+  await ctx.events
+    .ready()
+    .catch((error: unknown) =>
+      ctx.logger.warn(
+        { network: ctx.networkId, err: String(error) },
+        'processTasks: cannot listen for cancelled tasks; their handlers will not be aborted',
+      ),
+    );
+  const offCancelled = ctx.events.on('cancelled', (keys) => {
+    for (const key of keys) {
+      const held = inHand.get(key);
+      if (!held || held.settled) continue;
+      held.abort(new DOMException(`task ${key} was cancelled`, 'AbortError'));
+      release(key);
+      processed++;
+    }
+  });
+
+  /** Frees a task's slot; true when it was not free already (a late outcome is discarded). */
+  const release = (key: string) => {
+    const held = inHand.get(key);
+    if (!held || held.settled) return false;
+    held.settled = true;
+    inHand.delete(key);
     running--;
     wake?.();
+    return true;
   };
+  const settle = (task: Task, outcome: Completion['outcome'], value: Buffer) => {
+    if (!release(task.key)) return;
+    completions.push({ key: task.key, outcome, value });
+    wake?.();
+  };
+  const fail = (task: Task, condition: object) =>
+    settle(task, 'failed', ctx.encode(condition, 'condition'));
   const start = (task: Task) => {
     taken++;
     running++;
+    const controller = new AbortController();
+    inHand.set(task.key, {
+      abort: (reason) => controller.abort(reason),
+      settled: false,
+    });
+    let timer: NodeJS.Timeout | undefined;
+    if (taskTimeout !== undefined) {
+      timer = setTimeout(() => {
+        const error = new RushTimeoutError(`the task timed out after ${taskTimeout} s`);
+        controller.abort(error);
+        fail(task, { message: error.message, name: error.name });
+      }, taskTimeout * 1000);
+    }
     void (async () => {
-      let value: Buffer;
       try {
-        const ys: unknown = await handler(task);
+        const ys: unknown = await handler(task, { signal: controller.signal });
         if (!isPlainObject(ys)) {
           throw new RushInputError(
             'handler',
@@ -93,12 +172,19 @@ export async function processTasks(
           );
         }
         checkObjectRowNames('the handler result', ys);
-        value = ctx.encode(ys, 'the handler result');
+        settle(task, 'finished', ctx.encode(ys, 'the handler result'));
       } catch (error) {
-        settle(task, 'failed', ctx.encode({ message: errorMessage(error) }, 'condition'));
-        return;
+        if (inHand.get(task.key)?.settled === false) {
+          const condition = errorCondition(error);
+          ctx.logger.warn(
+            { network: ctx.networkId, key: task.key, err: condition },
+            `processTasks: the handler of task ${task.key} threw: ${condition.message}`,
+          );
+          fail(task, condition);
+        }
+      } finally {
+        clearTimeout(timer);
       }
-      settle(task, 'finished', value);
     })();
   };
   /** Resolves when a handler completes, or after `ms`. */
@@ -114,32 +200,32 @@ export async function processTasks(
       wake = done;
     });
 
-  for (;;) {
-    const batch = completions;
-    completions = [];
-    const n = room();
-    let tasks: Task[] = [];
-    if (batch.length > 0) {
-      ({ tasks } = await queue.settleAndTake(batch, n, fields));
-      processed += batch.length;
-    } else if (n > 0) {
-      tasks = await queue.take(n, fields);
+  try {
+    for (;;) {
+      const batch = completions;
+      completions = [];
+      const n = room();
+      let tasks: Task[] = [];
+      if (batch.length > 0) {
+        ({ tasks } = await queue.settleAndTake(batch, n, fields));
+        processed += batch.length;
+      } else if (n > 0) {
+        tasks = await queue.take(n, fields);
+      }
+      for (const task of tasks) start(task);
+      if (running === 0 && completions.length === 0) {
+        if (stopping()) return processed + failedAtOnce();
+        // Nothing in hand and the queue was empty: block for the next task.
+        if (tasks.length === 0)
+          for (const task of await queue.waitAndTake(room(), fields, timeout)) start(task);
+        continue;
+      }
+      // Handlers are running: wait for one to complete (or look for new tasks when there is
+      // room), then let the others that complete in the same turn join the next call.
+      await completion(timeout * 1000);
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    for (const task of tasks) start(task);
-    if (running === 0 && completions.length === 0) {
-      if (stopping()) return processed + failedAtOnce();
-      // Nothing in hand and the queue was empty: block for the next task.
-      if (tasks.length === 0)
-        for (const task of await queue.waitAndTake(room(), fields, timeout)) start(task);
-      continue;
-    }
-    // Handlers are running: wait for one to complete (or look for new tasks when there is
-    // room), then let the others that complete in the same turn join the next call.
-    await completion(timeout * 1000);
-    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    offCancelled();
   }
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

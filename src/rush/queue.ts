@@ -4,6 +4,14 @@
  * steady step of `processTasks`). When the queue is empty the caller blocks on a connection of
  * its own (BLMOVE into its pending list, so a crash between the two steps leaves the task where
  * lost-worker detection looks) and then claims what arrived.
+ *
+ * Delayed retries need no scheduler: every pop first moves the due ones to the queue, and a pop
+ * that finds nothing learns (in the same reply) how long until the earliest delayed task is
+ * due, and blocks no longer than that. A retry delayed while a pop is already blocked is
+ * announced on the events channel (`delayed <ms>`): a pop subscribed to it (one that waits
+ * longer than a second, or any pop of a worker running processTasks) closes its blocking
+ * connection when it would otherwise sleep past the due time, and pops again. Nothing polls
+ * Redis while the network is idle.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -21,6 +29,11 @@ import { runWrite } from './durability.js';
 
 type Task = PoppedTask<object>;
 
+/** Wait this much past a retry's due time, so the server's clock has passed it too. */
+const DUE_MARGIN_MS = 5;
+/** Pops that wait longer than this (seconds) listen for retries delayed meanwhile. */
+const LISTEN_ABOVE_S = 1;
+
 export class TaskQueue {
   /** Tasks taken whose data could not be decoded (failed at once), e.g. for `processTasks`. */
   undecodableTaken = 0;
@@ -29,8 +42,21 @@ export class TaskQueue {
   /** Counts pops, for their request ids (unique with the nonce, even if ids are reused). */
   #pops = 0;
   readonly #nonce = randomUUID().slice(0, 8);
+  /** When (local ms) the earliest delayed task is due, as last learned; Infinity for none. */
+  #dueAt = Number.POSITIVE_INFINITY;
+  /** The blocking pop in progress: when it ends, and how to cut it short. */
+  #blocked: { until: number; interrupt: () => void } | undefined;
+  /** Subscribed to the events channel (it hears of retries delayed while it waits). */
+  #listening = false;
 
-  constructor(private readonly ctx: RushContext) {}
+  constructor(private readonly ctx: RushContext) {
+    ctx.events.on('delayed', ([ms]) => {
+      const due = Date.now() + Number(ms);
+      if (!(due < this.#dueAt)) return;
+      this.#dueAt = due;
+      if (this.#blocked && this.#blocked.until > due + DUE_MARGIN_MS) this.#blocked.interrupt();
+    });
+  }
 
   /**
    * Takes up to `n` tasks and marks them running, waiting up to `timeout` seconds for the
@@ -45,10 +71,7 @@ export class TaskQueue {
     return this.waitAndTake(n, fields, timeout);
   }
 
-  /**
-   * Takes up to `n` tasks without waiting (one round trip). Tasks whose data cannot be decoded
-   * are failed for good and the next ones taken instead.
-   */
+  /** Takes up to `n` tasks without waiting (one round trip). */
   async take(n: number, fields: readonly string[], claim = ''): Promise<Task[]> {
     await this.#register();
     const { keys, participant } = this.ctx;
@@ -62,7 +85,10 @@ export class TaskQueue {
         fields,
       });
       const reply = await runWrite(this.ctx, call);
-      if (!reply) return [];
+      if (typeof reply === 'number') {
+        this.#learnDue(reply);
+        return [];
+      }
       const { tasks, undecodable } = poppedTasks<object>(reply, fields);
       if (undecodable.length === 0) return tasks;
       await this.#failUndecodable(undecodable);
@@ -90,63 +116,83 @@ export class TaskQueue {
       request: this.#requestId(),
       fields,
     });
-    const [settled, taken] = await runWrite(this.ctx, call);
-    if (taken.length === 0) return { settled: settled.map(String), tasks: [] };
+    const [settled, taken, due] = await runWrite(this.ctx, call);
+    if (taken.length === 0) {
+      this.#learnDue(due);
+      return { settled: settled.map(String), tasks: [] };
+    }
     const { tasks, undecodable } = poppedTasks<object>(taken, fields);
     if (undecodable.length > 0) await this.#failUndecodable(undecodable);
     return { settled: settled.map(String), tasks };
   }
 
-  /** Blocks up to `timeout` seconds for a task, then takes it and up to `n - 1` more. */
+  /**
+   * Blocks up to `timeout` seconds for a task, then takes it and up to `n - 1` more. Blocks no
+   * longer than until the earliest delayed retry is due, then pops again.
+   */
   async waitAndTake(n: number, fields: readonly string[], timeout: number): Promise<Task[]> {
     const { keys, participant } = this.ctx;
-    const blocking = await this.#blockingClient();
     const pending = keys.pending(participant.id);
     const deadline = Date.now() + timeout * 1000;
-    for (;;) {
-      const remaining = (deadline - Date.now()) / 1000;
-      if (remaining <= 0) return [];
-      const key = await blocking.blmove(
-        keys.queued,
-        pending,
-        'LEFT',
-        'RIGHT',
-        Number.isFinite(remaining) ? Math.max(remaining, 0.01) : 0,
+    if (timeout > LISTEN_ABOVE_S && !this.#listening) {
+      // Subscribe once; a retry delayed before the subscription took is seen by this pop.
+      // Without it (Redis unreachable now), a pop still wakes at the due times it learns.
+      this.#listening = await this.ctx.events.ready().then(
+        () => true,
+        () => false,
       );
-      if (key === null) return [];
+      const tasks = await this.take(n, fields);
+      if (tasks.length > 0) return tasks;
+    }
+    for (;;) {
+      const now = Date.now();
+      if (deadline - now <= 0) return [];
+      const until = Math.min(deadline, this.#dueAt + DUE_MARGIN_MS);
+      const seconds = (until - now) / 1000;
+      const blocking = await this.#blockingClient();
+      let interrupted = false;
+      this.#blocked = {
+        until,
+        interrupt: () => {
+          // Closing the connection ends the BLMOVE; a task it moved meanwhile stays in the
+          // pending list, which the next pop claims first.
+          interrupted = true;
+          if (this.#blocking === blocking) this.#blocking = undefined;
+          blocking.disconnect();
+        },
+      };
+      let key: string | null;
+      try {
+        key = await blocking.blmove(
+          keys.queued,
+          pending,
+          'LEFT',
+          'RIGHT',
+          Number.isFinite(seconds) ? Math.max(seconds, 0.01) : 0,
+        );
+      } catch (error) {
+        if (!interrupted) throw error;
+        key = null;
+      } finally {
+        this.#blocked = undefined;
+      }
+      if (key === null) {
+        if (!interrupted && until >= deadline) return [];
+        // A retry is due (or was delayed meanwhile): pop again, which moves it to the queue.
+        this.#dueAt = Number.POSITIVE_INFINITY;
+        const tasks = await this.take(n, fields);
+        if (tasks.length > 0) return tasks;
+        continue;
+      }
       // An empty result: another actor failed the task while it was pending; wait on.
       const claimed = await this.take(n - 1, fields, key);
       if (claimed.length > 0) return claimed;
     }
   }
 
-  /**
-   * Fails popped tasks whose data cannot be decoded (corrupted bytes, a foreign writer): no
-   * caller could run them, so they fail for good, with a condition that says why, and the
-   * popper carries on with the next task. One extra round trip, only when it happens.
-   */
-  async #failUndecodable(tasks: readonly { key: string; problem: string }[]): Promise<void> {
-    const args: ScriptArg[] = [];
-    for (const { key, problem } of tasks) {
-      const condition = {
-        message: `Task data could not be decoded: ${problem}`,
-        undecodable: true,
-      };
-      args.push(key, encodeValue(condition, 'condition'));
-    }
-    // Not retried: the same bytes would fail again.
-    await runWrite(this.ctx, calls.failTasks(this.ctx.keys, args));
-    this.undecodableTaken += tasks.length;
-    this.ctx.logger.warn(
-      {
-        network: this.ctx.networkId,
-        keys: tasks.slice(0, 20).map((t) => t.key),
-        count: tasks.length,
-        problems: tasks.slice(0, 5).map((t) => `${t.key}: ${t.problem}`),
-      },
-      `${tasks.length} popped task(s) hold data that cannot be decoded and were failed for good; ` +
-        `task ${tasks[0]!.key}: ${tasks[0]!.problem}`,
-    );
+  /** Notes how long until the earliest delayed task is due (-1: none is delayed). */
+  #learnDue(ms: number): void {
+    this.#dueAt = ms < 0 ? Number.POSITIVE_INFINITY : Date.now() + ms;
   }
 
   /** After a reset, the popper set no longer holds this participant. */
@@ -161,6 +207,42 @@ export class TaskQueue {
   }
 
   /** A fresh request id per call: a resend after a reconnect repeats the id, not the pop. */
+  /**
+   * Fails popped tasks whose data cannot be decoded (corrupted bytes, a foreign writer): no
+   * caller could run them, so they fail for good (never retried: the same bytes would fail
+   * again), with a condition that says why, and the popper carries on with the next task. One
+   * extra round trip, only when it happens.
+   */
+  async #failUndecodable(tasks: readonly { key: string; problem: string }[]): Promise<void> {
+    const args: ScriptArg[] = [];
+    for (const { key, problem } of tasks) {
+      const condition = {
+        message: `Task data could not be decoded: ${problem}`,
+        undecodable: true,
+      };
+      args.push(key, encodeValue(condition, 'condition'));
+    }
+    const { keys, participant } = this.ctx;
+    const call = calls.failTasks(keys, {
+      caller: taskOwner(participant),
+      retry: false,
+      request: this.#requestId(),
+      tasks: args,
+    });
+    await runWrite(this.ctx, call);
+    this.undecodableTaken += tasks.length;
+    this.ctx.logger.warn(
+      {
+        network: this.ctx.networkId,
+        keys: tasks.slice(0, 20).map((t) => t.key),
+        count: tasks.length,
+        problems: tasks.slice(0, 5).map((t) => `${t.key}: ${t.problem}`),
+      },
+      `${tasks.length} popped task(s) hold data that cannot be decoded and were failed for good; ` +
+        `task ${tasks[0]!.key}: ${tasks[0]!.problem}`,
+    );
+  }
+
   #requestId(): string {
     return this.#nonce + (++this.#pops).toString(36);
   }

@@ -72,7 +72,7 @@ export class TaskReader {
     if (state !== 'all') {
       const pipeline = this.ctx.client().pipeline();
       this.#queueKeys(pipeline, state);
-      const [keys] = unwrap(await pipeline.exec()) as string[][];
+      const [keys] = keysFrom(unwrap(await pipeline.exec()), [state]);
       const [rows] = await this.#readTasks([keys!], fields);
       return rows!;
     }
@@ -190,7 +190,8 @@ export class TaskReader {
       if (withFinished) this.#reader.queueFirstRead(multi, view);
       const replies = unwrap(await multi.exec());
       const rows: Row[] = [];
-      const read = await this.#readTasks(replies.slice(0, others.length) as string[][], fields);
+      const n = others.length + (others.includes('queued') ? 1 : 0); // queued: two replies
+      const read = await this.#readTasks(keysFrom(replies.slice(0, n), others), fields);
       others.forEach((state, i) => {
         for (const row of read[i]!) {
           row.state = state;
@@ -198,7 +199,7 @@ export class TaskReader {
         }
       });
       if (withFinished) {
-        await this.#reader.sync(view, replies.slice(others.length));
+        await this.#reader.sync(view, replies.slice(n));
         for (const row of view.rows) rows.push({ ...row, state: 'finished' });
       }
       return rows;
@@ -264,18 +265,22 @@ export class TaskReader {
     const checked = checkStates('states', states);
     const multi = this.ctx.client().multi();
     for (const state of checked) this.#queueKeys(multi, state);
-    const replies = unwrap(await multi.exec()) as string[][];
+    const lists = keysFrom(unwrap(await multi.exec()), checked);
     const out: Partial<Record<TaskState, string[]>> = {};
     checked.forEach((state, i) => {
-      out[state] = replies[i]!;
+      out[state] = lists[i]!;
     });
     return out;
   }
 
-  /** Queues the read of a collection's keys (plain commands: no per-task work in a script). */
+  /**
+   * Queues the read of a collection's keys (plain commands: no per-task work in a script);
+   * queued tasks are the queue, then the delayed retries (two replies: see `keysFrom`).
+   */
   #queueKeys(pipeline: ChainableCommander, state: TaskState): void {
     const key = this.ctx.keys.ofState(state);
-    if (state === 'queued' || state === 'finished') pipeline.lrange(key, 0, -1);
+    if (state === 'queued') pipeline.lrange(key, 0, -1).zrange(this.ctx.keys.delayed, 0, -1);
+    else if (state === 'finished') pipeline.lrange(key, 0, -1);
     else pipeline.smembers(key);
   }
 
@@ -342,6 +347,15 @@ export class TaskReader {
     this.#cacheLock = run.catch(() => {});
     return run;
   }
+}
+
+/** The key lists of `states` from the replies of `#queueKeys` (queued: the queue, then delayed). */
+function keysFrom(replies: readonly unknown[], states: readonly TaskState[]): string[][] {
+  let at = 0;
+  return states.map((state) => {
+    const keys = replies[at++] as string[];
+    return state === 'queued' ? keys.concat(replies[at++] as string[]) : keys;
+  });
 }
 
 function fetchFields(options: unknown, defaults: readonly string[]): string[] {

@@ -8,8 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { describeValue, RushBatchError, RushInputError } from '../errors.js';
 import * as calls from '../redis/scripts/calls.js';
 import { type ScriptArg, type ScriptCall, unwrap } from '../redis/scripts/index.js';
+import { checkRetries, encodeRetryPolicy } from '../tasks/retries.js';
 import type { Condition, TaskState } from '../types.js';
 import {
+  checkBoolean,
   checkCompanion,
   checkConditions,
   checkFields,
@@ -31,6 +33,8 @@ const SPREAD_FIELDS: ReadonlySet<string> = new Set(['xs', 'ys', 'xs_extra', 'ys_
 
 const FAILED_DEFAULT: Condition = { message: 'Task failed' };
 const REMOVED_FROM_QUEUE: Condition = { message: 'Removed from queue' };
+/** The condition of a cancelled task (never retried). */
+export const CANCELLED: Condition = { message: 'Cancelled', cancelled: true };
 
 /** How to tell what a failed batch wrote: its keys, and a read of which of them landed. */
 interface PartialWrite {
@@ -45,8 +49,8 @@ type Column = [field: string, values: readonly unknown[] | undefined, argument: 
 export class TaskWriter {
   constructor(private readonly ctx: RushContext) {}
 
-  /** Creates tasks in `state` from checked columns. Returns their keys. */
-  async create(state: TaskState, n: number, columns: Column[]): Promise<string[]> {
+  /** Creates tasks in `state` from checked columns (`retry`: their retry policy). Returns their keys. */
+  async create(state: TaskState, n: number, columns: Column[], retry = ''): Promise<string[]> {
     if (n === 0) return [];
     const present = columns.filter(
       (c): c is [string, readonly unknown[], string] => c[1] !== undefined,
@@ -66,7 +70,7 @@ export class TaskWriter {
           tasks.push(keys[i]!);
           for (const column of encoded) tasks.push(column[i]!);
         }
-        return calls.pushTasks(this.ctx.keys, { state, workerId, fields, tasks });
+        return calls.pushTasks(this.ctx.keys, { state, workerId, fields, tasks, retry });
       },
       written,
       (i) => encoded.reduce((sum, column) => sum + column[i]!.length, 0),
@@ -74,14 +78,25 @@ export class TaskWriter {
     return keys;
   }
 
-  /** Checks the arguments of `pushTasks`/`pushRunningTasks` and creates the tasks. */
+  /**
+   * Checks the arguments of `pushTasks`/`pushRunningTasks` and creates the tasks; queued ones
+   * may have retries (`maxRetries`, `retryDelay`).
+   */
   async push(state: 'queued' | 'running', xss: unknown, options: unknown): Promise<string[]> {
-    const o = checkOptions('options', options as { xssExtra?: object[] }, ['xssExtra']);
+    type Options = { xssExtra?: object[]; maxRetries?: number; retryDelay?: unknown };
+    const names = state === 'queued' ? ['xssExtra', 'maxRetries', 'retryDelay'] : ['xssExtra'];
+    const o = checkOptions('options', options as Options, names as (keyof Options)[]);
+    const retry = encodeRetryPolicy(checkRetries(o.maxRetries, o.retryDelay));
     const n = checkObjectArray('xss', xss).length;
-    return this.create(state, n, [
-      ['xs', xss as object[], 'xss'],
-      ['xs_extra', checkCompanion('xssExtra', o.xssExtra, n), 'xssExtra'],
-    ]);
+    return this.create(
+      state,
+      n,
+      [
+        ['xs', xss as object[], 'xss'],
+        ['xs_extra', checkCompanion('xssExtra', o.xssExtra, n), 'xssExtra'],
+      ],
+      retry,
+    );
   }
 
   async pushFinished(xss: unknown, yss: unknown, options: unknown): Promise<string[]> {
@@ -132,7 +147,7 @@ export class TaskWriter {
       (from, to) => {
         const tasks: ScriptArg[] = [];
         for (let i = from; i < to; i++) tasks.push(checked[i]!, ys[i]!, ysExtra?.[i] ?? '');
-        return calls.finishTasks(this.ctx.keys, tasks);
+        return calls.finishTasks(this.ctx.keys, taskOwner(this.ctx.participant), tasks);
       },
       { verb: 'finished', keys: checked, landed: (k) => this.#inState(k, 'finished') },
       (i) => ys[i]!.length + (ysExtra?.[i]?.length ?? 0),
@@ -140,9 +155,16 @@ export class TaskWriter {
     return this.#reportDiscarded('finishTasks', checked, replies.flat());
   }
 
-  /** Moves running or queued tasks to failed. First writer wins. Returns the keys that moved. */
+  /**
+   * Fails running or queued tasks; running ones with retries left go back to the queue unless
+   * `retry` is false. First writer wins. Returns the keys that moved (to the queue or failed).
+   */
   async fail(keys: unknown, options: unknown): Promise<string[]> {
-    const o = checkOptions('options', options as { conditions?: object[] }, ['conditions']);
+    const o = checkOptions('options', options as { conditions?: object[]; retry?: boolean }, [
+      'conditions',
+      'retry',
+    ]);
+    const retry = checkBoolean('retry', o.retry ?? true);
     const checked = checkKeys('keys', keys);
     const n = checked.length;
     const conditions = checkConditions('conditions', o.conditions, n) ?? [FAILED_DEFAULT];
@@ -153,12 +175,30 @@ export class TaskWriter {
       (from, to) => {
         const tasks: ScriptArg[] = [];
         for (let i = from; i < to; i++) tasks.push(checked[i]!, encoded[i]!);
-        return calls.failTasks(this.ctx.keys, tasks);
+        const caller = taskOwner(this.ctx.participant);
+        return calls.failTasks(this.ctx.keys, { caller, retry, request: randomUUID(), tasks });
       },
       { verb: 'failed', keys: checked, landed: (k) => this.#inState(k, 'failed') },
       (i) => encoded[i]!.length,
     );
     return this.#reportDiscarded('failTasks', checked, replies.flat());
+  }
+
+  /**
+   * Cancels tasks: queued and delayed ones leave the queue, running ones fail at once (their
+   * workers abort the handler's signal); all with `{ message: 'Cancelled', cancelled: true }`,
+   * never retried. Finished, failed and unknown tasks are left alone. Returns the keys cancelled.
+   */
+  async cancel(keys: unknown): Promise<string[]> {
+    const checked = checkKeys('keys', keys);
+    if (checked.length === 0) return [];
+    const condition = this.ctx.encode(CANCELLED, 'condition');
+    const replies = await this.#writeChunked(
+      checked.length,
+      (from, to) => calls.cancelTasks(this.ctx.keys, { condition, keys: checked.slice(from, to) }),
+      { verb: 'cancelled', keys: checked, landed: (k) => this.#inState(k, 'failed') },
+    );
+    return replies.flat();
   }
 
   /** Moves queued tasks (all by default) to failed. Returns the keys that moved. */

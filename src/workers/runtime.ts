@@ -13,6 +13,7 @@ import { adoptWorkerPlan, MAX_WORKERS, rushConfig } from '../plan.js';
 import { type RedisConfig, resolveConfig } from '../redis/config.js';
 import { closeConnection, openConnection } from '../redis/connection.js';
 import { RushKeys } from '../redis/keys.js';
+import { errorCondition } from '../rush/process-tasks.js';
 import { checkDirectory, checkNetworkId, checkPositiveInteger } from '../validate.js';
 import { RushWorker } from '../worker.js';
 import { decodeWorkerConfig, LATEST_CONFIG, loadLoop, type WorkerConfig } from './loop.js';
@@ -68,8 +69,9 @@ export type WorkerRunEvent =
 
 /**
  * Runs one worker (or `count` of them) to the end. Resolves to the exit code: 0 when the loop
- * returned, 1 when it threw (its tasks are then failed with the error message and the error is
- * logged); with several workers, 1 when any loop threw.
+ * returned, 1 when it threw (its tasks are then failed with the error's message, name and
+ * stack, or go back to the queue when they have retries left, and the error is logged); with
+ * several workers, 1 when any loop threw.
  * @throws RushConfigError when Redis cannot be reached, the network has no worker
  * configuration, or its signature does not match the key (nothing of it has run then).
  */
@@ -168,10 +170,10 @@ async function runWorker(
     });
     return failed ? 1 : 0;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    worker.logger.error({ err: error }, `worker loop failed: ${message}`);
-    await worker.failAndTerminate({ message });
-    onEvent?.({ kind: 'stopped', worker, reason: 'error', message });
+    const condition = errorCondition(error);
+    worker.logger.error({ err: error }, `worker loop failed: ${condition.message}`);
+    await worker.failAndTerminate(condition);
+    onEvent?.({ kind: 'stopped', worker, reason: 'error', message: condition.message });
     return 1;
   } finally {
     await worker.close();

@@ -6,6 +6,7 @@
  * The client is a plain ioredis client, or a Cluster client (a network's keys share one slot).
  */
 import type { Cluster, Redis } from 'ioredis';
+import { decodeValue } from '../../src/tasks/codec.js';
 
 /** A standalone or Sentinel client, or a Cluster client. */
 export type RedisClient = Redis | Cluster;
@@ -22,11 +23,15 @@ export interface InvariantOptions {
    * on a worker that is not running.
    */
   settled?: boolean;
+  /** Every task has reached its final state: finished or failed (none queued or running). */
+  done?: boolean;
 }
 
 export interface NetworkSnapshot {
   tasks: string[];
   queued: string[];
+  /** Queued tasks waiting for their retry's backoff (they count as queued). */
+  delayed: string[];
   running: string[];
   finished: string[];
   failed: string[];
@@ -50,18 +55,20 @@ export async function snapshotNetwork(
     .lrange(`${p}finished`, 0, -1)
     .smembers(`${p}failed`)
     .smembers(`${p}running_workers`)
-    .smembers(`${p}terminated_workers`);
+    .smembers(`${p}terminated_workers`)
+    .zrange(`${p}delayed`, 0, -1);
   for (const id of poppers) multi.lrange(`${p}pending:${id}`, 0, -1);
   const replies = ((await multi.exec()) ?? []).map(([error, value]) => {
     if (error) throw error;
     return value as string[];
   });
-  const [tasks, queued, running, finished, failed, runningWorkers, terminatedWorkers] =
+  const [tasks, queued, running, finished, failed, runningWorkers, terminatedWorkers, delayed] =
     replies as string[][];
-  const pending = new Map(poppers.map((id, i) => [id, replies[7 + i]!]));
+  const pending = new Map(poppers.map((id, i) => [id, replies[8 + i]!]));
   return {
     tasks: tasks!,
     queued: queued!,
+    delayed: delayed!,
     running: running!,
     finished: finished!,
     failed: failed!,
@@ -84,6 +91,7 @@ export async function checkInvariants(
   const where = new Map<string, string[]>();
   const note = (key: string, state: string) => where.set(key, [...(where.get(key) ?? []), state]);
   for (const key of s.queued) note(key, 'queued');
+  for (const key of s.delayed) note(key, 'delayed');
   for (const key of s.running) note(key, 'running');
   for (const key of s.finished) note(key, 'finished');
   for (const key of s.failed) note(key, 'failed');
@@ -111,26 +119,39 @@ export async function checkInvariants(
   if (new Set(s.finished).size !== s.finished.length)
     violations.push('a task was recorded as finished twice');
 
-  const counted = s.queued.length + s.running.length + s.finished.length + s.failed.length;
+  const counted =
+    s.queued.length + s.delayed.length + s.running.length + s.finished.length + s.failed.length;
   const pendingCount = [...s.pending.values()].reduce((n, keys) => n + keys.length, 0);
   if (counted + pendingCount !== s.tasks.length) {
     violations.push(
-      `finished + failed + queued + running + pending = ${counted + pendingCount}, but ${s.tasks.length} tasks exist`,
+      `finished + failed + queued + delayed + running + pending = ${counted + pendingCount}, but ${s.tasks.length} tasks exist`,
     );
   }
 
   // Each task's hash agrees with its collection, and finished tasks hold their results.
   const pipeline = client.pipeline();
   const keys = [...all];
-  for (const key of keys) pipeline.hmget(`${p}task:${key}`, 'state', 'ys');
-  const fields = ((await pipeline.exec()) ?? []).map(([, value]) => value as (string | null)[]);
+  for (const key of keys) pipeline.hmgetBuffer(`${p}task:${key}`, 'state', 'ys', 'retry', 'tries');
+  const fields = ((await pipeline.exec()) ?? []).map(([, value]) => value as (Buffer | null)[]);
   keys.forEach((key, i) => {
-    const [state, ys] = fields[i] ?? [];
+    const [stateRaw, ys, retry, triesRaw] = fields[i] ?? [];
+    const state = stateRaw?.toString();
     const expected = (where.get(key) ?? [])[0];
     if (expected === undefined) return;
-    const want = expected.startsWith('pending:') ? 'queued' : expected;
+    const want = expected.startsWith('pending:') || expected === 'delayed' ? 'queued' : expected;
     if (state !== want) violations.push(`task ${key} is ${expected} but its hash says ${state}`);
-    if (expected === 'finished' && ys === null) violations.push(`finished task ${key} has no ys`);
+    if (expected === 'finished' && !ys) violations.push(`finished task ${key} has no ys`);
+    // A task with retries runs at most maxRetries + 1 times.
+    if (retry) {
+      const maxRetries = Number(retry.toString().split(' ')[0]);
+      const tries = triesRaw ? (decodeValue(triesRaw) as number) : 0;
+      if (!(tries <= maxRetries + 1))
+        violations.push(
+          `task ${key} ran ${tries} times, more than maxRetries + 1 = ${maxRetries + 1}`,
+        );
+    }
+    if (options.done && expected !== 'finished' && expected !== 'failed')
+      violations.push(`task ${key} is ${expected}, not finished or failed`);
   });
   const records = await client.llen(`${p}finished_records`);
   if (records !== s.finished.length)
@@ -213,6 +234,7 @@ export async function checkAfterFailover(
   const states = new Map<string, string>();
   for (const [state, keys] of [
     ['queued', s.queued],
+    ['queued', s.delayed],
     ['running', s.running],
     ['finished', s.finished],
     ['failed', s.failed],

@@ -178,7 +178,8 @@ describe('a resent pop', () => {
           request,
           fields: ['worker_id'],
         });
-        return (await runScript(client, call))?.map(String) ?? null;
+        const reply = await runScript(client, call);
+        return typeof reply === 'number' ? null : reply.map(String);
       };
       const first = await pop('req-1');
       expect(first).toEqual([keys[0], 'w', keys[1], 'w']);

@@ -41,13 +41,32 @@ describe('creating and moving tasks', () => {
     });
     const rows = await rush.fetchTasks();
     expect(rows).toHaveLength(3);
-    expect(rows[0]).toEqual({ key: running, x: 1, worker_id: w.workerId });
-    expect(rows[1]).toEqual({ key: finished, x: 2, y: 4, t: 1, worker_id: w.workerId });
+    // Each row has the timestamps of its state (one instant: the tasks were created so).
+    const at = expect.any(Number);
+    expect(rows[0]).toEqual({
+      key: running,
+      x: 1,
+      worker_id: w.workerId,
+      created_at: at,
+      started_at: at,
+    });
+    expect(rows[1]).toEqual({
+      key: finished,
+      x: 2,
+      y: 4,
+      t: 1,
+      worker_id: w.workerId,
+      created_at: at,
+      started_at: at,
+      finished_at: at,
+    });
     expect(rows[2]).toEqual({
       key: failed,
       x: 3,
       worker_id: w.workerId,
       condition: { message: 'Task failed' },
+      created_at: at,
+      finished_at: at,
     });
   });
 

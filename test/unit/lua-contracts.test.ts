@@ -51,8 +51,9 @@ const samples: Record<string, (k: RushKeys) => ScriptCall<unknown>> = {
       request: 'r',
       fields: [],
     }),
-  finishTasks: (k) => calls.finishTasks(k, []),
-  failTasks: (k) => calls.failTasks(k, []),
+  finishTasks: (k) => calls.finishTasks(k, '', []),
+  failTasks: (k) => calls.failTasks(k, { caller: '', retry: true, request: 'r', tasks: [] }),
+  cancelTasks: (k) => calls.cancelTasks(k, { condition: '', keys: [] }),
   emptyQueue: (k) => calls.emptyQueue(k, { wholeQueueCondition: '', tasks: [] }),
   readCollection: (k) =>
     calls.readCollection(k, {

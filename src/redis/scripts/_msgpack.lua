@@ -37,18 +37,60 @@ local function mp_map_header(count)
   if count < 65536 then return char(0xde, floor(count / 256), count % 256) end
   return char(0xdf) .. be32(count)
 end
--- A finished task's record for the finished-records log. When its inputs, outputs and extras are
--- all maps (the usual case) it is the task's row, flattened already: one map of key, the
--- entries of xs, ys, xs_extra and ys_extra, then condition and worker_id, and key again last
--- (so a column named `key` cannot hide it), which a reader decodes straight into a row.
--- Otherwise it is the array { key, xs, ys, xs_extra, ys_extra, condition, worker_id }.
-local function mp_record(key, xs, ys, xs_extra, ys_extra, condition, worker_id)
+-- The entry count and the body (items without header) of an encoded array; nil if not an array.
+local function mp_array_parts(a)
+  local b = a:byte(1)
+  if b >= 0x90 and b <= 0x9f then return b - 0x90, a:sub(2) end
+  if b == 0xdc then return a:byte(2) * 256 + a:byte(3), a:sub(4) end
+  if b == 0xdd then return ((a:byte(2) * 256 + a:byte(3)) * 256 + a:byte(4)) * 256 + a:byte(5), a:sub(6) end
+  return nil
+end
+-- The value of an unsigned integer as mp_uint (or msgpackr) writes it; 0 for nil.
+local function mp_read_uint(s)
+  if not s then return 0 end
+  local b = s:byte(1)
+  if b < 0x80 then return b end
+  if b == 0xcc then return s:byte(2) end
+  if b == 0xcd then return s:byte(2) * 256 + s:byte(3) end
+  if b == 0xce then return ((s:byte(2) * 256 + s:byte(3)) * 256 + s:byte(4)) * 256 + s:byte(5) end
+  return 0
+end
+-- A number as a MessagePack float 64: what the task timestamps are stored as (every reader
+-- decodes them as plain numbers, and milliseconds since the epoch are exact in a double).
+local function mp_float(v)
+  return char(0xcb) .. struct.pack('>d', v)
+end
+-- The server's clock in milliseconds since the epoch: one TIME per script call, so every
+-- timestamp a call writes is the same instant, and every host agrees on the clock.
+local clock_ms = nil
+local function now_ms()
+  if not clock_ms then
+    local t = redis.call('TIME')
+    clock_ms = tonumber(t[1]) * 1000 + floor(tonumber(t[2]) / 1000)
+  end
+  return clock_ms
+end
+-- The fields of a finished task's record, in record order after the key (the order of
+-- TASK_FIELDS in src/tasks/fields.ts), and the names of the timestamp and try fields as
+-- MessagePack strings.
+local RECORD_FIELDS = { 'xs', 'ys', 'xs_extra', 'ys_extra', 'condition', 'worker_id',
+  'created_at', 'started_at', 'finished_at', 'tries' }
+local NUMBER_FIELDS = { 'created_at', 'started_at', 'finished_at', 'tries' }
+-- A finished task's record for the finished-records log, from `v`, the values of
+-- RECORD_FIELDS (by index, nil where absent). When its inputs, outputs and extras are all maps
+-- (the usual case) it is the task's row, flattened already: one map of key, the entries of xs,
+-- ys, xs_extra and ys_extra, then condition, worker_id, the timestamps and tries, and key again
+-- last (so a column named `key` cannot hide it), which a reader decodes straight into a row.
+-- Otherwise it is the array { key, v[1], ..., v[10] }.
+local function mp_record(key, v)
   local key_entry = char(0xa3) .. 'key' .. mp_str_header(#key) .. key
+  local worker_id = v[6]
   local worker = nil
   if worker_id and worker_id ~= '' then worker = mp_str_header(#worker_id) .. worker_id end
   local parts, count = { '', key_entry }, 2
   local flat = true
-  for _, value in ipairs({ xs or false, ys or false, xs_extra or false, ys_extra or false }) do
+  for i = 1, 4 do
+    local value = v[i]
     if value then
       local n, body = mp_map_parts(value)
       if not n then
@@ -60,31 +102,40 @@ local function mp_record(key, xs, ys, xs_extra, ys_extra, condition, worker_id)
     end
   end
   if flat then
-    if condition then
-      parts[#parts + 1] = char(0xa9) .. 'condition' .. condition
+    if v[5] then
+      parts[#parts + 1] = char(0xa9) .. 'condition' .. v[5]
       count = count + 1
     end
     if worker then
       parts[#parts + 1] = char(0xa9) .. 'worker_id' .. worker
       count = count + 1
     end
+    for i = 7, 10 do
+      if v[i] then
+        local name = RECORD_FIELDS[i]
+        parts[#parts + 1] = mp_str_header(#name) .. name .. v[i]
+        count = count + 1
+      end
+    end
     parts[#parts + 1] = key_entry
     parts[1] = mp_map_header(count)
     return table.concat(parts)
   end
-  return table.concat({
-    char(0x97), mp_str_header(#key), key, xs or MP_ABSENT, ys or MP_ABSENT, xs_extra or MP_ABSENT,
-    ys_extra or MP_ABSENT, condition or MP_ABSENT, worker or MP_ABSENT,
-  })
+  local out = { char(0x9b), mp_str_header(#key), key }
+  for i = 1, 10 do
+    if i == 6 then out[#out + 1] = worker or MP_ABSENT else out[#out + 1] = v[i] or MP_ABSENT end
+  end
+  return table.concat(out)
 end
--- The task fields a record holds, in record order (after the key), and the hash field that
--- remembers where the record of a finished task is, so a later write can rewrite it.
+-- The hash field that remembers where the record of a finished task is, so a later write can
+-- rewrite it.
 local RECORD_INDEX = 'finished_index'
 -- Rewrites a finished task's record from its hash (after a write changed the hash).
 local function rewrite_record(records_key, hash, key)
-  local v = redis.call('HMGET', hash, 'xs', 'ys', 'xs_extra', 'ys_extra', 'condition', 'worker_id', RECORD_INDEX)
-  local index = v[7] and tonumber(v[7])
+  local v = redis.call('HMGET', hash, RECORD_INDEX, unpack(RECORD_FIELDS))
+  -- A corrupted index (a foreign writer) is no place: the record is left as it is.
+  local index = tonumber(table.remove(v, 1))
   if index and redis.call('LLEN', records_key) > index then
-    redis.call('LSET', records_key, index, mp_record(key, v[1], v[2], v[3], v[4], v[5], v[6]))
+    redis.call('LSET', records_key, index, mp_record(key, v))
   end
 end

@@ -27,18 +27,35 @@ export type CreatedState = 'queued' | 'running' | 'finished' | 'failed';
  */
 export function pushTasks(
   k: RushKeys,
-  a: { state: CreatedState; workerId: string; fields: readonly string[]; tasks: ScriptArg[] },
+  a: {
+    state: CreatedState;
+    workerId: string;
+    fields: readonly string[];
+    tasks: ScriptArg[];
+    /** The retry policy string of tasks with retries (see _fail_task.lua); '' for none. */
+    retry?: string;
+  },
 ): ScriptCall<number> {
   return call(
     'push_tasks',
     [k.tasks, k.ofState(a.state), k.finishedRecords],
-    [k.taskPrefix, a.state, a.workerId, k.events, a.fields.length, ...a.fields, ...a.tasks],
+    [
+      k.taskPrefix,
+      a.state,
+      a.workerId,
+      k.events,
+      a.retry ?? '',
+      a.fields.length,
+      ...a.fields,
+      ...a.tasks,
+    ],
   );
 }
 
 /**
  * Takes up to `count` tasks for `popperId` and marks them running (`pop_task.lua`); `claim` is
- * a key a blocking pop moved into the pending list. Raw reply: key then field values per task.
+ * a key a blocking pop moved into the pending list. Raw reply: key then field values per task,
+ * or, when none was taken, the milliseconds until the earliest delayed task is due (-1: none).
  */
 export function popTask(
   k: RushKeys,
@@ -50,10 +67,17 @@ export function popTask(
     request: string;
     fields: readonly string[];
   },
-): ScriptCall<(Buffer | null)[] | null> {
+): ScriptCall<(Buffer | null)[] | number> {
   return call(
     'pop_task',
-    [k.pending(a.popperId), k.queued, k.running, k.lastPop(a.popperId), k.runningWorkers],
+    [
+      k.pending(a.popperId),
+      k.queued,
+      k.running,
+      k.lastPop(a.popperId),
+      k.runningWorkers,
+      k.delayed,
+    ],
     [k.taskPrefix, a.workerId, a.claim, a.count, a.request, ...a.fields],
     true,
   );
@@ -70,7 +94,8 @@ export interface Completion {
 
 /**
  * Settles completed tasks and takes up to `count` more in one step (`complete_and_pop.lua`).
- * Raw reply: the settled keys, then key and field values per task taken.
+ * Raw reply: the settled keys, key and field values per task taken, and (none taken) the
+ * milliseconds until the earliest delayed task is due (-1: none).
  */
 export function completeAndPop(
   k: RushKeys,
@@ -82,7 +107,7 @@ export function completeAndPop(
     request: string;
     fields: readonly string[];
   },
-): ScriptCall<[Buffer[], (Buffer | null)[]]> {
+): ScriptCall<[Buffer[], (Buffer | null)[], number]> {
   const args: ScriptArg[] = [
     k.taskPrefix,
     k.events,
@@ -107,24 +132,50 @@ export function completeAndPop(
       k.queued,
       k.lastPop(a.popperId),
       k.runningWorkers,
+      k.delayed,
     ],
     args,
     true,
   );
 }
 
-/** Moves running tasks to finished (`finish_tasks.lua`). `tasks`: key, ys, ys_extra per task. */
-export function finishTasks(k: RushKeys, tasks: ScriptArg[]): ScriptCall<string[]> {
+/**
+ * Moves running tasks to finished (`finish_tasks.lua`). `tasks`: key, ys, ys_extra per task;
+ * `caller`: the caller's worker id ('' for a manager).
+ */
+export function finishTasks(k: RushKeys, caller: string, tasks: ScriptArg[]): ScriptCall<string[]> {
   return call(
     'finish_tasks',
     [k.running, k.finished, k.finishedRecords],
-    [k.taskPrefix, k.events, ...tasks],
+    [k.taskPrefix, k.events, caller, ...tasks],
   );
 }
 
-/** Moves running or queued tasks to failed (`fail_tasks.lua`). `tasks`: key, condition pairs. */
-export function failTasks(k: RushKeys, tasks: ScriptArg[]): ScriptCall<string[]> {
-  return call('fail_tasks', [k.running, k.queued, k.failed], [k.taskPrefix, k.events, ...tasks]);
+/**
+ * Fails running, queued or delayed tasks (`fail_tasks.lua`); with `retry`, running ones with
+ * retries left go back to the queue. `tasks`: key, condition pairs.
+ */
+export function failTasks(
+  k: RushKeys,
+  a: { caller: string; retry: boolean; request: string; tasks: ScriptArg[] },
+): ScriptCall<string[]> {
+  return call(
+    'fail_tasks',
+    [k.running, k.queued, k.failed, k.delayed],
+    [k.taskPrefix, k.events, a.caller, a.retry ? '1' : '0', a.request, ...a.tasks],
+  );
+}
+
+/** Cancels tasks (`cancel_tasks.lua`). Returns the keys cancelled. */
+export function cancelTasks(
+  k: RushKeys,
+  a: { condition: ScriptArg; keys: readonly string[] },
+): ScriptCall<string[]> {
+  return call(
+    'cancel_tasks',
+    [k.queued, k.delayed, k.running, k.failed, k.poppers],
+    [k.taskPrefix, k.events, k.pendingPrefix, a.condition, ...a.keys],
+  );
 }
 
 /**
@@ -137,7 +188,7 @@ export function emptyQueue(
 ): ScriptCall<string[]> {
   return call(
     'empty_queue',
-    [k.queued, k.failed],
+    [k.queued, k.failed, k.delayed],
     [k.taskPrefix, k.events, a.wholeQueueCondition, ...a.tasks],
   );
 }
@@ -255,7 +306,7 @@ export function loseWorkers(
 ): ScriptCall<string[]> {
   return call(
     'lose_workers',
-    [k.runningWorkers, k.terminatedWorkers, k.running, k.failed, k.lostSweep],
+    [k.runningWorkers, k.terminatedWorkers, k.running, k.failed, k.lostSweep, k.queued, k.delayed],
     [
       k.taskPrefix,
       k.workerPrefix,
@@ -277,7 +328,7 @@ export function loseWorkers(
 export function sweepLostTasks(k: RushKeys, keys: readonly string[]): ScriptCall<number> {
   return call(
     'sweep_lost_tasks',
-    [k.running, k.failed, k.lostSweep, k.runningWorkers],
+    [k.running, k.failed, k.lostSweep, k.runningWorkers, k.queued, k.delayed],
     [k.taskPrefix, k.events, ...keys],
   );
 }
@@ -320,7 +371,15 @@ export function recoverPending(k: RushKeys, a: { managerPrefix: string }): Scrip
  * number of trash entries left.
  */
 export function reset(k: RushKeys, a: { workers: boolean; trashId: string }): ScriptCall<number> {
-  const taskKeys = [k.queued, k.running, k.finished, k.failed, k.finishedRecords, k.lostSweep];
+  const taskKeys = [
+    k.queued,
+    k.delayed,
+    k.running,
+    k.finished,
+    k.failed,
+    k.finishedRecords,
+    k.lostSweep,
+  ];
   return call(
     'reset',
     [

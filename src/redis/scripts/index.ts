@@ -18,6 +18,7 @@ export const SCRIPT_NAMES = [
   'finish_tasks',
   'complete_and_pop',
   'fail_tasks',
+  'cancel_tasks',
   'empty_queue',
   'read_collection',
   'vanished_finished',
