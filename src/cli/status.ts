@@ -110,13 +110,16 @@ export function statusCommand(program: Command): void {
       async (options: ConnectionFlags & { network?: string; watch?: boolean; json?: boolean }) => {
         const json = options.json === true;
         const rush = options.network ? await openNetwork(options.network, options) : undefined;
+        let checked = false;
         const render = async () => {
           if (!rush) return describeServer(options, json);
           const status = await readStatus(rush);
+          // After the read: a permission the Redis user lacks is the more useful message.
+          if (!checked) await requireNetwork(rush);
+          checked = true;
           return json ? toJson(status) : describeNetwork(status);
         };
         try {
-          if (rush) await requireNetwork(rush);
           if (!options.watch) {
             process.stdout.write(`${await render()}\n`);
             return;

@@ -118,7 +118,7 @@ describe('bad arguments: one line, exit code 2, no password echoed', () => {
 });
 
 describe('rushnet command line', () => {
-  it.each(['worker', 'status', 'logs', 'stop', 'reset', 'export', 'demo', 'dashboard'])(
+  it.each(['worker', 'status', 'logs', 'stop', 'reset', 'export', 'demo', 'dashboard', 'redis'])(
     '`%s --help` exits 0',
     async (command) => {
       const { code, stdout } = await rushnet([command, '--help']);
