@@ -47,9 +47,10 @@ export class TaskQueue {
 
   /**
    * Takes up to `n` tasks without waiting (one round trip). Tasks whose data cannot be decoded
-   * are failed for good and the next ones taken instead.
+   * are failed for good and, with `carryOn`, the next ones taken instead (`processTasks` counts
+   * them among the tasks it took, so it takes the next ones itself).
    */
-  async take(n: number, fields: readonly string[], claim = ''): Promise<Task[]> {
+  async take(n: number, fields: readonly string[], claim = '', carryOn = true): Promise<Task[]> {
     await this.#register();
     const { keys, participant } = this.ctx;
     for (;;) {
@@ -66,7 +67,7 @@ export class TaskQueue {
       const { tasks, undecodable } = poppedTasks<object>(reply, fields);
       if (undecodable.length === 0) return tasks;
       await this.#failUndecodable(undecodable);
-      if (tasks.length > 0 || n === 0) return tasks;
+      if (tasks.length > 0 || n === 0 || !carryOn) return tasks;
       claim = ''; // taken (and failed) already
     }
   }
@@ -97,8 +98,16 @@ export class TaskQueue {
     return { settled: settled.map(String), tasks };
   }
 
-  /** Blocks up to `timeout` seconds for a task, then takes it and up to `n - 1` more. */
-  async waitAndTake(n: number, fields: readonly string[], timeout: number): Promise<Task[]> {
+  /**
+   * Blocks up to `timeout` seconds for a task, then takes it and up to `n - 1` more. Without
+   * `carryOn`, returns what it took as soon as a task taken could not be decoded (see `take`).
+   */
+  async waitAndTake(
+    n: number,
+    fields: readonly string[],
+    timeout: number,
+    carryOn = true,
+  ): Promise<Task[]> {
     const { keys, participant } = this.ctx;
     const blocking = await this.#blockingClient();
     const pending = keys.pending(participant.id);
@@ -115,8 +124,9 @@ export class TaskQueue {
       );
       if (key === null) return [];
       // An empty result: another actor failed the task while it was pending; wait on.
-      const claimed = await this.take(n - 1, fields, key);
-      if (claimed.length > 0) return claimed;
+      const failed = this.undecodableTaken;
+      const claimed = await this.take(n - 1, fields, key, carryOn);
+      if (claimed.length > 0 || (!carryOn && this.undecodableTaken !== failed)) return claimed;
     }
   }
 
