@@ -210,14 +210,14 @@ export async function processTasks(
         ({ tasks } = await queue.settleAndTake(batch, n, fields));
         processed += batch.length;
       } else if (n > 0) {
-        tasks = await queue.take(n, fields);
+        tasks = await queue.take(n, fields, '', false);
       }
       for (const task of tasks) start(task);
       if (running === 0 && completions.length === 0) {
         if (stopping()) return processed + failedAtOnce();
         // Nothing in hand and the queue was empty: block for the next task.
         if (tasks.length === 0)
-          for (const task of await queue.waitAndTake(room(), fields, timeout)) start(task);
+          for (const task of await queue.waitAndTake(room(), fields, timeout, false)) start(task);
         continue;
       }
       // Handlers are running: wait for one to complete (or look for new tasks when there is

@@ -72,7 +72,7 @@ export class TaskQueue {
   }
 
   /** Takes up to `n` tasks without waiting (one round trip). */
-  async take(n: number, fields: readonly string[], claim = ''): Promise<Task[]> {
+  async take(n: number, fields: readonly string[], claim = '', carryOn = true): Promise<Task[]> {
     await this.#register();
     const { keys, participant } = this.ctx;
     for (;;) {
@@ -92,7 +92,7 @@ export class TaskQueue {
       const { tasks, undecodable } = poppedTasks<object>(reply, fields);
       if (undecodable.length === 0) return tasks;
       await this.#failUndecodable(undecodable);
-      if (tasks.length > 0 || n === 0) return tasks;
+      if (tasks.length > 0 || n === 0 || !carryOn) return tasks;
       claim = ''; // taken (and failed) already
     }
   }
@@ -128,9 +128,15 @@ export class TaskQueue {
 
   /**
    * Blocks up to `timeout` seconds for a task, then takes it and up to `n - 1` more. Blocks no
-   * longer than until the earliest delayed retry is due, then pops again.
+   * longer than until the earliest delayed retry is due, then pops again. Without `carryOn`,
+   * returns what it took as soon as a task taken could not be decoded (see `take`).
    */
-  async waitAndTake(n: number, fields: readonly string[], timeout: number): Promise<Task[]> {
+  async waitAndTake(
+    n: number,
+    fields: readonly string[],
+    timeout: number,
+    carryOn = true,
+  ): Promise<Task[]> {
     const { keys, participant } = this.ctx;
     const pending = keys.pending(participant.id);
     const deadline = Date.now() + timeout * 1000;
@@ -141,8 +147,9 @@ export class TaskQueue {
         () => true,
         () => false,
       );
-      const tasks = await this.take(n, fields);
-      if (tasks.length > 0) return tasks;
+      const failed = this.undecodableTaken;
+      const tasks = await this.take(n, fields, '', carryOn);
+      if (tasks.length > 0 || (!carryOn && this.undecodableTaken !== failed)) return tasks;
     }
     for (;;) {
       const now = Date.now();
@@ -180,13 +187,15 @@ export class TaskQueue {
         if (!interrupted && until >= deadline) return [];
         // A retry is due (or was delayed meanwhile): pop again, which moves it to the queue.
         this.#dueAt = Number.POSITIVE_INFINITY;
-        const tasks = await this.take(n, fields);
-        if (tasks.length > 0) return tasks;
+        const failed = this.undecodableTaken;
+        const tasks = await this.take(n, fields, '', carryOn);
+        if (tasks.length > 0 || (!carryOn && this.undecodableTaken !== failed)) return tasks;
         continue;
       }
       // An empty result: another actor failed the task while it was pending; wait on.
-      const claimed = await this.take(n - 1, fields, key);
-      if (claimed.length > 0) return claimed;
+      const failed = this.undecodableTaken;
+      const claimed = await this.take(n - 1, fields, key, carryOn);
+      if (claimed.length > 0 || (!carryOn && this.undecodableTaken !== failed)) return claimed;
     }
   }
 

@@ -17,6 +17,7 @@ import {
   checkFields,
   checkKeys,
   checkObjectArray,
+  checkObjectRowNames,
   checkOptions,
   checkRowNames,
   checkWritableFields,
@@ -265,6 +266,13 @@ export class TaskWriter {
           `must have ${expected}, got length ${column.length}`,
         );
       }
+    }
+    // Objects written as xs, ys or extras are spread into rows like a task's: same names refused.
+    for (const field of fields) {
+      if (!SPREAD_FIELDS.has(field)) continue;
+      (values[field] as unknown[]).forEach((value, i) => {
+        if (isPlainObject(value)) checkObjectRowNames(`values.${field}[${i}]`, value);
+      });
     }
     n ??= fields.length > 0 ? 1 : 0;
     if (n === 0 || fields.length === 0) return keys ?? [];

@@ -116,22 +116,24 @@ describe('calls after close()', () => {
 
   it('rejects the calls that were waiting when close() was called', async () => {
     const rush = await manager();
-    const popping = rush.popTask({ timeout: 30 });
-    const fetching = rush.fetchNewTasks({ timeout: 30 });
+    const outcome = (pending: Promise<unknown>) =>
+      pending.then(
+        (value) => value,
+        (error: unknown) => error,
+      );
+    const popping = outcome(rush.popTask({ timeout: 30 }));
+    const fetching = outcome(rush.fetchNewTasks({ timeout: 30 }));
     // Let both reach their wait before the connections close under them.
     await new Promise((resolve) => setTimeout(resolve, 200));
     await rush.close();
     for (const pending of [popping, fetching]) {
-      const outcome = await pending.then(
-        (value) => value,
-        (error: unknown) => error,
-      );
+      const result = await pending;
       // A wait cut short either ends empty or says the instance is closed, never hangs.
-      if (outcome instanceof Error) {
-        expect(outcome).toBeInstanceOf(RushError);
-        expect(outcome.message).toMatch(/is closed/);
+      if (result instanceof Error) {
+        expect(result).toBeInstanceOf(RushError);
+        expect(result.message).toMatch(/is closed/);
       } else {
-        expect(outcome === null || (Array.isArray(outcome) && outcome.length === 0)).toBe(true);
+        expect(result === null || (Array.isArray(result) && result.length === 0)).toBe(true);
       }
     }
   });

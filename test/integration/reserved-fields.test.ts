@@ -110,6 +110,23 @@ describe('reserved names', () => {
     expect(await rush.fetchQueuedTasks()).toEqual([{ key, x: 1 }]);
   });
 
+  it('writeHashes refuses xs, ys and extras whose properties use a reserved name', async () => {
+    const rush = await manager();
+    const [key] = await rush.pushTasks([{ x: 1 }]);
+    for (const field of ['xs', 'ys', 'xs_extra', 'ys_extra']) {
+      const error = await rush
+        .writeHashes({ [field]: [{ y: 1, state: 'finished' }] }, { keys: [key!] })
+        .catch((e: unknown) => e);
+      expect(error, field).toBeInstanceOf(RushInputError);
+      expect((error as RushInputError).argument).toBe(`values.${field}[0]`);
+    }
+    // A value that is not an object is kept under its field name: nothing to shadow.
+    await rush.writeHashes({ ys: ['plain'] }, { keys: [key!] });
+    expect(await rush.fetchQueuedTasks({ fields: ['xs', 'ys'] })).toEqual([
+      { key, x: 1, ys: 'plain' },
+    ]);
+  });
+
   it('other names, and reserved names nested deeper, are fine', async () => {
     const rush = await manager();
     const [key] = await rush.pushFinishedTasks(

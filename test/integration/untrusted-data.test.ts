@@ -321,6 +321,26 @@ describe('undecodable popped tasks', () => {
     expect(failed.map((r) => r.key).sort()).toEqual([bad, keys[1]].sort());
   });
 
+  it('processTasks counts an undecodable task among those it took, maxTasks included', async () => {
+    const networkId = newNetworkId();
+    const rush = await manager(networkId);
+    const w = await worker(networkId);
+    const keys = await rush.pushTasks([{ x: 0 }, { x: 1 }, { x: 2 }]);
+    await corruptField(rush, keys[0]!, 'xs', CORRUPTIONS[2]![1]);
+    const handled: unknown[] = [];
+    const n = await w.processTasks(
+      async (task) => {
+        handled.push(task.xs.x);
+        return { y: 1 };
+      },
+      { maxTasks: 2, timeout: 0.1 },
+    );
+    expect(n).toBe(2);
+    expect(handled).toEqual([1]);
+    expect(await rush.queuedTasks()).toEqual([keys[2]]);
+    expect(await rush.failedTasks()).toEqual([keys[0]]);
+  });
+
   it('a worker process running processTasks fails an undecodable task and carries on', async () => {
     const rush = await manager();
     // The tasks are corrupted before there is a worker to take them.
