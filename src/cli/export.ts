@@ -89,10 +89,7 @@ export function exportCommand(program: Command): void {
         try {
           const rows = await rush.fetchTasksWithState({
             states: options.state ?? ['queued', 'running', 'finished', 'failed'],
-            fields: [
-              ...['xs', 'ys', 'xs_extra', 'ys_extra', 'worker_id', 'condition'],
-              ...['created_at', 'started_at', 'finished_at', 'tries'],
-            ],
+            fields: ['xs', 'ys', 'xs_extra', 'ys_extra', 'worker_id', 'condition'],
           });
           const records = rows.map(({ key, state, worker_id, condition, ...columns }) => ({
             key,
