@@ -744,6 +744,15 @@ if created > 0 and (state == 'finished' or state == 'failed') then
 end
 return created
 `,
+  queued_count: `#!lua flags=no-writes
+--[[
+  The number of queued tasks, delayed retries included, in one consistent read. It writes
+  nothing (flagged so), so it also runs when Redis is out of memory, as a plain count does.
+  Input:  KEYS[1] queued (list)  KEYS[2] delayed (sorted set)
+  Output: the number.
+]]
+return redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2])
+`,
   read_collection: `--[[
   Reads fields of tasks in one consistent step: a range of a list, or the keys given (a
   snapshot the client took with a plain LRANGE or SMEMBERS, read a chunk per call so no call

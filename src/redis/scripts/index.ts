@@ -24,6 +24,7 @@ const SCRIPTS = {
   cancel_tasks: { keys: 5, includes: ['_msgpack', '_fail_task'] },
   empty_queue: { keys: 3, includes: ['_msgpack', '_fail_task'] },
   read_collection: { keys: 1, includes: ['_msgpack'] },
+  queued_count: { keys: 2 },
   vanished_finished: { keys: 1 },
   read_hashes: { keys: 1 },
   write_hashes: { keys: 2, includes: ['_msgpack'] },
