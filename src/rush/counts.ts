@@ -6,7 +6,7 @@
  * that says the Redis user lacks a permission is the RushConfigError that names it (every
  * rushnet connection explains those, see createClient).
  */
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { RushKeys } from '../redis/keys.js';
 import * as calls from '../redis/scripts/calls.js';
 import { runScript, unwrap } from '../redis/scripts/index.js';
@@ -49,9 +49,9 @@ export abstract class CountQueries {
   }
   /** Keys of queued tasks in the order they will be popped (delayed retries last, by due time). */
   async queuedTasks(): Promise<string[]> {
-    const multi = this.connector.multi().lrange(this.keys.queued, 0, -1);
-    const [queue, delayed] = unwrap(await multi.zrange(this.keys.delayed, 0, -1).exec());
-    return (queue as string[]).concat(delayed as string[]);
+    const pipeline = this.connector.pipeline();
+    queueQueuedKeys(pipeline, this.keys);
+    return queuedKeysFrom(unwrap(await pipeline.exec()));
   }
   /** Keys of running tasks. */
   runningTasks(): Promise<string[]> {
@@ -70,10 +70,8 @@ export abstract class CountQueries {
     return this.connector.llen(this.keys.tasks);
   }
   /** Queued tasks, delayed retries included. */
-  async nQueuedTasks(): Promise<number> {
-    const multi = this.connector.multi().llen(this.keys.queued).zcard(this.keys.delayed);
-    const [queue, delayed] = unwrap(await multi.exec()) as number[];
-    return queue! + delayed!;
+  nQueuedTasks(): Promise<number> {
+    return runScript(this.connector, calls.queuedCount(this.keys));
   }
   /** Number of running tasks. */
   nRunningTasks(): Promise<number> {
@@ -122,6 +120,24 @@ export abstract class CountQueries {
   async print(): Promise<void> {
     process.stdout.write(`${await this.format()}\n`);
   }
+}
+
+/**
+ * Queues the reads of the queued tasks' keys: the delayed retries, then the queue. Plain
+ * commands (no transaction, which Redis refuses when out of memory), in this order: the one
+ * move between the two, a due retry joining the queue, then shows the task in both (never in
+ * neither), and `queuedKeysFrom` keeps it once.
+ */
+export function queueQueuedKeys(pipeline: ChainableCommander, k: RushKeys): void {
+  pipeline.zrange(k.delayed, 0, -1).lrange(k.queued, 0, -1);
+}
+
+/** The queued tasks' keys from the two replies of `queueQueuedKeys`: the queue, then delayed. */
+export function queuedKeysFrom([delayed, queue]: unknown[]): string[] {
+  const keys = queue as string[];
+  if ((delayed as string[]).length === 0) return keys;
+  const inQueue = new Set(keys);
+  return keys.concat((delayed as string[]).filter((key) => !inQueue.has(key)));
 }
 
 /** A network's worker and task counts in one consistent read (a transaction). */

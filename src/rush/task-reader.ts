@@ -30,6 +30,7 @@ import {
   warnDropped,
 } from './chunks.js';
 import type { RushContext } from './context.js';
+import { queuedKeysFrom, queueQueuedKeys } from './counts.js';
 import { waitOnEvents } from './events.js';
 import { FinishedCache, isRecordFields } from './finished-cache.js';
 import { FinishedReader } from './finished-reader.js';
@@ -279,7 +280,7 @@ export class TaskReader {
    */
   #queueKeys(pipeline: ChainableCommander, state: TaskState): void {
     const key = this.ctx.keys.ofState(state);
-    if (state === 'queued') pipeline.lrange(key, 0, -1).zrange(this.ctx.keys.delayed, 0, -1);
+    if (state === 'queued') queueQueuedKeys(pipeline, this.ctx.keys);
     else if (state === 'finished') pipeline.lrange(key, 0, -1);
     else pipeline.smembers(key);
   }
@@ -349,12 +350,13 @@ export class TaskReader {
   }
 }
 
-/** The key lists of `states` from the replies of `#queueKeys` (queued: the queue, then delayed). */
+/** The key lists of `states` from the replies of `#queueKeys` (queued: two replies). */
 function keysFrom(replies: readonly unknown[], states: readonly TaskState[]): string[][] {
   let at = 0;
   return states.map((state) => {
-    const keys = replies[at++] as string[];
-    return state === 'queued' ? keys.concat(replies[at++] as string[]) : keys;
+    if (state !== 'queued') return replies[at++] as string[];
+    at += 2;
+    return queuedKeysFrom(replies.slice(at - 2, at));
   });
 }
 

@@ -53,6 +53,7 @@ const samples: Record<string, (k: RushKeys) => ScriptCall<unknown>> = {
     }),
   finishTasks: (k) => calls.finishTasks(k, '', []),
   failTasks: (k) => calls.failTasks(k, { caller: '', retry: true, request: 'r', tasks: [] }),
+  queuedCount: (k) => calls.queuedCount(k),
   cancelTasks: (k) => calls.cancelTasks(k, { condition: '', keys: [] }),
   emptyQueue: (k) => calls.emptyQueue(k, { wholeQueueCondition: '', tasks: [] }),
   readCollection: (k) =>

@@ -166,6 +166,11 @@ export function failTasks(
   );
 }
 
+/** The number of queued tasks, delayed ones included (`queued_count.lua`). */
+export function queuedCount(k: RushKeys): ScriptCall<number> {
+  return call('queued_count', [k.queued, k.delayed], []);
+}
+
 /** Cancels tasks (`cancel_tasks.lua`). Returns the keys cancelled. */
 export function cancelTasks(
   k: RushKeys,

@@ -2,10 +2,11 @@
  * A Lua script's contract, declared in its own file's first lines and nowhere else:
  *   --- @keys running finished finishedRecords
  *   --- @include _msgpack _finish_task
- * `@keys` names the script's KEYS in order, each by the `RushKeys` member that gives it
- * (`a|b` when a caller passes one of several; a last `...` when more follow, passed with their
- * count); `@include` names the shared pieces prepended to it, in order. Registration
- * (index.ts) and the wrappers' test read the contract from here.
+ * (after a `#!lua flags=…` line, which must stay the script's first). `@keys` names the
+ * script's KEYS in order, each by the `RushKeys` member that gives it (`a|b` when a caller
+ * passes one of several; a last `...` when more follow, passed with their count); `@include`
+ * names the shared pieces prepended to it, in order. Registration (index.ts) and the wrappers'
+ * test read the contract from here.
  */
 
 export interface ScriptContract {
@@ -24,6 +25,7 @@ export function parseContract(name: string, source: string): ScriptContract {
   let keys: string[] | undefined;
   let includes: string[] = [];
   for (const line of source.split('\n')) {
+    if (line.startsWith('#!')) continue; // a shebang (`#!lua flags=no-writes`) stays first
     const match = DECLARATION.exec(line);
     if (!match) break; // declarations come first
     const words = match[2]!.trim().split(/\s+/).filter(Boolean);

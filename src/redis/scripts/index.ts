@@ -19,6 +19,7 @@ export const SCRIPT_NAMES = [
   'complete_and_pop',
   'fail_tasks',
   'cancel_tasks',
+  'queued_count',
   'empty_queue',
   'read_collection',
   'vanished_finished',
@@ -59,7 +60,10 @@ const SCRIPTS: ReadonlyMap<ScriptName, Script> = new Map(
   SCRIPT_NAMES.map((name) => {
     const own = luaSource(name);
     const contract = parseContract(name, own);
-    return [name, { contract, source: [...contract.includes.map(luaSource), own].join('\n') }];
+    // A shebang (`#!lua flags=no-writes`) must stay the first line of what Redis is sent.
+    const shebang = own.startsWith('#!') ? own.slice(0, own.indexOf('\n') + 1) : '';
+    const body = [...contract.includes.map(luaSource), own.slice(shebang.length)].join('\n');
+    return [name, { contract, source: shebang + body }];
   }),
 );
 
