@@ -91,9 +91,12 @@ function decodeRecordChunk(records: Buffer[]): DecodedRecords {
  * Whether a decoded record has the shape of one: a row with its key, or `[key, 6 values]`
  * (none of them MessagePack's never-used 0xC1, which a stored value of that one byte leaves).
  */
+/** A record in array form: the key, then each of RECORD_FIELDS. */
+const RECORD_LENGTH = RECORD_FIELDS.length + 1;
+
 function isLogItem(item: unknown): item is LogItem {
   if (Array.isArray(item))
-    return item.length === 7 && typeof item[0] === 'string' && !item.includes(C1);
+    return item.length === RECORD_LENGTH && typeof item[0] === 'string' && !item.includes(C1);
   if (typeof item !== 'object' || item === null) return false;
   const proto = Object.getPrototypeOf(item);
   return (

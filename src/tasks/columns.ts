@@ -225,7 +225,9 @@ export class ColumnBuilder {
     if (!decoded.ok) return decoded.problem;
     const value = decoded.value as TaskRecord | Record<string, unknown>;
     const row = Array.isArray(value)
-      ? value.length === 7 && typeof value[0] === 'string' && !value.includes(C1)
+      ? value.length === TASK_FIELDS.length + 1 &&
+        typeof value[0] === 'string' &&
+        !value.includes(C1)
         ? buildRow(value, TASK_FIELDS)
         : undefined
       : isPlainObject(value) && typeof value.key === 'string'

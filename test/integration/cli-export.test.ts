@@ -61,6 +61,9 @@ describe('rushnet export', () => {
       ok: true,
       big: (2n ** 70n).toString(),
       when: '2023-11-14T22:13:20.000Z',
+      created_at: expect.any(Number),
+      started_at: expect.any(Number),
+      finished_at: expect.any(Number),
     });
     expect(records.find((r) => r.x === 4)).toMatchObject({
       state: 'failed',
@@ -91,12 +94,14 @@ describe('rushnet export', () => {
     expect(code).toBe(0);
     expect(stderr).toBe(`wrote 5 task(s) to ${file}\n`);
     const lines = readFileSync(file, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('key,state,worker_id,x,label,mixed,y,ok,big,when,condition');
+    expect(lines[0]).toBe(
+      'key,state,worker_id,x,label,mixed,y,ok,big,when,created_at,started_at,finished_at,condition',
+    );
     // mixed holds a number and a text: JSON text in every row.
-    expect(lines.find((l) => l.includes(',queued,'))).toMatch(/,queued,,1,a,1,,,,,$/);
+    expect(lines.find((l) => l.includes(',queued,'))).toMatch(/,queued,,1,a,1,,,,,\d+,,,$/);
     expect(lines.find((l) => l.includes(',b,'))).toMatch(/,b,"""two""",/);
     expect(lines.find((l) => l.includes(',3,'))).toMatch(/,'=1\+1,3\.5,1,false,5,/);
-    expect(lines.find((l) => l.includes(',failed,'))).toMatch(/,esc\\x1b\[2J,,,,,,no luck$/);
+    expect(lines.find((l) => l.includes(',failed,'))).toMatch(/,esc\\x1b\[2J,,,,,,\d*,\d*,\d*,no luck$/);
   });
 
   it('--format parquet: typed columns that DuckDB reads back', async () => {
@@ -129,6 +134,9 @@ describe('rushnet export', () => {
         ok: 'BOOLEAN',
         big: 'VARCHAR', // BigInt as its digits
         when: 'TIMESTAMP',
+        created_at: 'TIMESTAMP',
+        started_at: 'TIMESTAMP',
+        finished_at: 'TIMESTAMP',
         condition: 'VARCHAR',
       });
       const rows = await connection.runAndReadAll(

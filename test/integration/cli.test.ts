@@ -242,7 +242,9 @@ describe('rushnet command line', () => {
       const { code } = await rushnet(['export', '--network', id, '--format', 'csv', '--out', file]);
       expect(code).toBe(0);
       const lines = readFileSync(file, 'utf8').trim().split('\n');
-      expect(lines[0]).toBe('key,state,worker_id,x,label,y,condition');
+      expect(lines[0]).toBe(
+        'key,state,worker_id,x,label,y,created_at,started_at,finished_at,condition',
+      );
       expect(lines).toHaveLength(4);
       expect(
         lines
@@ -250,8 +252,8 @@ describe('rushnet command line', () => {
           .map((l) => l.split(',')[1])
           .sort(),
       ).toEqual(['failed', 'finished', 'queued']);
-      expect(lines.find((l) => l.includes(',finished,'))).toMatch(/,finished,exporter,2,b,4,$/);
-      expect(lines.find((l) => l.includes(',queued,'))).toMatch(/,queued,,1,"a, ""quoted""",,$/);
+      expect(lines.find((l) => l.includes(',finished,'))).toMatch(/,finished,exporter,2,b,4,\d+,\d+,\d+,$/);
+      expect(lines.find((l) => l.includes(',queued,'))).toMatch(/,queued,,1,"a, ""quoted""",,\d+,,,$/);
       const json = await rushnet(['export', '--network', id, '--state', 'finished']);
       expect(JSON.parse(json.stdout)).toEqual([
         {
@@ -261,6 +263,9 @@ describe('rushnet command line', () => {
           x: 2,
           label: 'b',
           y: 4,
+          created_at: expect.any(Number),
+          started_at: expect.any(Number),
+          finished_at: expect.any(Number),
         },
       ]);
     } finally {

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Rush, RushInputError } from '../../src/index.js';
 import { manager, newNetworkId, worker } from '../helpers/network.js';
+import { withoutTimes } from '../helpers/times.js';
 
 const RESERVED = [
   'key',
@@ -107,7 +108,7 @@ describe('reserved names', () => {
     expect(error).toBeInstanceOf(RushInputError);
     expect((error as RushInputError).argument).toBe(`values.${name}`);
     // Nothing was written: the task reads back as it was.
-    expect(await rush.fetchQueuedTasks()).toEqual([{ key, x: 1 }]);
+    expect(withoutTimes(await rush.fetchQueuedTasks())).toEqual([{ key, x: 1 }]);
   });
 
   it('writeHashes refuses xs, ys and extras whose properties use a reserved name', async () => {
@@ -122,7 +123,7 @@ describe('reserved names', () => {
     }
     // A value that is not an object is kept under its field name: nothing to shadow.
     await rush.writeHashes({ ys: ['plain'] }, { keys: [key!] });
-    expect(await rush.fetchQueuedTasks({ fields: ['xs', 'ys'] })).toEqual([
+    expect(withoutTimes(await rush.fetchQueuedTasks({ fields: ['xs', 'ys'] }))).toEqual([
       { key, x: 1, ys: 'plain' },
     ]);
   });
@@ -134,7 +135,7 @@ describe('reserved names', () => {
       [{ y: 1, keys: ['a'] }],
       { xssExtra: [{ states: 1 }] },
     );
-    expect(await rush.fetchFinishedTasks()).toEqual([
+    expect(withoutTimes(await rush.fetchFinishedTasks())).toEqual([
       { key, x: 1, nested: { state: 's', key: 'k' }, y: 1, keys: ['a'], states: 1 },
     ]);
   });
