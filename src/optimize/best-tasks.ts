@@ -3,9 +3,10 @@
  * through the instance's cached `fetchFinishedTasks` (only new results cost a read).
  */
 import { describeValue, RushInputError } from '../errors.js';
-import { Rush } from '../rush.js';
+import type { Rush } from '../rush.js';
 import type { TaskRow } from '../types.js';
 import { isPlainObject } from '../validate.js';
+import { asParticipant } from './participant.js';
 
 export interface BestTasksOptions {
   /** How many rows. @default 1 */
@@ -18,9 +19,7 @@ export interface BestTasksOptions {
 
 /** The `n` finished tasks with the best numeric `target`, best first (ties: finish order). */
 export async function bestTasks(rush: Rush, options: BestTasksOptions = {}): Promise<TaskRow[]> {
-  if (!(rush instanceof Rush)) {
-    throw new RushInputError('rush', `must be a Rush or RushWorker, got ${describeValue(rush)}`);
-  }
+  asParticipant(rush);
   if (!isPlainObject(options))
     throw new RushInputError('options', `must be an options object, got ${describeValue(options)}`);
   for (const key of Object.keys(options)) {

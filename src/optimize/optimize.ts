@@ -7,12 +7,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describeValue, RushInputError } from '../errors.js';
-import { Rush } from '../rush.js';
+import type { Rush } from '../rush.js';
 import type { TaskRow } from '../types.js';
 import { isPlainObject } from '../validate.js';
-import { RushWorker } from '../worker.js';
 import { initialDesign } from './design.js';
 import type { Evaluation, Optimizer, OptimizerInstance, Proposal } from './optimizer.js';
+import { asParticipant } from './participant.js';
 import { Rng } from './rng.js';
 import { type ParamShape, Space, type SpaceValues } from './space.js';
 import { OptimizationStore } from './store.js';
@@ -81,10 +81,11 @@ export async function optimize<S extends ParamShape>(
   rush: Rush,
   options: OptimizeOptions<S>,
 ): Promise<TaskRow | undefined> {
-  const o = checkOptimizeOptions(rush, options);
+  const participant = asParticipant(rush);
+  const o = checkOptimizeOptions(options);
   const { space, optimizer, minimize } = o;
   const store = new OptimizationStore(rush);
-  const proposer = rush instanceof RushWorker ? rush.workerId : `manager-${randomUUID()}`;
+  const proposer = participant.workerId ?? `manager-${randomUUID()}`;
   const { startedAt, arrival } = await store.start();
   const deadline = o.budget.seconds === undefined ? Infinity : startedAt + o.budget.seconds * 1000;
   const rng = new Rng(o.seed === undefined ? undefined : `${o.seed}:${arrival}`);
@@ -115,9 +116,7 @@ export async function optimize<S extends ParamShape>(
     if (evaluations.length > 0) instance.observe(evaluations);
   };
   const stopped = () =>
-    o.signal?.aborted === true ||
-    (rush instanceof RushWorker && rush.terminated) ||
-    store.serverNow() >= deadline;
+    o.signal?.aborted === true || participant.terminated === true || store.serverNow() >= deadline;
 
   let designLeft = o.initialDesign > 0 && (await pushDesign());
   async function pushDesign(): Promise<boolean> {
@@ -237,12 +236,8 @@ interface CheckedOptions<S extends ParamShape> extends OptimizeOptions<S> {
 }
 
 function checkOptimizeOptions<S extends ParamShape>(
-  rush: unknown,
   options: OptimizeOptions<S>,
 ): CheckedOptions<S> {
-  if (!(rush instanceof Rush)) {
-    throw new RushInputError('rush', `must be a Rush or RushWorker, got ${describeValue(rush)}`);
-  }
   if (!isPlainObject(options))
     throw new RushInputError('options', `must be an options object, got ${describeValue(options)}`);
   for (const key of Object.keys(options)) {

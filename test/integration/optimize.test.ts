@@ -16,7 +16,7 @@ import {
   randomSearch,
   space,
 } from '../../src/optimize/index.js';
-import { manager, newNetworkId, worker } from '../helpers/network.js';
+import { manager, newNetworkId, waitUntil, worker } from '../helpers/network.js';
 
 const branin = ({ x1, x2 }: { x1: number; x2: number }) =>
   (x2 - (5.1 / (4 * Math.PI ** 2)) * x1 ** 2 + (5 / Math.PI) * x1 - 6) ** 2 +
@@ -289,5 +289,22 @@ describe('adbo', () => {
     expect(typeof mbo.lambda).toBe('number');
     expect(bo.best).toBeLessThan(random.best);
     expect(bo.best).toBeLessThan(1); // the minimum is 0.397887
+  });
+});
+
+describe('optimize in worker processes', () => {
+  it('shares the budget between real workers that import rushnet/optimize', async () => {
+    const rush = await manager();
+    const loop = { module: new URL('../fixtures/optimize-loop.mjs', import.meta.url) };
+    const ids = await rush.startLocalWorkers(loop, { nWorkers: 2, args: [30] });
+    await waitUntil(async () => (await rush.nTerminatedWorkers()) === 2, {
+      timeoutMs: 25_000,
+      what: 'both workers to finish their loops',
+    });
+    const rows = await rush.fetchFinishedTasks();
+    expect(rows.length + (await rush.nFailedTasks())).toBe(30);
+    expect(rows.filter((r) => r.stage === 'initial_design')).toHaveLength(4);
+    expect(new Set(rows.map((r) => r.worker_id))).toEqual(new Set(ids));
+    expect((await bestTasks(rush))[0]!.y).toBe(Math.min(...rows.map((r) => r.y as number)));
   });
 });
