@@ -53,10 +53,11 @@ export interface OptimizeOptions<S extends ParamShape> {
   /** @default true */
   minimize?: boolean;
   /**
-   * Points of a Latin hypercube that the first participant to arrive pushes to the queue (once
-   * per network); every participant evaluates queued points before proposing. @default 0
+   * The initial design: a number of Latin hypercube points, or the configurations themselves.
+   * The first participant to arrive pushes it to the queue (once per network); every participant
+   * evaluates queued points before proposing. @default 0
    */
-  initialDesign?: number;
+  initialDesign?: number | SpaceValues<S>[];
   /** Seed of this participant's random stream (each participant adds its arrival number). */
   seed?: number | string;
   /** Stops the loop and aborts the running evaluation's signal. */
@@ -118,11 +119,15 @@ export async function optimize<S extends ParamShape>(
   const stopped = () =>
     o.signal?.aborted === true || participant.terminated === true || store.serverNow() >= deadline;
 
-  let designLeft = o.initialDesign > 0 && (await pushDesign());
+  const designSize = Array.isArray(o.initialDesign) ? o.initialDesign.length : o.initialDesign;
+  let designLeft = designSize > 0 && (await pushDesign());
   async function pushDesign(): Promise<boolean> {
     if (await store.claim('design', proposer)) {
-      const n = Math.min(o.initialDesign, o.budget.evaluations ?? Infinity);
-      const points = initialDesign(space, n, rng).map(
+      const n = Math.min(designSize, o.budget.evaluations ?? Infinity);
+      const configurations = Array.isArray(o.initialDesign)
+        ? o.initialDesign.slice(0, n)
+        : initialDesign(space, n, rng);
+      const points = configurations.map(
         (xs): Proposal<S> => instance.fromDesign?.(xs) ?? { xs, extra: {} },
       );
       await rush.pushTasks(
@@ -232,7 +237,7 @@ function conditionOf(error: unknown): { message: string; name?: string; stack?: 
 
 interface CheckedOptions<S extends ParamShape> extends OptimizeOptions<S> {
   minimize: boolean;
-  initialDesign: number;
+  initialDesign: number | SpaceValues<S>[];
 }
 
 function checkOptimizeOptions<S extends ParamShape>(
@@ -299,10 +304,12 @@ function checkOptimizeOptions<S extends ParamShape>(
   if (typeof minimize !== 'boolean')
     throw new RushInputError('minimize', `must be true or false, got ${describeValue(minimize)}`);
   const design = options.initialDesign ?? 0;
-  if (typeof design !== 'number' || !Number.isInteger(design) || design < 0) {
+  if (Array.isArray(design)) {
+    design.forEach((xs, i) => space.validate(xs, `initialDesign[${i}]`));
+  } else if (typeof design !== 'number' || !Number.isInteger(design) || design < 0) {
     throw new RushInputError(
       'initialDesign',
-      `must be a number of points (an integer >= 0), got ${describeValue(design)}`,
+      `must be a number of points (an integer >= 0) or an array of configurations, got ${describeValue(design)}`,
     );
   }
   if (

@@ -6,7 +6,7 @@
  */
 import { describeValue, RushInputError } from '../errors.js';
 import { isPlainObject } from '../validate.js';
-import type { Rng } from './rng.js';
+import { Rng } from './rng.js';
 
 export interface FloatParam {
   readonly kind: 'float';
@@ -77,7 +77,7 @@ export class Space<S extends ParamShape = ParamShape> {
   }
 
   /** A configuration drawn uniformly (on the log scale for log parameters). */
-  sample(rng: Rng): SpaceValues<S> {
+  sample(rng: Rng = new Rng()): SpaceValues<S> {
     const u = new Float64Array(this.dim);
     for (let i = 0; i < this.dim; i++) u[i] = rng.next();
     return this.decode(u);
