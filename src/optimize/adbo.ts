@@ -22,9 +22,9 @@ export interface AdboOptions {
   decay?: { rate: number; period: number } | false;
   /** Share of proposals drawn uniformly at random. @default 0.1 */
   randomFraction?: number;
-  /** Random candidates scored per proposal (as many again near the best points). @default 500 */
+  /** Random candidates scored per proposal (as many again near the best points). @default 300 */
   candidates?: number;
-  /** Most evaluations the surrogate is fitted on (the best, the newest, and a random rest). @default 200 */
+  /** Most evaluations the surrogate is fitted on (the best, the newest, and a random rest), pending points included. @default 100 */
   maxPoints?: number;
   /** Finished evaluations before the first model-based proposal. @default dimension + 3 */
   minPoints?: number;
@@ -44,7 +44,7 @@ const OPTION_NAMES = [
 /** Refit the kernel's hyperparameters every this many fits (in between, reuse them). */
 const HYPER_EVERY = 10;
 /** Pending points taken into the model at most (the newest). */
-const MAX_PENDING = 64;
+const MAX_PENDING = 32;
 
 export function adbo(options: AdboOptions = {}): Optimizer {
   const o = checkAdboOptions(options);
@@ -86,8 +86,8 @@ function checkAdboOptions(options: AdboOptions): Settings {
     lambda: positive('lambda', options.lambda ?? 1.96),
     decay: options.decay ?? { rate: 0.1, period: 25 },
     randomFraction: options.randomFraction ?? 0.1,
-    candidates: positive('candidates', options.candidates ?? 500, true),
-    maxPoints: positive('maxPoints', options.maxPoints ?? 200, true),
+    candidates: positive('candidates', options.candidates ?? 300, true),
+    maxPoints: positive('maxPoints', options.maxPoints ?? 100, true),
     minPoints:
       options.minPoints === undefined ? undefined : positive('minPoints', options.minPoints, true),
     pending: options.pending ?? true,

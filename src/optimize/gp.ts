@@ -78,6 +78,8 @@ export class GaussianProcess {
   #mean = 0;
   #scale = 1;
   #hyper: GpHyper = { lengthscale: 0.3, noise: 1e-4 };
+  /** Scratch space of `predict` (one allocation per fit, not per prediction). */
+  #ks = new Float64Array(0);
   /** Log marginal likelihood of the last fit (standardized targets). */
   logLikelihood = Number.NaN;
 
@@ -155,7 +157,8 @@ export class GaussianProcess {
   predict(x: Float64Array): { mean: number; sd: number } {
     const n = this.#x.length;
     if (n === 0) return { mean: 0, sd: 1 };
-    const ks = new Float64Array(n);
+    if (this.#ks.length !== n) this.#ks = new Float64Array(n);
+    const ks = this.#ks;
     let m = 0;
     for (let i = 0; i < n; i++) {
       ks[i] = matern52(distance(x, this.#x[i]!), this.#hyper.lengthscale);
