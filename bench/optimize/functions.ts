@@ -47,7 +47,8 @@ const hartmann6: TestFunction = {
     let outer = 0;
     for (let i = 0; i < 4; i++) {
       let inner = 0;
-      for (let j = 0; j < 6; j++) inner += A[i]![j]! * ((xs[`x${j + 1}`] as number) - P[i]![j]!) ** 2;
+      for (let j = 0; j < 6; j++)
+        inner += A[i]![j]! * ((xs[`x${j + 1}`] as number) - P[i]![j]!) ** 2;
       outer += ALPHA[i]! * Math.exp(-inner);
     }
     return -outer;

@@ -16,7 +16,10 @@ export interface CostRow {
   cpuMs: number;
 }
 
-export async function measureProposalCost(sizes = [100, 1000, 10000], proposals = 20): Promise<CostRow[]> {
+export async function measureProposalCost(
+  sizes = [100, 1000, 10000],
+  proposals = 20,
+): Promise<CostRow[]> {
   const rows: CostRow[] = [];
   for (const fn of Object.values(FUNCTIONS)) {
     for (const archive of sizes) {
@@ -65,7 +68,9 @@ export function costTable(rows: CostRow[]): string {
     '|---|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.fn} | ${r.archive.toLocaleString('en')} | ${r.medianMs.toFixed(1)} ms | ${r.p90Ms.toFixed(1)} ms | ${r.cpuMs.toFixed(1)} ms |`);
+    lines.push(
+      `| ${r.fn} | ${r.archive.toLocaleString('en')} | ${r.medianMs.toFixed(1)} ms | ${r.p90Ms.toFixed(1)} ms | ${r.cpuMs.toFixed(1)} ms |`,
+    );
   }
   return lines.join('\n');
 }
