@@ -81,7 +81,9 @@ export async function runConstantLiar(
   const archive: Archive = { x: [], xs: [], loss: [] };
   let batch: Record<string, unknown>[] = initialDesign(space, q, rng);
   while (Date.now() < end) {
-    const keys = await rush.pushTasks(batch);
+    const keys = await rush.pushTasks(batch, {
+      xssExtra: [{ optimizer: 'cl', stage: archive.loss.length === 0 ? 'initial_design' : 'mbo' }],
+    });
     await rush.waitForTasks(keys);
     await learn(rush, space, archive);
     if (Date.now() >= end) break;
@@ -98,7 +100,9 @@ export async function runAcbo(
   rng: Rng,
   times: number[],
 ): Promise<void> {
-  await rush.pushTasks(initialDesign(space, designSize, rng));
+  await rush.pushTasks(initialDesign(space, designSize, rng), {
+    xssExtra: [{ optimizer: 'acbo', stage: 'initial_design' }],
+  });
   const optimizer: Optimizer = adbo();
   const instance = optimizer.start({
     rush: rush as never,

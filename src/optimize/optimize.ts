@@ -152,9 +152,12 @@ export async function optimize<S extends ParamShape>(
   }
 
   while (!stopped()) {
-    await learn();
     let key: string;
     let xs: SpaceValues<S>;
+    // Learning and counting travel together (one round trip) when there is no design to pop.
+    const counted = designLeft
+      ? (await learn(), undefined)
+      : (await Promise.all([learn(), store.countEvaluation()]))[1];
     const popped = designLeft
       ? await rush.popTask({ timeout: 0, fields: ['xs', 'xs_extra'] })
       : null;
@@ -171,7 +174,7 @@ export async function optimize<S extends ParamShape>(
       }
     } else {
       designLeft = false;
-      const count = await store.countEvaluation();
+      const count = counted ?? (await store.countEvaluation());
       if (o.budget.evaluations !== undefined && count > o.budget.evaluations) break;
       const proposal = await instance.propose();
       xs = space.validate(proposal.xs, 'proposal');
