@@ -16,7 +16,7 @@ import {
   randomSearch,
   space,
 } from '../../src/optimize/index.js';
-import { manager, newNetworkId, waitUntil, worker } from '../helpers/network.js';
+import { manager, newNetworkId, redisUrl, waitUntil, worker } from '../helpers/network.js';
 
 const branin = ({ x1, x2 }: { x1: number; x2: number }) =>
   (x2 - (5.1 / (4 * Math.PI ** 2)) * x1 ** 2 + (5 / Math.PI) * x1 - 6) ** 2 +
@@ -306,5 +306,19 @@ describe('optimize in worker processes', () => {
     expect(rows.filter((r) => r.stage === 'initial_design')).toHaveLength(4);
     expect(new Set(rows.map((r) => r.worker_id))).toEqual(new Set(ids));
     expect((await bestTasks(rush))[0]!.y).toBe(Math.min(...rows.map((r) => r.y as number)));
+  });
+});
+
+describe('examples/tune.mjs', () => {
+  it('tunes a ridge regression with two worker processes and prints the best', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { stdout } = await promisify(execFile)(process.execPath, ['examples/tune.mjs'], {
+      env: { ...process.env, REDIS_URL: redisUrl(), BUDGET: '20' },
+      timeout: 60_000,
+    });
+    expect(stdout).toMatch(
+      /^\d+ evaluations; best cross-validated RMSE \d\.\d{4} with degree \d+, lambda \S+, scaling (raw|unit)$/m,
+    );
   });
 });
