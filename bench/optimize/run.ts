@@ -82,11 +82,11 @@ try {
     md.push(
       `## Utilization and evaluations in ${seconds} s (Branin, log-normal evaluation times)`,
       '',
-      '| workers | mean evaluation | method | evaluations (design) | utilization | proposal median / p90 | CPU per proposal | best y |',
-      '|---:|---:|---|---:|---:|---:|---:|---:|',
+      '| workers | mean evaluation | method | evaluations (design) | utilization | proposal median / p90 | CPU per proposal | best y | load (1 min) |',
+      '|---:|---:|---|---:|---:|---:|---:|---:|---:|',
       ...cells.map(
         (c) =>
-          `| ${c.workers} | ${c.meanEvalS} s | ${c.method.toUpperCase()} | ${c.evaluations} (${c.designEvaluations}) | ${(c.utilization * 100).toFixed(1)} % | ${c.proposalMedianMs.toFixed(0)} / ${c.proposalP90Ms.toFixed(0)} ms | ${c.cpuPerProposalMs.toFixed(0)} ms | ${c.bestY.toFixed(4)} |`,
+          `| ${c.workers} | ${c.meanEvalS} s | ${c.method.toUpperCase()} | ${c.evaluations} (${c.designEvaluations}) | ${(c.utilization * 100).toFixed(1)} % | ${c.proposalMedianMs.toFixed(0)} / ${c.proposalP90Ms.toFixed(0)} ms | ${c.cpuPerProposalMs.toFixed(0)} ms | ${c.bestY.toFixed(4)} | ${c.load1.toFixed(1)} |`,
       ),
       '',
     );

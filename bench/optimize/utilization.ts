@@ -3,6 +3,7 @@
  * workers on a fresh network, for `seconds` of wall time, evaluations sleeping a log-normal time
  * of mean `meanMs`, values from Branin. Returns evaluations, utilization and proposal times.
  */
+import { loadavg } from 'node:os';
 import { Rush } from '../../dist/index.js';
 import { adbo, optimize } from '../../dist/optimize/index.js';
 import { runAcbo, runConstantLiar } from './baselines.js';
@@ -26,6 +27,8 @@ export interface UtilizationCell {
   proposals: number;
   bestY: number;
   startupS: number;
+  /** The machine's 1-minute load average when the cell ended (2 cores; other work included). */
+  load1: number;
 }
 
 export async function runUtilizationCell(
@@ -92,6 +95,7 @@ export async function runUtilizationCell(
     cpuPerProposalMs: (cpu.user + cpu.system) / 1000 / Math.max(1, times.length),
     bestY: Math.min(...inWindow.map((r) => r.y as number)),
     startupS,
+    load1: loadavg()[0]!,
   };
   await manager.reset();
   await Promise.all(pool.map((w) => w.close()));

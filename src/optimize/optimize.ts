@@ -155,9 +155,9 @@ export async function optimize<S extends ParamShape>(
     let key: string;
     let xs: SpaceValues<S>;
     // Learning and counting travel together (one round trip) when there is no design to pop.
-    const counted = designLeft
-      ? (await learn(), undefined)
-      : (await Promise.all([learn(), store.countEvaluation()]))[1];
+    let counted: number | undefined;
+    if (designLeft) await learn();
+    else [, counted] = await Promise.all([learn(), store.countEvaluation()]);
     const popped = designLeft
       ? await rush.popTask({ timeout: 0, fields: ['xs', 'xs_extra'] })
       : null;
@@ -308,7 +308,7 @@ function checkOptimizeOptions<S extends ParamShape>(
     throw new RushInputError('minimize', `must be true or false, got ${describeValue(minimize)}`);
   const design = options.initialDesign ?? 0;
   if (Array.isArray(design)) {
-    design.forEach((xs, i) => space.validate(xs, `initialDesign[${i}]`));
+    for (const [i, xs] of design.entries()) space.validate(xs, `initialDesign[${i}]`);
   } else if (typeof design !== 'number' || !Number.isInteger(design) || design < 0) {
     throw new RushInputError(
       'initialDesign',

@@ -142,6 +142,39 @@ describe('optimize', () => {
     expect(await rush.nQueuedTasks()).toBe(0);
   });
 
+  it('takes a design given as configurations, and a manager can take part in-process', async () => {
+    const id = newNetworkId();
+    const w = await worker(id);
+    const rush = await manager(id);
+    const design = [
+      { x1: 0, x2: 0 },
+      { x1: 1, x2: 1 },
+      { x1: 2, x2: 2 },
+    ];
+    const options = {
+      space: braninSpace(),
+      optimizer: randomSearch(),
+      budget: { evaluations: 10 },
+      initialDesign: design,
+      objective: async (xs: { x1: number; x2: number }) => {
+        await tick();
+        return branin(xs);
+      },
+    };
+    await Promise.all([optimize(w, options), optimize(rush, options)]);
+    const rows = await rush.fetchFinishedTasks();
+    expect(rows).toHaveLength(10);
+    const designRows = rows.filter((r) => r.stage === 'initial_design');
+    expect(designRows.map((r) => [r.x1, r.x2]).sort()).toEqual([
+      [0, 0],
+      [1, 1],
+      [2, 2],
+    ]);
+    await expect(optimize(w, { ...options, initialDesign: [{ x1: 20, x2: 0 }] })).rejects.toThrow(
+      /initialDesign\[0\]\.x1/,
+    );
+  });
+
   it('stops at the seconds budget of the network', async () => {
     const id = newNetworkId();
     const w = await worker(id);
