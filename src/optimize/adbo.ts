@@ -140,6 +140,8 @@ class AdboWorker<S extends ParamShape> {
   #hyper: GpHyper | undefined;
   #fits = 0;
   #t = 0;
+  /** Pending points being read by `prefetch`, for the next proposal. */
+  #pending: Promise<Float64Array[]> | undefined;
 
   constructor(context: OptimizerContext<S>, settings: Settings) {
     this.#c = context;
@@ -157,8 +159,17 @@ class AdboWorker<S extends ParamShape> {
     }
   }
 
+  prefetch(): void {
+    if (!this.#o.pending) return;
+    // A failed read is the proposal's to report (it falls back to a random one).
+    this.#pending = this.#pendingPoints();
+    this.#pending.catch(() => undefined);
+  }
+
   async propose(): Promise<Proposal<S>> {
     const { space, rng } = this.#c;
+    const prefetched = this.#pending;
+    this.#pending = undefined;
     const t = this.#t++;
     const lambda = lambdaAt(this.#lambda0, t, this.#o.decay);
     const minPoints = this.#o.minPoints ?? space.dim + 3;
@@ -166,7 +177,7 @@ class AdboWorker<S extends ParamShape> {
       return { xs: space.sample(rng), extra: { stage: 'random', lambda_0: this.#lambda0 } };
     }
     try {
-      const pending = this.#o.pending ? await this.#pendingPoints() : [];
+      const pending = this.#o.pending ? await (prefetched ?? this.#pendingPoints()) : [];
       return this.#modelProposal(lambda, pending);
     } catch (error) {
       this.#c.logger.warn(

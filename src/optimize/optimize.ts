@@ -151,47 +151,61 @@ export async function optimize<S extends ParamShape>(
     return true;
   }
 
-  while (!stopped()) {
-    let key: string;
-    let xs: SpaceValues<S>;
-    // Learning and counting travel together (one round trip) when there is no design to pop.
-    let counted: number | undefined;
-    if (designLeft) await learn();
-    else [, counted] = await Promise.all([learn(), store.countEvaluation()]);
-    const popped = designLeft
-      ? await rush.popTask({ timeout: 0, fields: ['xs', 'xs_extra'] })
-      : null;
-    if (popped) {
-      // Counted like every evaluation; already taken, so it runs even past the budget (at most
-      // one per participant, as the budget promises).
-      await store.countEvaluation();
-      key = popped.key;
-      try {
-        xs = space.validate(popped.xs, 'xs');
-      } catch (error) {
-        await rush.failTasks([key], { conditions: [conditionOf(error)] });
-        continue;
-      }
-    } else {
-      designLeft = false;
-      const count = counted ?? (await store.countEvaluation());
-      if (o.budget.evaluations !== undefined && count > o.budget.evaluations) break;
-      const proposal = await instance.propose();
-      xs = space.validate(proposal.xs, 'proposal');
-      [key] = (await rush.pushRunningTasks([xs], {
-        xssExtra: [{ optimizer: optimizer.name, ...proposal.extra }],
-      })) as [string];
-    }
-    await evaluate(key, xs, toLoss);
+  // The previous evaluation's finish (or fail), still in flight: it travels with the next round
+  // of learning, counting and the optimizer's prefetch, so that between two evaluations a
+  // participant waits for two round trips (this one, and creating the next task).
+  let settling: Promise<unknown> = Promise.resolve();
+  try {
+    await loop();
+  } finally {
+    await settling;
   }
   await learn();
   return best?.row;
+
+  async function loop(): Promise<void> {
+    while (!stopped()) {
+      let key: string;
+      let xs: SpaceValues<S>;
+      let counted: number | undefined;
+      if (designLeft) await Promise.all([settling, learn()]);
+      else {
+        const prefetch = instance.prefetch?.();
+        [, , counted] = await Promise.all([settling, learn(), store.countEvaluation(), prefetch]);
+      }
+      const popped = designLeft
+        ? await rush.popTask({ timeout: 0, fields: ['xs', 'xs_extra'] })
+        : null;
+      if (popped) {
+        // Counted like every evaluation; already taken, so it runs even past the budget (at most
+        // one per participant, as the budget promises).
+        await store.countEvaluation();
+        key = popped.key;
+        try {
+          xs = space.validate(popped.xs, 'xs');
+        } catch (error) {
+          await rush.failTasks([key], { conditions: [conditionOf(error)] });
+          continue;
+        }
+      } else {
+        designLeft = false;
+        const count = counted ?? (await store.countEvaluation());
+        if (o.budget.evaluations !== undefined && count > o.budget.evaluations) break;
+        const proposal = await instance.propose();
+        xs = space.validate(proposal.xs, 'proposal');
+        [key] = (await rush.pushRunningTasks([xs], {
+          xssExtra: [{ optimizer: optimizer.name, ...proposal.extra }],
+        })) as [string];
+      }
+      settling = (await evaluate(key, xs, toLoss)).settled;
+    }
+  }
 
   async function evaluate(
     key: string,
     xs: SpaceValues<S>,
     toLossOf: (y: number) => number,
-  ): Promise<void> {
+  ): Promise<{ settled: Promise<unknown> }> {
     const controller = new AbortController();
     const abort = () => controller.abort(o.signal?.reason);
     o.signal?.addEventListener('abort', abort, { once: true });
@@ -206,14 +220,13 @@ export async function optimize<S extends ParamShape>(
       });
     try {
       const result = await o.objective(xs, { report, signal: controller.signal, key });
-      const ys = toYs(result);
-      await rush.finishTasks([key], [ys]);
+      return { settled: rush.finishTasks([key], [toYs(result)]) };
     } catch (error) {
       logger.warn(
         { key, err: String(error) },
         'optimize: the objective failed; its task is failed',
       );
-      await rush.failTasks([key], { conditions: [conditionOf(error)] });
+      return { settled: rush.failTasks([key], { conditions: [conditionOf(error)] }) };
     } finally {
       o.signal?.removeEventListener('abort', abort);
     }

@@ -39,6 +39,11 @@ export interface OptimizerContext<S extends ParamShape = ParamShape> {
 export interface OptimizerInstance<S extends ParamShape = ParamShape> {
   /** Learns from evaluations that finished anywhere in the network since the last call. */
   observe(evaluations: readonly Evaluation[]): void;
+  /**
+   * Starts reading what the next proposal needs (e.g. the running tasks), in the same round trip
+   * as learning and counting, while the previous evaluation is being recorded.
+   */
+  prefetch?(): Promise<void> | void;
   /** The next configuration to evaluate. */
   propose(): Promise<Proposal<S>> | Proposal<S>;
   /** What a point of the initial design becomes (e.g. ASHA puts it on rung 0). @default as is */
