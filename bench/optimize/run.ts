@@ -49,6 +49,14 @@ const out: Record<string, unknown> = {
 };
 const md: string[] = [`# Optimization benchmark (${out.date}${quick ? ', --quick' : ''})`, ''];
 const log = (line: string) => console.error(`[bench:optimize] ${line}`);
+const failures: string[] = [];
+out.failures = failures;
+/** Writes what was measured so far (a long run that fails keeps its finished parts). */
+function save(): void {
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/optimize.json', `${JSON.stringify(out, null, 2)}\n`);
+  writeFileSync('bench/results/optimize.md', `${md.join('\n')}\n`);
+}
 
 try {
   if (only.has('cost')) {
@@ -61,6 +69,7 @@ try {
       costTable(cost),
       '',
     );
+    save();
   }
 
   if (only.has('utilization')) {
@@ -71,11 +80,18 @@ try {
         log(
           `utilization: ${method} with ${workers} workers, ${seconds} s, mean evaluation ${meanMs} ms`,
         );
-        const cell = await runUtilizationCell(server.url, method, workers, seconds, meanMs, 1);
-        log(
-          `  ${cell.evaluations} evaluations, utilization ${(cell.utilization * 100).toFixed(1)} %`,
-        );
-        cells.push(cell);
+        try {
+          const cell = await runUtilizationCell(server.url, method, workers, seconds, meanMs, 1);
+          log(
+            `  ${cell.evaluations} evaluations, utilization ${(cell.utilization * 100).toFixed(1)} %`,
+          );
+          cells.push(cell);
+        } catch (error) {
+          log(`  failed: ${String(error)}`);
+          failures.push(`${method} with ${workers} workers: ${String(error)}`);
+        }
+        out.utilization = cells;
+        save();
       }
     }
     out.utilization = cells;
@@ -96,9 +112,15 @@ try {
     const cells: UtilizationCell[] = [];
     for (const workers of [4, 16, 32]) {
       log(`R's setup: ADBO with ${workers} workers, ${rsetupSeconds} s, 100-point design`);
-      cells.push(
-        await runUtilizationCell(server.url, 'adbo', workers, rsetupSeconds, 1000, 1, 100),
-      );
+      try {
+        cells.push(
+          await runUtilizationCell(server.url, 'adbo', workers, rsetupSeconds, 1000, 1, 100),
+        );
+      } catch (error) {
+        failures.push(`R's setup with ${workers} workers: ${String(error)}`);
+      }
+      out.rsetup = cells;
+      save();
     }
     out.rsetup = cells;
     md.push(
@@ -131,6 +153,8 @@ try {
             grid,
           )),
         );
+        out.progress = { grid, runs };
+        save();
       }
     }
     out.progress = { grid, runs };
@@ -177,7 +201,6 @@ try {
 } finally {
   await server.stop();
 }
-mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/optimize.json', `${JSON.stringify(out, null, 2)}\n`);
-writeFileSync('bench/results/optimize.md', `${md.join('\n')}\n`);
+if (failures.length > 0) md.push(`Failed: ${failures.join('; ')}`, '');
+save();
 console.log(md.join('\n'));
