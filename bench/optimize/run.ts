@@ -39,6 +39,8 @@ const progressSeconds = Number(value('progress-seconds', quick ? '20' : '60'));
 const progressWorkers = Number(value('progress-workers', '8'));
 const progressMeanMs = Number(value('progress-mean-ms', '250'));
 const rsetupSeconds = Number(value('rsetup-seconds', quick ? '20' : '60'));
+/** Workers per worker process (`rushnet worker --count`). */
+const perProcess = Number(value('per-process', '8'));
 
 const server = await startEmbeddedRedis();
 const out: Record<string, unknown> = {
@@ -81,7 +83,16 @@ try {
           `utilization: ${method} with ${workers} workers, ${seconds} s, mean evaluation ${meanMs} ms`,
         );
         try {
-          const cell = await runUtilizationCell(server.url, method, workers, seconds, meanMs, 1);
+          const cell = await runUtilizationCell(
+            server.url,
+            method,
+            workers,
+            seconds,
+            meanMs,
+            1,
+            workers,
+            perProcess,
+          );
           log(
             `  ${cell.evaluations} evaluations, utilization ${(cell.utilization * 100).toFixed(1)} %`,
           );
