@@ -27,4 +27,6 @@ out=$(REDIS_URL="redis://127.0.0.1:$port" node quickstart.mjs)
 echo "$out"
 echo "$out" | grep -q "50 tasks finished" || { echo "check-pack: unexpected output" >&2; exit 1; }
 npx --no-install rushnet --help >/dev/null
+node --input-type=module -e "const m = await import('rushnet/optimize'); if (typeof m.optimize !== 'function' || typeof m.adbo !== 'function') process.exit(1);" \
+  || { echo "check-pack: rushnet/optimize does not import" >&2; exit 1; }
 echo "check-pack: the packed tarball installs and runs the quick start"

@@ -1,9 +1,11 @@
 /**
- * The worker loop of `rushnet demo`: an optimization of the Branin function. First the
- * manager's initial design, taken from the queue with `processTasks`; then a decentralized
- * search: every worker proposes a point (near the best any worker found, or at random),
- * evaluates it, and records it; all workers learn from all results.
+ * The worker loop of `rushnet demo`: every worker runs `optimize` from rushnet/optimize on the
+ * Branin function, with ADBO (or random search), sharing the budget, the initial design and all
+ * results with the other workers. A small region of the domain makes the simulated solver fail,
+ * so the run shows failed evaluations with their reason; each evaluation is logged with its
+ * values, so the worker logs (and the dashboard's Log panel) show what happened.
  */
+import { adbo, float, optimize, randomSearch, space } from '../optimize/index.js';
 import type { RushWorker } from '../worker.js';
 
 /** The Branin function; its global minimum is 0.397887 (at three points). */
@@ -12,48 +14,44 @@ export function branin(x1: number, x2: number): number {
   return a ** 2 + 10 * (1 - 1 / (8 * Math.PI)) * Math.cos(x1) + 10;
 }
 
-const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
-/** A standard normal sample (Box-Muller). */
-const gauss = () =>
-  Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
+/** Where the simulated solver does not converge (a corner of the domain far from any minimum). */
+export function diverges(x1: number, x2: number): boolean {
+  return x1 < -3 && x2 < 4;
+}
 
-export default async function demoLoop(
-  rush: RushWorker,
-  budget: number,
-  deadline: number,
-  evalMs: number,
-): Promise<void> {
-  const evaluate = async (x1: number, x2: number) => {
-    if (evalMs > 0) await new Promise((resolve) => setTimeout(resolve, evalMs)); // a costly simulation
-    return { y: branin(x1, x2) };
-  };
-  // The initial design: the queue pattern, until the queue is empty.
-  const designDone = new AbortController();
-  const watch = setInterval(async () => {
-    if ((await rush.nQueuedTasks()) === 0) designDone.abort();
-  }, 200);
-  try {
-    await rush.processTasks((task) => evaluate(task.xs.x1 as number, task.xs.x2 as number), {
-      signal: designDone.signal,
-      timeout: 0.2,
-    });
-  } finally {
-    clearInterval(watch);
-  }
-  let best: { x1: number; x2: number; y: number } | undefined;
-  let seen = 0; // evaluations finished anywhere in the network
-  while (!rush.terminated && Date.now() < deadline && (await rush.nTasks()) < budget) {
-    for (const row of await rush.fetchNewTasks({ fields: ['xs', 'ys'] })) {
-      seen++;
-      const y = row.y as number;
-      if (!best || y < best.y) best = { x1: row.x1 as number, x2: row.x2 as number, y };
-    }
-    // Explore at random first and now and then; otherwise search near the best, ever closer.
-    const explore = !best || seen < 20 || Math.random() < 0.1;
-    const step = Math.max(0.02, 3 * 0.985 ** seen);
-    const x1 = explore ? -5 + 15 * Math.random() : clamp(best!.x1 + step * gauss(), -5, 10);
-    const x2 = explore ? 15 * Math.random() : clamp(best!.x2 + step * gauss(), 0, 15);
-    const [key] = await rush.pushRunningTasks([{ x1, x2 }]);
-    await rush.finishTasks([key!], [await evaluate(x1, x2)]);
-  }
+export class SolverDivergedError extends Error {
+  override name = 'SolverDivergedError';
+}
+
+export interface DemoLoopOptions {
+  evaluations: number;
+  /** Epoch ms by which the run ends at the latest. */
+  deadline: number;
+  evalMs: number;
+  optimizer: 'adbo' | 'random';
+  initialDesign: number;
+}
+
+export default async function demoLoop(rush: RushWorker, o: DemoLoopOptions): Promise<void> {
+  await optimize(rush, {
+    space: space({ x1: float(-5, 10), x2: float(0, 15) }),
+    optimizer: o.optimizer === 'random' ? randomSearch() : adbo(),
+    budget: {
+      evaluations: o.evaluations,
+      seconds: Math.max(0.1, (o.deadline - Date.now()) / 1000),
+    },
+    initialDesign: o.initialDesign,
+    objective: async ({ x1, x2 }) => {
+      if (o.evalMs > 0) await new Promise((resolve) => setTimeout(resolve, o.evalMs)); // a costly simulation
+      if (diverges(x1, x2)) {
+        rush.logger.warn({ x1, x2 }, 'solver diverged');
+        throw new SolverDivergedError(
+          `solver diverged at x1 = ${x1.toFixed(3)}, x2 = ${x2.toFixed(3)} (simulated: x1 < -3 and x2 < 4 does not converge)`,
+        );
+      }
+      const y = branin(x1, x2);
+      rush.logger.info({ x1, x2, y }, 'evaluated');
+      return y;
+    },
+  });
 }

@@ -1,7 +1,7 @@
 /**
  * `rushnet demo`: a complete rush network on this machine. Local workers run a decentralized
- * optimization of the Branin function while the terminal shows live progress; a summary and
- * the results follow. Without a configured Redis it runs a private redis-server and stops it.
+ * optimization of the Branin function (ADBO from rushnet/optimize, or random search) while the
+ * terminal shows live progress; a summary and the results follow. Without a configured Redis it runs a private redis-server and stops it.
  */
 
 import { writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { configToUrl, resolveConfig } from '../redis/config.js';
 import { answersPing, type EmbeddedRedis, startEmbeddedRedis } from '../redis/embedded-redis.js';
 import { Rush } from '../rush.js';
 import { action, positiveInteger, positiveNumber, untilInterrupted } from './common.js';
+import type { DemoLoopOptions } from './demo-loop.js';
 import { toCsv } from './export.js';
 
 const KNOWN_MINIMUM = 0.397887;
@@ -28,6 +29,13 @@ interface DemoOptions {
   embedded?: boolean;
   dashboard?: boolean;
   dashboardPort?: number;
+  optimizer: 'adbo' | 'random';
+}
+
+function optimizerName(value: string): 'adbo' | 'random' {
+  if (value !== 'adbo' && value !== 'random')
+    throw new InvalidArgumentError('must be adbo or random');
+  return value;
 }
 
 function nonNegative(value: string): number {
@@ -94,22 +102,32 @@ async function runDemo(options: DemoOptions): Promise<void> {
   if (dashboard) out.write(`rushnet demo: dashboard at ${dashboard.url}\n`);
   const nWorkers = options.workers ?? availableParallelism();
   const deadline = started + options.duration * 1000;
-  // The initial design goes through the queue (the workers take it with processTasks), then
-  // every worker searches on its own, learning from all results.
-  await rush.pushTasks(initialDesign(Math.min(options.tasks, 4 * nWorkers)));
+  // The first worker pushes the initial design to the queue; every worker evaluates from it,
+  // then proposes on its own, learning from all results (see docs/optimization.md).
+  const loopOptions: DemoLoopOptions = {
+    evaluations: options.tasks,
+    deadline,
+    evalMs: options.evalMs,
+    optimizer: options.optimizer,
+    initialDesign: Math.min(options.tasks, Math.max(10, 2 * nWorkers)),
+  };
   const loop = { module: ownModule('./demo-loop', import.meta.url) };
   const ids = await rush.startLocalWorkers(loop, {
     nWorkers,
-    args: [options.tasks, deadline, options.evalMs],
+    args: [loopOptions],
+    // Each evaluation's log record (with x1, x2 and y) goes to Redis: `rushnet logs` shows them.
+    logThresholds: { rushnet: 'info' },
   });
+  const method = options.optimizer === 'random' ? 'random search' : 'ADBO';
   out.write(
-    `rushnet demo: network ${rush.networkId}, ${nWorkers} workers minimizing the Branin function (${options.tasks} evaluations)\n`,
+    `rushnet demo: network ${rush.networkId}, ${nWorkers} workers minimizing the Branin function with ${method} (${options.tasks} evaluations)\n`,
   );
 
   const progress = new ProgressLine(out);
   const perWorker = new Map<string, number>();
   let best: Best | undefined;
   let finished = 0;
+  let failed = 0;
   let lastLine = 0;
   while (!interrupted) {
     for (const row of await rush.fetchNewTasks({
@@ -122,15 +140,17 @@ async function runDemo(options: DemoOptions): Promise<void> {
       if (!best || y < best.y) best = { x1: row.x1 as number, x2: row.x2 as number, y };
     }
     const running = await rush.nRunningWorkers();
+    failed = await rush.nFailedTasks();
+    const done = finished + failed;
     const seconds = (Date.now() - started) / 1000;
-    const status = `${(finished / Math.max(seconds, 0.001)).toFixed(0)} tasks/s · ${running} workers · best ${best ? best.y.toFixed(5) : '-'} · ${seconds.toFixed(1)} s`;
-    if (out.isTTY) progress.update(finished, options.tasks, status);
+    const status = `${(done / Math.max(seconds, 0.001)).toFixed(0)} tasks/s · ${running} workers · ${failed} failed · best ${best ? best.y.toFixed(5) : '-'} · ${seconds.toFixed(1)} s`;
+    if (out.isTTY) progress.update(done, options.tasks, status);
     else if (Date.now() - lastLine >= 1000) {
       lastLine = Date.now();
-      out.write(`  ${finished}/${options.tasks} tasks · ${status}\n`);
+      out.write(`  ${done}/${options.tasks} tasks · ${status}\n`);
     }
     const allDone = ids.every((id) => rush.processes.get(id)?.exitCode !== null);
-    if (finished >= options.tasks || Date.now() > deadline + 2000 || allDone) break;
+    if (done >= options.tasks || Date.now() > deadline + 2000 || allDone) break;
   }
   progress.finish();
 
@@ -151,7 +171,8 @@ async function runDemo(options: DemoOptions): Promise<void> {
     interrupted
       ? 'rushnet demo: interrupted; workers stopped'
       : `rushnet demo: finished in ${seconds.toFixed(1)} s`,
-    `  ${finished} tasks evaluated by ${nWorkers} workers (${(finished / seconds).toFixed(0)} tasks/s)`,
+    `  ${finished} evaluations finished by ${nWorkers} workers with ${method} (${(finished / seconds).toFixed(0)} tasks/s)`,
+    `  ${failed} failed (the simulated solver diverges where x1 < -3 and x2 < 4; see the conditions)`,
   ];
   if (best) {
     lines.push(
@@ -221,6 +242,7 @@ export function demoCommand(program: Command): void {
     )
     .option('--workers <n>', 'number of workers (default: number of cores)', positiveInteger)
     .option('--tasks <n>', 'evaluations to run', positiveInteger, 400)
+    .option('--optimizer <name>', 'adbo or random', optimizerName, 'adbo')
     .option('--duration <s>', 'stop after this many seconds at the latest', positiveNumber, 60)
     .option('--eval-ms <ms>', 'simulated cost of one evaluation in milliseconds', nonNegative, 20)
     .option(
@@ -231,13 +253,4 @@ export function demoCommand(program: Command): void {
     .option('--dashboard', 'serve the live dashboard of the run, and keep it until Ctrl-C')
     .option('--dashboard-port <n>', 'port of the dashboard (default: a free one)', positiveInteger)
     .action(action(runDemo));
-}
-
-/** Points spread over the Branin domain (a Latin hypercube: one per row and column band). */
-function initialDesign(n: number): { x1: number; x2: number }[] {
-  const bands = Array.from({ length: n }, (_, i) => i).sort(() => Math.random() - 0.5);
-  return bands.map((band, i) => ({
-    x1: -5 + (15 * (i + Math.random())) / n,
-    x2: (15 * (band + Math.random())) / n,
-  }));
 }
