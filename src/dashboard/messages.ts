@@ -106,6 +106,8 @@ export function buildMessage(
     message.server = m.where;
     message.defaults = defaults;
     message.workerFields = WORKER_FIELDS;
+    // The run before the first live sample, from the tasks' timestamps.
+    message.history = m.history();
   }
   if (!c || c.statusRev !== m.statusRev) message.status = m.status;
   if (m.counts && (!c || c.timelineLength !== m.timeline.length || c.rev !== m.rev))

@@ -5,12 +5,16 @@
  * and a log tail. Reads of the failed set and the logs cost more with their size, so they are
  * spaced out in proportion to how long they take. Nothing here writes to Redis.
  */
-import { redacted } from '../cli/common.js';
-import { type NetworkCounts, type RedisConfig, Rush, type TaskRow } from '../index.js';
+import { RushError } from '../errors.js';
+import type { NetworkCounts, Rush, TaskRow } from '../index.js';
+import { type SharedConnections, SharedRush } from './connections.js';
+import { Durations } from './durations.js';
 import { FailedList } from './failed-list.js';
+import { buildHistory, type History, type TaskTimes, timesOf } from './history.js';
 import { LogTail } from './log-tail.js';
+import { isHangUp, nameFailure } from './redis-failure.js';
 import { nextVersion, ResultSeries, Timeline } from './series.js';
-import { describeError, Pause, Spacing } from './spacing.js';
+import { Pause, Spacing } from './spacing.js';
 
 export type StatusState = 'connecting' | 'ok' | 'empty' | 'unreachable' | 'error';
 export interface Status {
@@ -36,14 +40,16 @@ export interface WorkerRow {
 
 export interface MonitorOptions {
   networkId: string;
-  /** @default the plan's config, else `REDIS_URL`, else redis://127.0.0.1:6379 */
-  config?: RedisConfig;
+  /** The dashboard's Redis connections (the monitor opens none of its own). */
+  connections: SharedConnections;
   /** Milliseconds between polls. @default 1000 */
   intervalMs?: number;
   /** Keep polling without subscribers (the network the dashboard was started for). */
   pinned?: boolean;
   /** The result column pages show unless they ask for another (its series is kept ready). */
   ys?: string;
+  /** Read the workers' logs (the page shows them). @default true */
+  readLogs?: boolean;
 }
 
 /** A poll slower than this makes the monitor check whether Redis still answers… */
@@ -56,6 +62,22 @@ const RATE_WINDOW_MS = 10_000;
 const EARLY_BACKLOG = 10_000;
 /** Result series kept at once (one per column a page asked for). */
 const MAX_SERIES = 8;
+
+/** What the failed panel shows of a failed task (timestamps and tries when the task has them). */
+const FAILED_FIELDS = [
+  'xs',
+  'worker_id',
+  'condition',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'tries',
+];
+
+/** Runs of a task beyond its first, from its `tries` field (0 when it has none). */
+function retriesOf(row: Record<string, unknown>): number {
+  return typeof row.tries === 'number' && row.tries > 1 ? row.tries - 1 : 0;
+}
 
 const TIMELINE_RULES = {
   queued: 'last',
@@ -86,15 +108,22 @@ export class NetworkMonitor {
   columnsRev = 0;
   failed = new FailedList();
   log = new LogTail();
+  /** Durations of the finished tasks that carry timestamps. */
+  durations = new Durations();
+  /** Runs beyond the first (`tries` − 1) of the finished and of the failed tasks. */
+  retries = { finished: 0, failed: 0 };
   lastUsed = Date.now();
 
   /** The Redis server, password hidden. */
   readonly where: string;
   readonly #rush: Rush;
-  /** A second connection, made when a poll is slow, to tell a slow read from a lost Redis. */
-  #prober: Rush | undefined;
+  readonly #connections: SharedConnections;
   #connected: Promise<Rush> | undefined;
   #rows: readonly TaskRow[] = [];
+  /** Timestamps of the finished tasks (in finish order) and of the failed ones, for the history. */
+  #finishedTimes: TaskTimes[] = [];
+  #failedTimes: TaskTimes[] = [];
+  #untimed = { finished: 0, failed: 0 };
   #perWorker = new Map<string, number>();
   #series = new Map<string, ResultSeries>();
   #columnsFound = false;
@@ -105,15 +134,18 @@ export class NetworkMonitor {
   #logSpacing = new Spacing(1000, 30_000);
   #failedSeen = -1;
   #listeners = new Set<() => void>();
+  readonly #readLogs: boolean;
   #running = false;
   #closed = false;
   readonly #pause = new Pause();
 
   constructor(options: MonitorOptions) {
     // The constructor checks the id (RushInputError for a malformed one).
-    this.#rush = new Rush({ networkId: options.networkId, config: options.config });
+    this.#rush = new SharedRush(options.networkId, options.connections);
+    this.#connections = options.connections;
     this.networkId = this.#rush.networkId;
-    this.where = redacted(this.#rush.config);
+    this.where = options.connections.where;
+    this.#readLogs = options.readLogs ?? true;
     this.intervalMs = options.intervalMs ?? 1000;
     this.pinned = options.pinned ?? false;
     this.#ys = options.ys;
@@ -135,10 +167,43 @@ export class NetworkMonitor {
     return this.#listeners.size;
   }
 
-  /** Worker and task counts now (for the overview), without starting the poll loop. */
-  async readCounts(): Promise<NetworkCounts> {
+  /** Resolves once the network was read (or found unreachable) at least once. */
+  whenRead(): Promise<this> {
+    const dropped = () => new RushError('this network is no longer watched: try again');
+    if (this.#closed) return Promise.reject(dropped());
+    if (this.#primed || (this.status.state !== 'connecting' && this.statusRev > 0))
+      return Promise.resolve(this);
+    return new Promise((resolve, reject) => {
+      const unsubscribe = this.subscribe(() => {
+        if (this.#closed) reject(dropped());
+        else if (this.status.state === 'connecting') return;
+        else resolve(this);
+        unsubscribe();
+      });
+    });
+  }
+
+  /** The monitor's reader of the network (on the dashboard's shared connection). */
+  reader(): Promise<Rush> {
     this.lastUsed = Date.now();
-    return (await this.#connect()).counts();
+    return this.#connect();
+  }
+
+  /** The finished tasks read so far, in finish order. */
+  get finishedRows(): readonly TaskRow[] {
+    return this.#rows;
+  }
+
+  /** Whether the task is among the finished ones read so far. */
+  isFinished(key: string): boolean {
+    return this.#rows.some((row) => row.key === key);
+  }
+
+  /** The network's past from its tasks' timestamps, up to the first live sample. */
+  history(): History {
+    const until = this.timeline.t[0] ?? Date.now();
+    const untimed = this.#untimed.finished + this.#untimed.failed;
+    return buildHistory([...this.#finishedTimes, ...this.#failedTimes], until, untimed);
   }
 
   /** The result series of a column, built from the cached rows the first time it is asked for. */
@@ -156,8 +221,9 @@ export class NetworkMonitor {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#notify(); // waiters learn that it closed
     this.#pause.wake();
-    await Promise.all([this.#rush.close(), this.#prober?.close()]);
+    await this.#rush.close();
   }
 
   #connect(): Promise<Rush> {
@@ -181,8 +247,9 @@ export class NetworkMonitor {
         await this.#poll();
       } catch (error) {
         if (this.#closed) break;
-        const message = describeError(error);
-        const unreachable = /cannot reach|connection|ECONN|closed|timed? ?out/i.test(message);
+        const message = nameFailure(error);
+        const unreachable =
+          isHangUp(error) || /cannot reach|connection|ECONN|timed? ?out|no answer/i.test(message);
         this.#setStatus(unreachable ? 'unreachable' : 'error', `${message} (retrying)`);
       } finally {
         clearTimeout(stalled);
@@ -195,17 +262,18 @@ export class NetworkMonitor {
 
   /**
    * A poll is slow: Redis is down, or the network is large (the first read of 100,000s of
-   * tasks takes seconds). A second connection tells which.
+   * tasks takes seconds). The dashboard's quick connection tells which.
    */
   async #probe(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     try {
-      this.#prober ??= new Rush({ networkId: this.networkId, config: this.#rush.config });
-      const prober = this.#prober;
       await Promise.race([
-        prober.connect().then(() => prober.counts()),
+        this.#connections.get('quick').then((client) => client.ping()),
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error('no answer')), PROBE_MS);
+          timer = setTimeout(
+            () => reject(new Error(`no answer within ${PROBE_MS / 1000} s`)),
+            PROBE_MS,
+          );
         }),
       ]);
       if (this.status.state === 'connecting')
@@ -213,9 +281,13 @@ export class NetworkMonitor {
           'connecting',
           'Reading the network from Redis (a large one takes a while)…',
         );
-    } catch {
+    } catch (error) {
+      // The cause, as the server or the system gave it: refused, max clients, no answer…
       if (!this.#closed)
-        this.#setStatus('unreachable', `Redis at ${this.where} is not answering; retrying…`);
+        this.#setStatus(
+          'unreachable',
+          `Redis at ${this.where} is not answering: ${nameFailure(error)}; retrying…`,
+        );
     } finally {
       clearTimeout(timer);
     }
@@ -250,6 +322,11 @@ export class NetworkMonitor {
     if (fresh.length > 0 && !this.#columnsFound) await this.#findColumns(rush, fresh[0]!);
     // Series made until here hold the old rows only: each takes the fresh ones once.
     for (const row of fresh) {
+      const times = timesOf(row, false);
+      if (times) this.#finishedTimes.push(times);
+      else this.#untimed.finished++;
+      this.durations.add(row);
+      this.retries.finished += retriesOf(row);
       const worker = row.worker_id ?? '';
       if (worker) this.#perWorker.set(worker, (this.#perWorker.get(worker) ?? 0) + 1);
       for (const series of this.#series.values()) series.add(row);
@@ -259,12 +336,15 @@ export class NetworkMonitor {
     if (this.#primed) for (const row of fresh) if (row.worker_id) seen.set(row.worker_id, now);
 
     if (counts.failed !== this.#failedSeen && this.#failedSpacing.due(now)) {
-      const failed = await rush.fetchFailedTasks({ fields: ['xs', 'worker_id', 'condition'] });
+      const failed = await rush.fetchFailedTasks({ fields: FAILED_FIELDS });
       this.#failedSeen = counts.failed;
+      this.retries.failed = failed.reduce((n, row) => n + retriesOf(row), 0);
+      this.#failedTimes = failed.flatMap((row) => timesOf(row, true) ?? []);
+      this.#untimed.failed = failed.length - this.#failedTimes.length;
       if (this.failed.update(failed)) this.rev++;
       this.#failedSpacing.took(now, Date.now());
     }
-    if (this.#logSpacing.due(now)) {
+    if (this.#readLogs && this.#logSpacing.due(now)) {
       const records = await rush.readLog();
       for (const r of records) {
         const t = r.timestamp.getTime();
@@ -302,6 +382,11 @@ export class NetworkMonitor {
     this.failed = new FailedList();
     this.#failedSeen = -1;
     this.log = new LogTail();
+    this.durations = new Durations();
+    this.retries = { finished: 0, failed: 0 };
+    this.#finishedTimes = [];
+    this.#failedTimes = [];
+    this.#untimed = { finished: 0, failed: 0 };
     this.timeline = new Timeline(TIMELINE_RULES);
     this.#recent = [];
     this.workers.clear();
