@@ -102,7 +102,11 @@ try {
   const page2 = await context.newPage();
   const warm = await loadPage(page2, dashboard.url, dashboard);
   await page2.close();
-  const snapshot = await (await fetch(`${dashboard.origin}/api/network/${networkId}/state`)).text();
+  const snapshot = await (
+    await fetch(`${dashboard.origin}/api/network/${networkId}/state`, {
+      headers: { Authorization: `Bearer ${dashboard.token}` },
+    })
+  ).text();
 
   // Steady state: 100 tasks/s finish while the page follows; watch its main thread.
   await page.evaluate(`
