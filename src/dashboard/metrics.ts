@@ -123,7 +123,7 @@ export async function monitorMetrics(
     network: monitor.networkId,
     counts: monitor.counts,
     lost: await countLost(quick, monitor),
-    durations: monitor.durations,
-    retries: monitor.retries.finished + monitor.retries.failed,
+    durations: monitor.times.durations,
+    retries: monitor.times.totalRetries,
   };
 }

@@ -6,15 +6,18 @@
  * spaced out in proportion to how long they take. Nothing here writes to Redis.
  */
 import { RushError } from '../errors.js';
-import type { NetworkCounts, Rush, TaskRow } from '../index.js';
+import type { NetworkCounts, Rush, TaskRow, WorkerInfo } from '../index.js';
 import { type SharedConnections, SharedRush } from './connections.js';
-import { Durations } from './durations.js';
 import { FailedList } from './failed-list.js';
-import { buildHistory, type History, type TaskTimes, timesOf } from './history.js';
+import type { History } from './history.js';
 import { LogTail } from './log-tail.js';
 import { isHangUp, nameFailure } from './redis-failure.js';
 import { nextVersion, ResultSeries, Timeline } from './series.js';
 import { Pause, Spacing } from './spacing.js';
+import { TaskTimeline } from './task-times.js';
+import { updateWorkerRows, type WorkerRow } from './worker-rows.js';
+
+export type { WorkerRow };
 
 export type StatusState = 'connecting' | 'ok' | 'empty' | 'unreachable' | 'error';
 export interface Status {
@@ -22,20 +25,6 @@ export interface Status {
   message: string;
   /** When this state began (ms since the epoch). */
   since: number;
-}
-
-export interface WorkerRow {
-  id: string;
-  host: string;
-  pid: number;
-  state: string;
-  heartbeat: boolean;
-  finished: number;
-  failed: number;
-  /** Newest sign of life the dashboard saw (a log record or a task it finished), or null. */
-  lastSeen: number | null;
-  /** Revision of the monitor when this row last changed. */
-  rev: number;
 }
 
 export interface MonitorOptions {
@@ -74,11 +63,6 @@ const FAILED_FIELDS = [
   'tries',
 ];
 
-/** Runs of a task beyond its first, from its `tries` field (0 when it has none). */
-function retriesOf(row: Record<string, unknown>): number {
-  return typeof row.tries === 'number' && row.tries > 1 ? row.tries - 1 : 0;
-}
-
 const TIMELINE_RULES = {
   queued: 'last',
   running: 'last',
@@ -108,10 +92,12 @@ export class NetworkMonitor {
   columnsRev = 0;
   failed = new FailedList();
   log = new LogTail();
-  /** Durations of the finished tasks that carry timestamps. */
-  durations = new Durations();
-  /** Runs beyond the first (`tries` − 1) of the finished and of the failed tasks. */
-  retries = { finished: 0, failed: 0 };
+  /** Durations, retries and the history, from the tasks' timestamps and tries. */
+  times = new TaskTimeline();
+  /** Input names of the tasks (`xs`), found on the first finished task. */
+  params: string[] = [];
+  /** The tasks' optimizer (`xs_extra.optimizer`), when they carry one. */
+  optimizer: string | undefined;
   lastUsed = Date.now();
 
   /** The Redis server, password hidden. */
@@ -120,10 +106,6 @@ export class NetworkMonitor {
   readonly #connections: SharedConnections;
   #connected: Promise<Rush> | undefined;
   #rows: readonly TaskRow[] = [];
-  /** Timestamps of the finished tasks (in finish order) and of the failed ones, for the history. */
-  #finishedTimes: TaskTimes[] = [];
-  #failedTimes: TaskTimes[] = [];
-  #untimed = { finished: 0, failed: 0 };
   #perWorker = new Map<string, number>();
   #series = new Map<string, ResultSeries>();
   #columnsFound = false;
@@ -134,6 +116,9 @@ export class NetworkMonitor {
   #logSpacing = new Spacing(1000, 30_000);
   #failedSeen = -1;
   #listeners = new Set<() => void>();
+  /** Polls begun, and the number of the last one that ended (for {@link fresh}). */
+  #pollsStarted = 0;
+  #pollsDone = 0;
   readonly #readLogs: boolean;
   #running = false;
   #closed = false;
@@ -167,19 +152,22 @@ export class NetworkMonitor {
     return this.#listeners.size;
   }
 
-  /** Resolves once the network was read (or found unreachable) at least once. */
-  whenRead(): Promise<this> {
+  /**
+   * Resolves after a poll that began after this call ended (its data is current), or rejects
+   * when the monitor closes first. The pause between polls is cut short for it.
+   */
+  fresh(): Promise<this> {
     const dropped = () => new RushError('this network is no longer watched: try again');
     if (this.#closed) return Promise.reject(dropped());
-    if (this.#primed || (this.status.state !== 'connecting' && this.statusRev > 0))
-      return Promise.resolve(this);
+    const after = this.#pollsStarted;
     return new Promise((resolve, reject) => {
       const unsubscribe = this.subscribe(() => {
         if (this.#closed) reject(dropped());
-        else if (this.status.state === 'connecting') return;
+        else if (this.#pollsDone <= after) return;
         else resolve(this);
         unsubscribe();
       });
+      this.#pause.wake();
     });
   }
 
@@ -201,9 +189,7 @@ export class NetworkMonitor {
 
   /** The network's past from its tasks' timestamps, up to the first live sample. */
   history(): History {
-    const until = this.timeline.t[0] ?? Date.now();
-    const untimed = this.#untimed.finished + this.#untimed.failed;
-    return buildHistory([...this.#finishedTimes, ...this.#failedTimes], until, untimed);
+    return this.times.history(this.timeline.t[0] ?? Date.now());
   }
 
   /** The result series of a column, built from the cached rows the first time it is asked for. */
@@ -243,6 +229,7 @@ export class NetworkMonitor {
   async #loop(): Promise<void> {
     while (!this.#closed && (this.pinned || this.#listeners.size > 0)) {
       const stalled = setTimeout(() => void this.#probe(), STALL_MS);
+      const seq = ++this.#pollsStarted;
       try {
         await this.#poll();
       } catch (error) {
@@ -253,6 +240,7 @@ export class NetworkMonitor {
         this.#setStatus(unreachable ? 'unreachable' : 'error', `${message} (retrying)`);
       } finally {
         clearTimeout(stalled);
+        this.#pollsDone = seq;
       }
       this.#notify();
       await this.#pause.for(this.intervalMs);
@@ -322,15 +310,11 @@ export class NetworkMonitor {
     if (fresh.length > 0 && !this.#columnsFound) await this.#findColumns(rush, fresh[0]!);
     // Series made until here hold the old rows only: each takes the fresh ones once.
     for (const row of fresh) {
-      const times = timesOf(row, false);
-      if (times) this.#finishedTimes.push(times);
-      else this.#untimed.finished++;
-      this.durations.add(row);
-      this.retries.finished += retriesOf(row);
       const worker = row.worker_id ?? '';
       if (worker) this.#perWorker.set(worker, (this.#perWorker.get(worker) ?? 0) + 1);
       for (const series of this.#series.values()) series.add(row);
     }
+    this.times.addFinished(fresh);
     this.#rows = rows;
     const seen = new Map<string, number>();
     if (this.#primed) for (const row of fresh) if (row.worker_id) seen.set(row.worker_id, now);
@@ -338,9 +322,7 @@ export class NetworkMonitor {
     if (counts.failed !== this.#failedSeen && this.#failedSpacing.due(now)) {
       const failed = await rush.fetchFailedTasks({ fields: FAILED_FIELDS });
       this.#failedSeen = counts.failed;
-      this.retries.failed = failed.reduce((n, row) => n + retriesOf(row), 0);
-      this.#failedTimes = failed.flatMap((row) => timesOf(row, true) ?? []);
-      this.#untimed.failed = failed.length - this.#failedTimes.length;
+      this.times.setFailed(failed);
       if (this.failed.update(failed)) this.rev++;
       this.#failedSpacing.took(now, Date.now());
     }
@@ -382,11 +364,9 @@ export class NetworkMonitor {
     this.failed = new FailedList();
     this.#failedSeen = -1;
     this.log = new LogTail();
-    this.durations = new Durations();
-    this.retries = { finished: 0, failed: 0 };
-    this.#finishedTimes = [];
-    this.#failedTimes = [];
-    this.#untimed = { finished: 0, failed: 0 };
+    this.times = new TaskTimeline();
+    this.params = [];
+    this.optimizer = undefined;
     this.timeline = new Timeline(TIMELINE_RULES);
     this.#recent = [];
     this.workers.clear();
@@ -395,10 +375,14 @@ export class NetworkMonitor {
 
   /** The numeric properties of a result: read once from a task's `ys` (rows merge xs and ys). */
   async #findColumns(rush: Rush, row: TaskRow): Promise<void> {
-    const record = await rush.readHash(row.key, ['ys']);
-    const ys = record?.ys;
+    const record = await rush.readHash(row.key, ['xs', 'ys', 'xs_extra']);
+    const { xs, ys, xs_extra: extra } = (record ?? {}) as Record<string, unknown>;
     const source = ys && typeof ys === 'object' ? (ys as Record<string, unknown>) : row;
     this.columns = Object.keys(source).filter((k) => k !== 'key' && typeof source[k] === 'number');
+    this.params = xs && typeof xs === 'object' ? Object.keys(xs) : [];
+    const optimizer = (extra as { optimizer?: unknown } | undefined)?.optimizer;
+    if (optimizer !== undefined)
+      this.optimizer = typeof optimizer === 'string' ? optimizer : JSON.stringify(optimizer);
     this.#columnsFound = true;
     this.columnsRev = ++this.rev;
     // Build the default series as tasks arrive, so that no page waits for it.
@@ -406,35 +390,13 @@ export class NetworkMonitor {
     if (column) this.series(column);
   }
 
-  #updateWorkers(
-    info: Awaited<ReturnType<Rush['workerInfo']>>,
-    seen: ReadonlyMap<string, number>,
-  ): void {
-    const ids = info.map((w) => w.worker_id);
-    if (ids.length !== this.workers.size || ids.some((id) => !this.workers.has(id))) {
-      for (const id of this.workers.keys()) if (!ids.includes(id)) this.workers.delete(id);
-      this.workerIdsRev = ++this.rev;
-    }
-    for (const w of info) {
-      const old = this.workers.get(w.worker_id);
-      const last = seen.get(w.worker_id);
-      const next: Omit<WorkerRow, 'rev'> = {
-        id: w.worker_id,
-        host: w.hostname,
-        pid: w.pid,
-        state: w.state,
-        heartbeat: w.heartbeat,
-        finished: this.#perWorker.get(w.worker_id) ?? 0,
-        failed: this.failed.perWorker.get(w.worker_id) ?? 0,
-        lastSeen: Math.max(old?.lastSeen ?? 0, last ?? 0) || null,
-      };
-      const same =
-        old && (Object.keys(next) as (keyof typeof next)[]).every((k) => old[k] === next[k]);
-      if (!same) {
-        this.workers.set(w.worker_id, { ...next, rev: ++this.rev });
-        if (!old) this.workerIdsRev = this.rev;
-      }
-    }
+  #updateWorkers(info: WorkerInfo[], seen: ReadonlyMap<string, number>): void {
+    const totals = {
+      finished: (id: string) => this.#perWorker.get(id) ?? 0,
+      failed: (id: string) => this.failed.perWorker.get(id) ?? 0,
+    };
+    if (updateWorkerRows(this.workers, info, totals, seen, () => ++this.rev))
+      this.workerIdsRev = this.rev;
   }
 
   /** One point of the timeline: counts and the rate of tasks done over the last seconds. */

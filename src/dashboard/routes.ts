@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RushConfigError, RushInputError } from '../errors.js';
 import type { Assets } from './assets.js';
 import type { SharedConnections } from './connections.js';
+import { readOptimization, readTiming } from './insights.js';
 import { LEVELS } from './log-tail.js';
 import { buildMessage, type Cursor, type Defaults, type Prefs } from './messages.js';
 import { METRICS_CONTENT_TYPE, monitorMetrics, renderMetrics } from './metrics.js';
@@ -31,7 +32,7 @@ export interface RouteContext {
   network?: string;
 }
 
-const NETWORK_ROUTE = /^\/api\/network\/([^/]+)\/(events|state|tasks|task)$/;
+const NETWORK_ROUTE = /^\/api\/network\/([^/]+)\/(events|state|tasks|task|timing|optimize)$/;
 
 /** Answers one request. */
 export function handle(ctx: RouteContext, req: IncomingMessage, res: ServerResponse): void {
@@ -127,9 +128,21 @@ async function networkRoute(
   if (what === 'events') return streamNetwork(ctx, req, res, monitor, prefs);
   if (what === 'tasks') return answer(res, () => readTaskPage(monitor, url.searchParams));
   if (what === 'task') return answer(res, () => readTask(monitor, url.searchParams.get('key')));
+  if (what === 'timing') return answer(res, async () => readTiming(await monitor.fresh()));
+  if (what === 'optimize')
+    return answer(res, async () => {
+      await monitor.fresh();
+      const column = prefs.ys || ctx.defaults.ys || monitor.columns[0];
+      const dir = url.searchParams.get('dir') === 'max' ? 'max' : 'min';
+      return readOptimization(
+        monitor,
+        column,
+        url.searchParams.get('dir') ? dir : ctx.defaults.direction,
+      );
+    });
   // state: one full message as JSON, for scripts, after a first read of the network
   return answer(res, async () => {
-    await monitor.whenRead();
+    await monitor.fresh();
     return buildMessage(monitor, prefs, ctx.defaults, undefined).message;
   });
 }
@@ -194,7 +207,7 @@ async function metrics(ctx: RouteContext, url: URL): Promise<string> {
     );
   }
   const monitor = await ctx.pool.acquire(networkId);
-  await monitor.whenRead();
+  await monitor.fresh();
   if (monitor.status.state === 'unreachable' || monitor.status.state === 'error')
     throw new RushConfigError(monitor.status.message);
   const one = await monitorMetrics(monitor, quick);
