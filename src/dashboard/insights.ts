@@ -28,7 +28,13 @@ export interface Timing {
   tasks: [number, number, number, number][];
   /** Tasks with timestamps, drawn or not. */
   total: number;
-  durations: { bounds: readonly number[]; counts: number[]; count: number; untimed: number };
+  durations: {
+    bounds: readonly number[];
+    counts: number[];
+    count: number;
+    sum: number;
+    untimed: number;
+  };
 }
 
 /** `GET /api/network/<id>/timing`: lanes of tasks over time, and the durations histogram. */
@@ -54,7 +60,13 @@ export function readTiming(m: NetworkMonitor): Timing {
     workers: [...lanes.keys()],
     tasks,
     total: timed.length,
-    durations: { bounds: DURATION_BOUNDS, counts: d.counts, count: d.count, untimed: d.untimed },
+    durations: {
+      bounds: DURATION_BOUNDS,
+      counts: d.counts,
+      count: d.count,
+      sum: d.sum,
+      untimed: d.untimed,
+    },
   };
 }
 

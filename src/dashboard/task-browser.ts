@@ -5,6 +5,7 @@
  */
 import { RushInputError } from '../errors.js';
 import type { TaskState } from '../types.js';
+import { shortJson } from './failed-list.js';
 import type { NetworkMonitor } from './monitor.js';
 
 const STATES: readonly TaskState[] = ['queued', 'running', 'finished', 'failed'];
@@ -26,7 +27,6 @@ const RECORD_FIELDS = [
   'tries',
 ];
 const SUMMARY_FIELDS = ['xs', 'ys', 'condition', 'worker_id', 'started_at', 'finished_at'];
-const MAX_SUMMARY = 200;
 
 /** A value as text for people: JSON where it can be, the rest spelled out. */
 export function display(value: unknown, indent?: number): string {
@@ -136,8 +136,8 @@ function summary(
     key,
     state,
     worker_id: typeof r?.worker_id === 'string' ? r.worker_id : '',
-    xs: r?.xs === undefined ? '' : display(r.xs).slice(0, MAX_SUMMARY),
-    ys: r?.ys === undefined ? '' : display(r.ys).slice(0, MAX_SUMMARY),
+    xs: r?.xs === undefined ? '' : shortJson(r.xs),
+    ys: r?.ys === undefined ? '' : shortJson(r.ys),
     message: condition?.message === undefined ? '' : String(condition.message).slice(0, 300),
     duration:
       typeof start === 'number' && typeof end === 'number' && end >= start
