@@ -8,7 +8,7 @@
 import { RushError } from '../errors.js';
 import type { NetworkCounts, Rush, TaskRow, WorkerInfo } from '../index.js';
 import { type SharedConnections, SharedRush } from './connections.js';
-import { FailedList } from './failed-list.js';
+import { FAILED_FIELDS, FailedList } from './failed-list.js';
 import type { History } from './history.js';
 import { LogTail } from './log-tail.js';
 import { isHangUp, nameFailure } from './redis-failure.js';
@@ -51,17 +51,6 @@ const RATE_WINDOW_MS = 10_000;
 const EARLY_BACKLOG = 10_000;
 /** Result series kept at once (one per column a page asked for). */
 const MAX_SERIES = 8;
-
-/** What the failed panel shows of a failed task (timestamps and tries when the task has them). */
-const FAILED_FIELDS = [
-  'xs',
-  'worker_id',
-  'condition',
-  'created_at',
-  'started_at',
-  'finished_at',
-  'tries',
-];
 
 const TIMELINE_RULES = {
   queued: 'last',

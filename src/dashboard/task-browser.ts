@@ -11,7 +11,7 @@ import type { NetworkMonitor } from './monitor.js';
 const STATES: readonly TaskState[] = ['queued', 'running', 'finished', 'failed'];
 /** Rows per page. */
 export const PAGE_SIZE = 50;
-/** Tasks whose values a search reads at most (the newest of the chosen states). */
+/** Tasks of states other than finished whose values a search reads at most (the newest). */
 export const SEARCH_LIMIT = 20_000;
 /** Fields of a task's full record. */
 const RECORD_FIELDS = [
@@ -78,7 +78,11 @@ function statesOf(param: string | null): TaskState[] {
   return [param as TaskState];
 }
 
-/** `GET /api/network/<id>/tasks?state=&q=&page=`: one page of matching tasks, newest first. */
+/**
+ * `GET /api/network/<id>/tasks?state=&q=&page=`: one page of matching tasks, newest first.
+ * Finished tasks come from the monitor's cache (no read of Redis, also for a search); the keys
+ * of the other states are read in one consistent call.
+ */
 export async function readTaskPage(
   monitor: NetworkMonitor,
   params: URLSearchParams,
@@ -87,26 +91,29 @@ export async function readTaskPage(
   const q = (params.get('q') ?? '').trim().toLowerCase();
   const page = Math.max(0, Math.floor(Number(params.get('page')) || 0));
   const rush = await monitor.reader();
-  const byState = await rush.tasksWithState(states);
+  const others = states.filter((s) => s !== 'finished');
+  const byState = others.length > 0 ? await rush.tasksWithState(others) : {};
+  const finished = states.includes('finished') ? monitor.finishedRows : [];
   // Newest first: each state's keys end with its newest (finish order, queue order).
-  let keys: { key: string; state: TaskState }[] = [];
-  for (const state of states)
-    for (const key of (byState[state] ?? []).slice().reverse()) keys.push({ key, state });
+  let keys: { key: string; state: TaskState; row?: Record<string, unknown> }[] = [];
+  for (const state of states) {
+    if (state === 'finished')
+      for (let i = finished.length - 1; i >= 0; i--)
+        keys.push({ key: finished[i]!.key, state, row: finished[i] });
+    else for (const key of (byState[state] ?? []).slice().reverse()) keys.push({ key, state });
+  }
   let truncated = false;
   if (q) {
-    const byKey = keys.filter((k) => k.key.toLowerCase().includes(q));
-    const rest = keys.filter((k) => !k.key.toLowerCase().includes(q));
-    truncated = rest.length > SEARCH_LIMIT;
-    const searched = rest.slice(0, SEARCH_LIMIT);
-    const rows = await rush.readHashes(
-      searched.map((k) => k.key),
+    const hit = (text: string) => text.toLowerCase().includes(q);
+    const unread = keys.filter((k) => !k.row && !hit(k.key));
+    truncated = unread.length > SEARCH_LIMIT;
+    const read = await rush.readHashes(
+      unread.slice(0, SEARCH_LIMIT).map((k) => k.key),
       ['xs', 'ys', 'xs_extra', 'ys_extra', 'condition', 'worker_id'],
       { flatten: false },
     );
-    const hits = new Set(
-      rows.filter((r) => display(r).toLowerCase().includes(q)).map((r) => String(r.key)),
-    );
-    keys = [...byKey, ...searched.filter((k) => hits.has(k.key))];
+    const found = new Set(read.filter((r) => hit(display(r))).map((r) => String(r.key)));
+    keys = keys.filter((k) => hit(k.key) || found.has(k.key) || (k.row && hit(display(k.row))));
   }
   const slice = keys.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
   const rows = await rush.readHashes(

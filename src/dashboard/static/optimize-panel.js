@@ -2,24 +2,22 @@
 // result (one small scatter each; log axes where positive values span decades), the best
 // configuration so far, and the best result so far over wall time.
 import { bestOverTimeChart, scatterChart, spansDecades } from './charts.js';
-import { $, el, fmtInt, fmtNum, query, setText } from './util.js';
+import { $, el, fmtInt, fmtNum, query, setText, throttled } from './util.js';
 
-const REFRESH_MS = 5000;
+/** Reads at most this often while the counts change. */
+const REFRESH_MS = 3000;
 
 export function optimizePanel(ctx) {
   const scatters = new Map();
   let over;
   let overSettings = { time: true, log: false };
-  let timer;
 
   async function load() {
-    clearTimeout(timer);
     const view = await ctx.get('optimize', {
       ys: query.get('ys') ?? undefined,
       dir: query.get('dir') ?? undefined,
     });
     if (view) show(view);
-    timer = setTimeout(() => void load(), REFRESH_MS);
   }
 
   function show(view) {
@@ -95,9 +93,17 @@ export function optimizePanel(ctx) {
     $('chart-best-time').dataset.points = String(o.y.length);
   }
 
+  const refresh = throttled(load, REFRESH_MS);
+  let seen;
   return {
     apply(m) {
-      if (m.full) void load();
+      if (m.full) seen = undefined;
+      if (!m.counts) return;
+      const now = m.counts.finished + m.counts.failed;
+      if (now !== seen) {
+        seen = now;
+        refresh();
+      }
     },
   };
 }

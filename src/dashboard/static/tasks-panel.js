@@ -1,20 +1,18 @@
 // The task browser: filter by state, search by key or by a value, page through (newest
 // first), and open one task's full record: inputs, outputs, extras, condition with its stack,
 // timestamps and tries. Read-only; every value is shown as text.
-import { $, clock, el, fmtInt, setText } from './util.js';
+import { $, clock, el, fmtInt, setText, throttled } from './util.js';
 
-const REFRESH_MS = 5000;
+/** Reads at most this often while the counts change. */
+const REFRESH_MS = 3000;
 
 export function tasksPanel(ctx) {
   const view = { state: 'all', q: '', page: 0, total: 0, size: 50, open: null };
-  let timer;
   let searchDelay;
 
   async function load() {
-    clearTimeout(timer);
     const page = await ctx.get('tasks', { state: view.state, q: view.q, page: view.page });
     if (page) show(page);
-    timer = setTimeout(() => void load(), REFRESH_MS);
   }
 
   function show(page) {
@@ -123,9 +121,17 @@ export function tasksPanel(ctx) {
     for (const tr of $('tasks').tBodies[0].rows) tr.classList.remove('open');
   });
 
+  const refresh = throttled(load, REFRESH_MS);
+  let seen;
   return {
     apply(m) {
-      if (m.full) void load();
+      if (m.full) seen = undefined;
+      if (!m.counts) return;
+      const now = `${m.counts.queued} ${m.counts.running} ${m.counts.finished} ${m.counts.failed}`;
+      if (now !== seen) {
+        seen = now;
+        refresh();
+      }
     },
   };
 }

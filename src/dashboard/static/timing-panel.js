@@ -1,22 +1,20 @@
 // The timeline (one lane per worker, a bar per task from start to end; a sample when there are
 // many) and the histogram of task durations, from the tasks' timestamps, read every few seconds.
 import { durationsChart } from './charts.js';
-import { $, fmtInt, setText } from './util.js';
+import { $, fmtInt, setText, throttled } from './util.js';
 
-const REFRESH_MS = 5000;
+/** Reads at most this often while the counts change. */
+const REFRESH_MS = 3000;
 
 export function timingPanel(ctx) {
   const histogram = durationsChart($('chart-durations'));
-  let timer;
 
   async function load() {
-    clearTimeout(timer);
     const timing = await ctx.get('timing');
     if (timing) {
       drawLanes(timing);
       drawDurations(timing.durations);
     }
-    timer = setTimeout(() => void load(), REFRESH_MS);
   }
 
   function drawLanes({ workers, tasks, total }) {
@@ -83,9 +81,17 @@ export function timingPanel(ctx) {
     );
   }
 
+  const refresh = throttled(load, REFRESH_MS);
+  let seen;
   return {
     apply(m) {
-      if (m.full) void load();
+      if (m.full) seen = undefined;
+      if (!m.counts) return;
+      const now = m.counts.finished + m.counts.failed;
+      if (now !== seen) {
+        seen = now;
+        refresh();
+      }
     },
   };
 }

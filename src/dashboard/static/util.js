@@ -131,3 +131,24 @@ async function whyRefused(url) {
     abort.abort();
   }
 }
+
+/**
+ * Runs `load` when `due()` says something changed, at most once per `ms`: the panels that
+ * ask the server follow the counts without asking more often than that.
+ */
+export function throttled(load, ms) {
+  let last = 0;
+  let timer;
+  return () => {
+    if (timer) return;
+    const wait = Math.max(0, last + ms - Date.now());
+    timer = setTimeout(async () => {
+      last = Date.now();
+      try {
+        await load();
+      } finally {
+        timer = undefined;
+      }
+    }, wait);
+  };
+}
