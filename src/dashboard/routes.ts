@@ -50,8 +50,9 @@ export function handle(ctx: RouteContext, req: IncomingMessage, res: ServerRespo
     refuse(res, access, page);
     return;
   }
-  if (access === 'ok-from-query' && page) {
-    // Keep the token in a cookie and take it out of the address bar.
+  if (access === 'ok-from-query' && page && req.headers['sec-fetch-mode'] === 'navigate') {
+    // A browser opening the printed address: keep the token in a cookie and take it out of the
+    // address bar. (Other clients, such as scripts, get the page itself.)
     url.searchParams.delete('token');
     res.writeHead(303, {
       'Set-Cookie': ctx.gate.cookie(ctx.token!),
@@ -62,8 +63,11 @@ export function handle(ctx: RouteContext, req: IncomingMessage, res: ServerRespo
   }
   const asset = /^\/assets\/([\w.-]+)$/.exec(path)?.[1];
   const network = NETWORK_ROUTE.exec(path);
-  if (page) ctx.assets.send(req, res, 'page.html');
-  else if (asset && ctx.assets.has(asset)) ctx.assets.send(req, res, asset);
+  if (page) {
+    // The page's own requests then carry the token (browsers without Sec-Fetch-Mode).
+    if (access === 'ok-from-query') res.setHeader('Set-Cookie', ctx.gate.cookie(ctx.token!));
+    ctx.assets.send(req, res, 'page.html');
+  } else if (asset && ctx.assets.has(asset)) ctx.assets.send(req, res, asset);
   else if (path === '/api/overview') streamOverview(ctx, req, res);
   else if (path === '/metrics') void answer(res, () => metrics(ctx, url));
   else if (network) void networkRoute(ctx, req, res, decode(network[1]!), network[2]!, url);

@@ -103,10 +103,11 @@ describe('dashboard safety', () => {
     );
     for (const path of ['/', `/network/${rush.networkId}`, `/api/network/${rush.networkId}/state`])
       expect((await get(dashboard.origin, path)).status).toBe(401);
-    const redirect = await get(
-      dashboard.origin,
-      `/network/${rush.networkId}?token=${dashboard.token}`,
-    );
+    // A browser's navigation is redirected (the token moves into a cookie); a script gets the page.
+    const tokenPath = `/network/${rush.networkId}?token=${dashboard.token}`;
+    expect((await get(dashboard.origin, tokenPath)).status).toBe(200);
+    const redirect = await get(dashboard.origin, tokenPath, { 'Sec-Fetch-Mode': 'navigate' });
+
     expect(redirect.status).toBe(303);
     expect(redirect.headers.location).toBe(`/network/${rush.networkId}`);
     const setCookie = String(redirect.headers['set-cookie']);
@@ -187,8 +188,11 @@ describe('dashboard safety', () => {
       const { 'sec-fetch-site': _site, ...rest } = headers;
       expect((await get(dashboard.origin, path, rest)).status).toBe(200);
     } finally {
-      await new Promise((r) => evil.close(r));
-      await new Promise((r) => recorder.close(r));
+      // The browser keeps its connections open: end them, or close() waits for its timeout.
+      for (const server of [evil, recorder]) {
+        server.closeAllConnections();
+        await new Promise((r) => server.close(r));
+      }
     }
   });
 
