@@ -23,6 +23,8 @@ export class TaskTimeline {
   #finished: TaskTimes[] = [];
   #failed: TaskTimes[] = [];
   #untimed = { finished: 0, failed: 0 };
+  /** The last history built, and what it was built from (pages opened meanwhile reuse it). */
+  #cached: { key: string; history: History } | undefined;
 
   /** Takes finished tasks read for the first time. */
   addFinished(rows: readonly TaskRow[]): void {
@@ -40,6 +42,7 @@ export class TaskTimeline {
     this.failedRows = rows;
     this.retries.failed = rows.reduce((n, row) => n + retriesOf(row), 0);
     this.#failed = rows.flatMap((row) => timesOf(row, true) ?? []);
+    this.#cached = undefined;
     this.#untimed.failed = rows.length - this.#failed.length;
   }
 
@@ -51,6 +54,12 @@ export class TaskTimeline {
   /** The counts over time up to `until` (ms), from the done tasks' timestamps. */
   history(until: number): History {
     const untimed = this.#untimed.finished + this.#untimed.failed;
-    return buildHistory([...this.#finished, ...this.#failed], until, untimed);
+    const key = `${this.#finished.length} ${this.#failed.length} ${untimed} ${until}`;
+    if (this.#cached?.key !== key)
+      this.#cached = {
+        key,
+        history: buildHistory([...this.#finished, ...this.#failed], until, untimed),
+      };
+    return this.#cached.history;
   }
 }
