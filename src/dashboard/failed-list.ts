@@ -74,7 +74,13 @@ export class FailedList {
       changed = true;
       const worker = row.worker_id ?? '';
       if (worker) this.perWorker.set(worker, (this.perWorker.get(worker) ?? 0) + 1);
-      const { message, ...details } = row.condition ?? { message: '' };
+      // The stack and the earlier tries are in the task's record (the task browser), not here.
+      const {
+        message,
+        stack: _stack,
+        history: _history,
+        ...details
+      } = (row.condition ?? { message: '' }) as Record<string, unknown>;
       // The input: the row without the task's own fields (timestamps and tries included).
       const {
         key: _key,
