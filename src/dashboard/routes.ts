@@ -30,6 +30,8 @@ export interface RouteContext {
   defaults: Defaults;
   /** The network the dashboard was started for (its /metrics default). */
   network?: string;
+  /** Serve /metrics only (`rushnet metrics`). */
+  metricsOnly: boolean;
 }
 
 const NETWORK_ROUTE = /^\/api\/network\/([^/]+)\/(events|state|tasks|task|timing|optimize)$/;
@@ -48,6 +50,11 @@ export function handle(ctx: RouteContext, req: IncomingMessage, res: ServerRespo
   const access = ctx.gate.check(req, url);
   if (access !== 'ok' && access !== 'ok-from-query') {
     refuse(res, access, page);
+    return;
+  }
+  if (ctx.metricsOnly && path !== '/metrics') {
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    res.end('rushnet metrics: the metrics are at /metrics\n');
     return;
   }
   if (access === 'ok-from-query' && page && req.headers['sec-fetch-mode'] === 'navigate') {

@@ -13,7 +13,7 @@ import { SharedConnections } from './connections.js';
 import { Overview } from './overview.js';
 import { MonitorPool } from './pool.js';
 import { handle, type RouteContext } from './routes.js';
-import { Gate, isLoopback, newToken, setSecurityHeaders } from './security.js';
+import { Gate, isLoopback, newToken } from './security.js';
 import { StreamLimits } from './streams.js';
 
 export interface DashboardOptions {
@@ -89,16 +89,11 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     limits: new StreamLimits(),
     defaults: { ys: options.ys, direction: options.direction ?? 'min' },
     network: options.network,
+    metricsOnly: options.metricsOnly ?? false,
   };
   let gate: Gate | undefined;
-  const route = (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
-    if (options.metricsOnly && url.pathname !== '/metrics') {
-      setSecurityHeaders(res);
-      res.writeHead(404, { 'Content-Type': 'text/plain' });
-      res.end('rushnet metrics: the metrics are at /metrics\n');
-    } else handle({ ...ctx, gate: gate! }, req, res);
-  };
+  const route = (req: IncomingMessage, res: ServerResponse) =>
+    handle({ ...ctx, gate: gate! }, req, res);
   const { server, port, bytesSent, sockets } = await listen(host, options.port ?? 0, route);
   gate = new Gate(token, host, port);
   const shownHost = host === '0.0.0.0' || host === '::' ? hostname() : host;

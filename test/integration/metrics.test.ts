@@ -121,6 +121,12 @@ describe('metrics', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics\?token=[\w-]{20,}$/);
     const { origin, searchParams } = new URL(url);
     expect((await fetch(`${origin}/metrics`)).status).toBe(401);
+    // Nothing else is served, and the gate comes first.
+    expect((await fetch(`${origin}/`)).status).toBe(401);
+    const bearer = { Authorization: `Bearer ${searchParams.get('token')}` };
+    expect(
+      (await fetch(`${origin}/api/network/${rush.networkId}/state`, { headers: bearer })).status,
+    ).toBe(404);
     const text = await (
       await fetch(`${origin}/metrics`, {
         headers: { Authorization: `Bearer ${searchParams.get('token')}` },
