@@ -260,11 +260,14 @@ export class NetworkMonitor {
         );
     } catch (error) {
       // The cause, as the server or the system gave it: refused, max clients, no answer…
-      if (!this.#closed)
-        this.#setStatus(
-          'unreachable',
-          `Redis at ${this.where} is not answering: ${nameFailure(error)}; retrying…`,
-        );
+      if (this.#closed) return;
+      const cause = nameFailure(error);
+      this.#setStatus(
+        'unreachable',
+        cause.startsWith('no answer')
+          ? `Redis at ${this.where} is not answering (${cause}); retrying…`
+          : `Cannot reach Redis at ${this.where}: ${cause.replace(/^cannot reach Redis at \S+: /, '')}; retrying…`,
+      );
     } finally {
       clearTimeout(timer);
     }
