@@ -2,7 +2,9 @@
  * The dashboard at scale: 100,000 finished tasks and 200 workers on a private redis-server.
  * Measures, in headless Chromium, how long the network page takes to show everything and how
  * many bytes it costs (cold dashboard, then warm), then the bytes per second and the longest
- * main-thread task of the page while 100 tasks/s keep finishing.
+ * main-thread task of the page while 100 tasks/s keep finishing; also the server's cost of the
+ * history (from 100,000 tasks' timestamps), of a page of the task browser, of a search by
+ * value and of the timeline.
  *
  *   npm run build && node --import tsx bench/dashboard.ts [--tasks 100000] [--workers 200]
  */
@@ -11,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { buildHistory } from '../dist/dashboard/history.js';
 import { type Dashboard, startDashboard } from '../dist/dashboard/index.js';
 import { Rush, RushWorker } from '../dist/index.js';
 import { startEmbeddedRedis } from '../dist/redis/embedded-redis.js';
@@ -102,7 +105,37 @@ try {
   const page2 = await context.newPage();
   const warm = await loadPage(page2, dashboard.url, dashboard);
   await page2.close();
-  const snapshot = await (await fetch(`${dashboard.origin}/api/network/${networkId}/state`)).text();
+  const snapshot = await (
+    await fetch(`${dashboard.origin}/api/network/${networkId}/state`, {
+      headers: { Authorization: `Bearer ${dashboard.token}` },
+    })
+  ).text();
+
+  // Server-side views at this scale (medians of 5).
+  const auth = { headers: { Authorization: `Bearer ${dashboard.token}` } };
+  const api = `${dashboard.origin}/api/network/${networkId}`;
+  const median = async (run: () => Promise<unknown> | unknown) => {
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      await run();
+      times.push(performance.now() - t);
+    }
+    return times.sort((a, b) => a - b)[2]!;
+  };
+  const now = Date.now();
+  const synthetic = Array.from({ length: nTasks }, (_, i) => ({
+    created: now - 3_600_000,
+    started: now - 3_600_000 + i * 30,
+    finished: now - 3_600_000 + i * 30 + 25,
+    failed: i % 100 === 0,
+  }));
+  const historyMs = await median(() => buildHistory(synthetic, now));
+  const tasksMs = await median(() =>
+    fetch(`${api}/tasks?state=finished`, auth).then((r) => r.json()),
+  );
+  const searchMs = await median(() => fetch(`${api}/tasks?q=diverged`, auth).then((r) => r.json()));
+  const timingMs = await median(() => fetch(`${api}/timing`, auth).then((r) => r.json()));
 
   // Steady state: 100 tasks/s finish while the page follows; watch its main thread.
   await page.evaluate(`
@@ -150,6 +183,13 @@ try {
       `${warm.ms.toFixed(0)} ms (counts after ${warm.counts.toFixed(0)} ms), ${fmtKb(warm.bytes)} sent`,
     ],
     ['result chart points (downsampled)', String(cold.points)],
+    [
+      `history from ${nTasks.toLocaleString('en-US')} tasks' timestamps (server, per first message)`,
+      `${historyMs.toFixed(1)} ms`,
+    ],
+    ['task browser: a page of finished tasks', `${tasksMs.toFixed(0)} ms`],
+    ['task browser: a search by value (newest 20,000 read)', `${searchMs.toFixed(0)} ms`],
+    ['timeline and durations (GET /timing)', `${timingMs.toFixed(0)} ms`],
     ['first message uncompressed (GET /api/network/<id>/state)', fmtKb(snapshot.length)],
     [
       `steady state (${extra} more tasks at 100/s)`,

@@ -58,20 +58,25 @@ export async function listNetworks(options?: ListNetworksOptions): Promise<strin
 export async function readNetworks(
   config?: RedisConfig,
 ): Promise<{ found: number; networks: NetworkSummary[] }> {
-  return withClient(config, async (client) => {
-    const ids = await scanNetworks(client);
-    const read = await Promise.all(
-      ids.map(async (id) => {
-        try {
-          return { id, counts: await readCounts(client, new RushKeys(id)) };
-        } catch (error) {
-          // A network whose keys this user may not read is not one of its networks.
-          return missingPermission(error) === undefined ? { id, counts: null } : undefined;
-        }
-      }),
-    );
-    return { found: ids.length, networks: read.filter((n) => n !== undefined) };
-  });
+  return withClient(config, readNetworksOn);
+}
+
+/** {@link readNetworks} over a connection the caller holds (the dashboard's shared one). */
+export async function readNetworksOn(
+  client: Redis,
+): Promise<{ found: number; networks: NetworkSummary[] }> {
+  const ids = await scanNetworks(client);
+  const read = await Promise.all(
+    ids.map(async (id) => {
+      try {
+        return { id, counts: await readCounts(client, new RushKeys(id)) };
+      } catch (error) {
+        // A network whose keys this user may not read is not one of its networks.
+        return missingPermission(error) === undefined ? { id, counts: null } : undefined;
+      }
+    }),
+  );
+  return { found: ids.length, networks: read.filter((n) => n !== undefined) };
 }
 
 async function withClient<T>(

@@ -1,7 +1,9 @@
 /**
- * Makes docs/dashboard.png: the network page during a demo-like run (local workers minimizing
- * the Branin function, a few failed evaluations, log records), taken in headless Chromium.
- * Starts and stops its own redis-server, workers, dashboard and browser.
+ * Makes docs/dashboard.png and one picture per panel (docs/dashboard-<panel>.png): the network
+ * page during a demo-like run (local workers minimizing the Branin function with a local
+ * search marked as their optimizer, a few failed evaluations, log records), taken in headless
+ * Chromium. The timeline and the history after the run are taken only when the tasks carry
+ * timestamps. Starts and stops its own redis-server, workers, dashboard and browser.
  *
  *   npm run build && node --import tsx tools/dashboard-screenshot.ts [--seconds 40] [--out file]
  */
@@ -45,10 +47,15 @@ async function brain(rush: RushWorker, until: number): Promise<void> {
     const g2 = Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
     const x1 = explore ? -5 + 15 * Math.random() : Math.min(10, Math.max(-5, best!.x1 + step * g1));
     const x2 = explore ? 15 * Math.random() : Math.min(15, Math.max(0, best!.x2 + step * g2));
-    const [key] = await rush.pushRunningTasks([{ x1, x2 }]);
+    const [key] = await rush.pushRunningTasks([{ x1, x2 }], {
+      xssExtra: [{ optimizer: 'local search' }],
+    });
     await new Promise((r) => setTimeout(r, 60 + 120 * Math.random())); // a costly simulation
     if (Math.random() < 0.01) {
-      await rush.failTasks([key!], { conditions: [{ message: 'simulation diverged', step }] });
+      const error = new Error(`simulation diverged at step ${step.toFixed(3)}`);
+      await rush.failTasks([key!], {
+        conditions: [{ message: error.message, name: error.name, stack: error.stack, step }],
+      });
       log.warn({ x1, x2 }, 'simulation diverged');
       continue;
     }
@@ -81,11 +88,35 @@ try {
     viewport: { width: 1440, height: 900 },
   });
   const page = await context.newPage();
-  await page.goto(`${dashboard.url}?log=1`); // the result chart on a log scale
+  await page.goto(dashboard.url);
   await new Promise((r) => setTimeout(r, seconds * 1000)); // let the run make some history
   await page.locator('#workers tbody tr').first().waitFor();
   await page.screenshot({ path: values.out, fullPage: true });
   process.stderr.write(`wrote ${values.out}\n`);
+  const shot = async (selector: string, name: string) => {
+    const path = values.out.replace(/\.png$/, `-${name}.png`);
+    await page.locator(selector).screenshot({ path });
+    process.stderr.write(`wrote ${path}\n`);
+  };
+  await shot('#optimize-panel', 'optimization');
+  // The task browser with a failed task's record open.
+  await page.selectOption('#tasks-state', 'failed');
+  await page.locator('#tasks tbody tr[data-state="failed"]').first().click();
+  await page.locator('#task-record').waitFor({ state: 'visible' });
+  await shot('#tasks-panel', 'tasks');
+  if (Number(await page.getAttribute('#chart-lanes', 'data-tasks')) > 0)
+    await shot('section.grid:has(#chart-lanes)', 'timeline');
+  // After the run: a page opened now shows the whole run from the tasks' timestamps.
+  await rush.stopWorkers({ type: 'terminate' });
+  const after = await context.newPage();
+  await after.goto(dashboard.url);
+  await after.locator('#workers tbody tr').first().waitFor();
+  await new Promise((r) => setTimeout(r, 3000));
+  if (Number(await after.getAttribute('#chart-counts', 'data-history')) > 0) {
+    const path = values.out.replace(/\.png$/, '-history.png');
+    await after.locator('section.grid:has(#chart-counts)').screenshot({ path });
+    process.stderr.write(`wrote ${path}\n`);
+  }
 } finally {
   await context?.close();
   await rush.stopWorkers({ type: 'kill' }).catch(() => {});

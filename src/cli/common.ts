@@ -8,7 +8,6 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { explainRedisError, RushError, RushInputError } from '../errors.js';
 import {
   checkFile,
-  configToUrl,
   normalizeConfig,
   plainConfig,
   type RedisTlsOptions,
@@ -80,9 +79,7 @@ export function cliConfig(flags: ConnectionFlags): ResolvedRedisConfig {
   );
 }
 
-export function redacted(config: ResolvedRedisConfig): string {
-  return configToUrl(config, { redact: true });
-}
+export { redacted } from '../redact.js';
 
 /** A manager of the network for one command. */
 export async function openNetwork(networkId: string, flags: ConnectionFlags): Promise<Rush> {

@@ -2,11 +2,13 @@
 import { spawn } from 'node:child_process';
 import { type Command, InvalidArgumentError } from 'commander';
 import { startDashboard } from '../dashboard/index.js';
+import { isLoopback } from '../dashboard/security.js';
 import {
   action,
   cliConfig,
   openNetwork,
   positiveNumber,
+  UsageError,
   untilInterrupted,
   withUrl,
 } from './common.js';
@@ -16,7 +18,8 @@ interface DashboardCliOptions {
   url?: string;
   host: string;
   port: number;
-  token?: string;
+  /** A token, `false` for --no-token, undefined for a new random one. */
+  token?: string | false;
   open?: boolean;
   ys?: string;
   direction?: 'min' | 'max';
@@ -24,7 +27,7 @@ interface DashboardCliOptions {
   interval: number;
 }
 
-function port(value: string): number {
+export function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new InvalidArgumentError('must be a whole number from 0 to 65535');
@@ -37,7 +40,7 @@ function direction(value: string): 'min' | 'max' {
   throw new InvalidArgumentError('must be min or max');
 }
 
-function token(value: string): string {
+export function token(value: string): string {
   if (value.length < 8 || /\s/.test(value))
     throw new InvalidArgumentError('must be at least 8 characters without white space');
   return value;
@@ -62,6 +65,14 @@ function openBrowser(url: string): void {
   }
 }
 
+/** `--no-token` is for this machine only: elsewhere it is a usage error. */
+export function checkTokenFlags(options: { host: string; token?: string | false }): void {
+  if (options.token === false && !isLoopback(options.host))
+    throw new UsageError(
+      `--no-token works only with --host 127.0.0.1 (localhost), not ${options.host}: anyone who reaches it could read the network`,
+    );
+}
+
 export function dashboardCommand(program: Command): void {
   withUrl(
     program
@@ -70,17 +81,10 @@ export function dashboardCommand(program: Command): void {
         'serve a live, read-only web page of a network (without --network: of every network on the server)',
       )
       .option('--network <id>', 'network id')
-      .option(
-        '--host <address>',
-        'address to listen on (not loopback: a token is required)',
-        '127.0.0.1',
-      )
+      .option('--host <address>', 'address to listen on', '127.0.0.1')
       .option('--port <n>', 'port to listen on (0: a free one)', port, 0)
-      .option(
-        '--token <token>',
-        'require this token (default on a non-loopback --host: a new one)',
-        token,
-      )
+      .option('--token <token>', 'require this token (default: a new random one)', token)
+      .option('--no-token', 'require no token (only with --host 127.0.0.1)')
       .option('--open', 'open the page in the browser')
       .option('--ys <column>', 'result column to chart (default: the first numeric one)')
       .option('--direction <min|max>', 'whether smaller or larger results are better', direction)
@@ -88,6 +92,7 @@ export function dashboardCommand(program: Command): void {
       .option('--interval <s>', 'seconds between reads of the network', positiveNumber, 1),
   ).action(
     action(async (options: DashboardCliOptions) => {
+      checkTokenFlags(options);
       const config = cliConfig(options);
       // Fail fast on a wrong address; later outages show on the page instead.
       await (await openNetwork(options.network ?? 'dashboard', options)).close();

@@ -27,6 +27,7 @@ if (process.argv[2] === 'worker') {
       import('./export.js').then((m) => m.exportCommand),
       import('./demo.js').then((m) => m.demoCommand),
       import('./dashboard.js').then((m) => m.dashboardCommand),
+      import('./metrics.js').then((m) => m.metricsCommand),
       import('./redis.js').then((m) => m.redisCommand),
     ]),
     { version },

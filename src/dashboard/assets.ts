@@ -4,7 +4,7 @@
  * with a gzipped copy, and served from rushnet itself: the page needs no internet access.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -23,17 +23,6 @@ const TYPES: Record<string, string> = {
   css: 'text/css; charset=utf-8',
 };
 
-/** The page's own files, by the name it asks for. */
-const OWN = [
-  'page.html',
-  'dashboard.js',
-  'util.js',
-  'network.js',
-  'overview.js',
-  'charts.js',
-  'dashboard.css',
-];
-
 function asset(path: string): Asset {
   const body = readFileSync(path);
   const type = TYPES[path.slice(path.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
@@ -46,7 +35,8 @@ export class Assets {
 
   constructor() {
     const dir = fileURLToPath(new URL('./static/', import.meta.url));
-    for (const name of OWN) this.#files.set(name, asset(dir + name));
+    // The page's own files (static/), by the name it asks for.
+    for (const name of readdirSync(dir)) this.#files.set(name, asset(dir + name));
     const require = createRequire(import.meta.url);
     this.#files.set('uPlot.min.js', asset(require.resolve('uplot/dist/uPlot.iife.min.js')));
     this.#files.set('uPlot.min.css', asset(require.resolve('uplot/dist/uPlot.min.css')));

@@ -6,6 +6,16 @@ import type { TaskRow } from '../index.js';
 import { nextVersion } from './series.js';
 
 export const FAILED_SHOWN = 200;
+/** What is read of a failed task (timestamps and tries, when it has them, for the timeline). */
+export const FAILED_FIELDS = [
+  'xs',
+  'worker_id',
+  'condition',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'tries',
+];
 const MAX_TEXT = 300;
 
 export interface FailedEntry {
@@ -64,8 +74,24 @@ export class FailedList {
       changed = true;
       const worker = row.worker_id ?? '';
       if (worker) this.perWorker.set(worker, (this.perWorker.get(worker) ?? 0) + 1);
-      const { message, ...details } = row.condition ?? { message: '' };
-      const { key: _key, worker_id: _w, condition: _c, ...xs } = row;
+      // The stack and the earlier tries are in the task's record (the task browser), not here.
+      const {
+        message,
+        stack: _stack,
+        history: _history,
+        ...details
+      } = (row.condition ?? { message: '' }) as Record<string, unknown>;
+      // The input: the row without the task's own fields (timestamps and tries included).
+      const {
+        key: _key,
+        worker_id: _w,
+        condition: _c,
+        created_at: _t0,
+        started_at: _t1,
+        finished_at: _t2,
+        tries: _n,
+        ...xs
+      } = row as Record<string, unknown>;
       this.entries.unshift({
         seq: ++this.#seq,
         key: row.key,

@@ -1,5 +1,5 @@
 /**
- * The live dashboard (`rushnet dashboard`, SPEC §13): a read-only web page per network, served
- * by rushnet itself and updated over server-sent events.
+ * The live dashboard (`rushnet dashboard`, docs/dashboard.md): a read-only web page per
+ * network, served by rushnet itself and updated over server-sent events.
  */
 export { type Dashboard, type DashboardOptions, startDashboard } from './server.js';

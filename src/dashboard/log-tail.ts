@@ -4,10 +4,12 @@
  * dashboard first saw them; a client asks for what came after the last number it has.
  */
 import type { LogRecord } from '../index.js';
+import { LOG_LEVELS, type LogLevel } from '../logging/levels.js';
 import { shortJson } from './failed-list.js';
 
-export const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
-export type Level = (typeof LEVELS)[number];
+/** The levels a record can have, lowest first: rushnet's one list (every level but `silent`). */
+export const LEVELS = LOG_LEVELS.filter((l) => l !== 'silent') as Level[];
+export type Level = Exclude<LogLevel, 'silent'>;
 
 /** Records kept per level, and sent at most in one message. */
 export const TAIL_SIZE = 200;

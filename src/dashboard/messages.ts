@@ -4,6 +4,7 @@
  * worker rows, the last result buckets, new failed tasks and log records. A page that was slow
  * to read simply gets a larger delta next time.
  */
+import { LEVELS } from './log-tail.js';
 import type { NetworkMonitor, TimelineColumn } from './monitor.js';
 import type { ResultSeries } from './series.js';
 
@@ -106,6 +107,9 @@ export function buildMessage(
     message.server = m.where;
     message.defaults = defaults;
     message.workerFields = WORKER_FIELDS;
+    message.levels = LEVELS;
+    // The run before the first live sample, from the tasks' timestamps.
+    message.history = m.history();
   }
   if (!c || c.statusRev !== m.statusRev) message.status = m.status;
   if (m.counts && (!c || c.timelineLength !== m.timeline.length || c.rev !== m.rev))

@@ -5,12 +5,19 @@
  * and a log tail. Reads of the failed set and the logs cost more with their size, so they are
  * spaced out in proportion to how long they take. Nothing here writes to Redis.
  */
-import { redacted } from '../cli/common.js';
-import { type NetworkCounts, type RedisConfig, Rush, type TaskRow } from '../index.js';
-import { FailedList } from './failed-list.js';
+import { RushError } from '../errors.js';
+import type { NetworkCounts, Rush, TaskRow, WorkerInfo } from '../index.js';
+import { type SharedConnections, SharedRush } from './connections.js';
+import { FAILED_FIELDS, FailedList } from './failed-list.js';
+import type { History } from './history.js';
 import { LogTail } from './log-tail.js';
+import { isHangUp, nameFailure } from './redis-failure.js';
 import { nextVersion, ResultSeries, Timeline } from './series.js';
-import { describeError, Pause, Spacing } from './spacing.js';
+import { Pause, Spacing } from './spacing.js';
+import { TaskTimeline } from './task-times.js';
+import { updateWorkerRows, type WorkerRow } from './worker-rows.js';
+
+export type { WorkerRow };
 
 export type StatusState = 'connecting' | 'ok' | 'empty' | 'unreachable' | 'error';
 export interface Status {
@@ -20,30 +27,18 @@ export interface Status {
   since: number;
 }
 
-export interface WorkerRow {
-  id: string;
-  host: string;
-  pid: number;
-  state: string;
-  heartbeat: boolean;
-  finished: number;
-  failed: number;
-  /** Newest sign of life the dashboard saw (a log record or a task it finished), or null. */
-  lastSeen: number | null;
-  /** Revision of the monitor when this row last changed. */
-  rev: number;
-}
-
 export interface MonitorOptions {
   networkId: string;
-  /** @default the plan's config, else `REDIS_URL`, else redis://127.0.0.1:6379 */
-  config?: RedisConfig;
+  /** The dashboard's Redis connections (the monitor opens none of its own). */
+  connections: SharedConnections;
   /** Milliseconds between polls. @default 1000 */
   intervalMs?: number;
   /** Keep polling without subscribers (the network the dashboard was started for). */
   pinned?: boolean;
   /** The result column pages show unless they ask for another (its series is kept ready). */
   ys?: string;
+  /** Read the workers' logs (the page shows them). @default true */
+  readLogs?: boolean;
 }
 
 /** A poll slower than this makes the monitor check whether Redis still answers… */
@@ -86,13 +81,18 @@ export class NetworkMonitor {
   columnsRev = 0;
   failed = new FailedList();
   log = new LogTail();
+  /** Durations, retries and the history, from the tasks' timestamps and tries. */
+  times = new TaskTimeline();
+  /** Input names of the tasks (`xs`), found on the first finished task. */
+  params: string[] = [];
+  /** The tasks' optimizer (`xs_extra.optimizer`), when they carry one. */
+  optimizer: string | undefined;
   lastUsed = Date.now();
 
   /** The Redis server, password hidden. */
   readonly where: string;
   readonly #rush: Rush;
-  /** A second connection, made when a poll is slow, to tell a slow read from a lost Redis. */
-  #prober: Rush | undefined;
+  readonly #connections: SharedConnections;
   #connected: Promise<Rush> | undefined;
   #rows: readonly TaskRow[] = [];
   #perWorker = new Map<string, number>();
@@ -105,15 +105,21 @@ export class NetworkMonitor {
   #logSpacing = new Spacing(1000, 30_000);
   #failedSeen = -1;
   #listeners = new Set<() => void>();
+  /** Polls begun, and the number of the last one that ended (for {@link fresh}). */
+  #pollsStarted = 0;
+  #pollsDone = 0;
+  readonly #readLogs: boolean;
   #running = false;
   #closed = false;
   readonly #pause = new Pause();
 
   constructor(options: MonitorOptions) {
     // The constructor checks the id (RushInputError for a malformed one).
-    this.#rush = new Rush({ networkId: options.networkId, config: options.config });
+    this.#rush = new SharedRush(options.networkId, options.connections);
+    this.#connections = options.connections;
     this.networkId = this.#rush.networkId;
-    this.where = redacted(this.#rush.config);
+    this.where = options.connections.where;
+    this.#readLogs = options.readLogs ?? true;
     this.intervalMs = options.intervalMs ?? 1000;
     this.pinned = options.pinned ?? false;
     this.#ys = options.ys;
@@ -135,10 +141,44 @@ export class NetworkMonitor {
     return this.#listeners.size;
   }
 
-  /** Worker and task counts now (for the overview), without starting the poll loop. */
-  async readCounts(): Promise<NetworkCounts> {
+  /**
+   * Resolves after a poll that began after this call ended (its data is current), or rejects
+   * when the monitor closes first. The pause between polls is cut short for it.
+   */
+  fresh(): Promise<this> {
+    const dropped = () => new RushError('this network is no longer watched: try again');
+    if (this.#closed) return Promise.reject(dropped());
+    const after = this.#pollsStarted;
+    return new Promise((resolve, reject) => {
+      const unsubscribe = this.subscribe(() => {
+        if (this.#closed) reject(dropped());
+        else if (this.#pollsDone <= after) return;
+        else resolve(this);
+        unsubscribe();
+      });
+      this.#pause.wake();
+    });
+  }
+
+  /** The monitor's reader of the network (on the dashboard's shared connection). */
+  reader(): Promise<Rush> {
     this.lastUsed = Date.now();
-    return (await this.#connect()).counts();
+    return this.#connect();
+  }
+
+  /** The finished tasks read so far, in finish order. */
+  get finishedRows(): readonly TaskRow[] {
+    return this.#rows;
+  }
+
+  /** Whether the task is among the finished ones read so far. */
+  isFinished(key: string): boolean {
+    return this.#rows.some((row) => row.key === key);
+  }
+
+  /** The network's past from its tasks' timestamps, up to the first live sample. */
+  history(): History {
+    return this.times.history(this.timeline.t[0] ?? Date.now());
   }
 
   /** The result series of a column, built from the cached rows the first time it is asked for. */
@@ -156,8 +196,9 @@ export class NetworkMonitor {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#notify(); // waiters learn that it closed
     this.#pause.wake();
-    await Promise.all([this.#rush.close(), this.#prober?.close()]);
+    await this.#rush.close();
   }
 
   #connect(): Promise<Rush> {
@@ -177,15 +218,18 @@ export class NetworkMonitor {
   async #loop(): Promise<void> {
     while (!this.#closed && (this.pinned || this.#listeners.size > 0)) {
       const stalled = setTimeout(() => void this.#probe(), STALL_MS);
+      const seq = ++this.#pollsStarted;
       try {
         await this.#poll();
       } catch (error) {
         if (this.#closed) break;
-        const message = describeError(error);
-        const unreachable = /cannot reach|connection|ECONN|closed|timed? ?out/i.test(message);
+        const message = nameFailure(error);
+        const unreachable =
+          isHangUp(error) || /cannot reach|connection|ECONN|timed? ?out|no answer/i.test(message);
         this.#setStatus(unreachable ? 'unreachable' : 'error', `${message} (retrying)`);
       } finally {
         clearTimeout(stalled);
+        this.#pollsDone = seq;
       }
       this.#notify();
       await this.#pause.for(this.intervalMs);
@@ -195,17 +239,18 @@ export class NetworkMonitor {
 
   /**
    * A poll is slow: Redis is down, or the network is large (the first read of 100,000s of
-   * tasks takes seconds). A second connection tells which.
+   * tasks takes seconds). The dashboard's quick connection tells which.
    */
   async #probe(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     try {
-      this.#prober ??= new Rush({ networkId: this.networkId, config: this.#rush.config });
-      const prober = this.#prober;
       await Promise.race([
-        prober.connect().then(() => prober.counts()),
+        this.#connections.get('quick').then((client) => client.ping()),
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error('no answer')), PROBE_MS);
+          timer = setTimeout(
+            () => reject(new Error(`no answer within ${PROBE_MS / 1000} s`)),
+            PROBE_MS,
+          );
         }),
       ]);
       if (this.status.state === 'connecting')
@@ -213,9 +258,16 @@ export class NetworkMonitor {
           'connecting',
           'Reading the network from Redis (a large one takes a while)…',
         );
-    } catch {
-      if (!this.#closed)
-        this.#setStatus('unreachable', `Redis at ${this.where} is not answering; retrying…`);
+    } catch (error) {
+      // The cause, as the server or the system gave it: refused, max clients, no answer…
+      if (this.#closed) return;
+      const cause = nameFailure(error);
+      this.#setStatus(
+        'unreachable',
+        cause.startsWith('no answer')
+          ? `Redis at ${this.where} is not answering (${cause}); retrying…`
+          : `Cannot reach Redis at ${this.where}: ${cause.replace(/^cannot reach Redis at \S+: /, '')}; retrying…`,
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -254,17 +306,19 @@ export class NetworkMonitor {
       if (worker) this.#perWorker.set(worker, (this.#perWorker.get(worker) ?? 0) + 1);
       for (const series of this.#series.values()) series.add(row);
     }
+    this.times.addFinished(fresh);
     this.#rows = rows;
     const seen = new Map<string, number>();
     if (this.#primed) for (const row of fresh) if (row.worker_id) seen.set(row.worker_id, now);
 
     if (counts.failed !== this.#failedSeen && this.#failedSpacing.due(now)) {
-      const failed = await rush.fetchFailedTasks({ fields: ['xs', 'worker_id', 'condition'] });
+      const failed = await rush.fetchFailedTasks({ fields: FAILED_FIELDS });
       this.#failedSeen = counts.failed;
+      this.times.setFailed(failed);
       if (this.failed.update(failed)) this.rev++;
       this.#failedSpacing.took(now, Date.now());
     }
-    if (this.#logSpacing.due(now)) {
+    if (this.#readLogs && this.#logSpacing.due(now)) {
       const records = await rush.readLog();
       for (const r of records) {
         const t = r.timestamp.getTime();
@@ -302,6 +356,9 @@ export class NetworkMonitor {
     this.failed = new FailedList();
     this.#failedSeen = -1;
     this.log = new LogTail();
+    this.times = new TaskTimeline();
+    this.params = [];
+    this.optimizer = undefined;
     this.timeline = new Timeline(TIMELINE_RULES);
     this.#recent = [];
     this.workers.clear();
@@ -310,10 +367,14 @@ export class NetworkMonitor {
 
   /** The numeric properties of a result: read once from a task's `ys` (rows merge xs and ys). */
   async #findColumns(rush: Rush, row: TaskRow): Promise<void> {
-    const record = await rush.readHash(row.key, ['ys']);
-    const ys = record?.ys;
+    const record = await rush.readHash(row.key, ['xs', 'ys', 'xs_extra']);
+    const { xs, ys, xs_extra: extra } = (record ?? {}) as Record<string, unknown>;
     const source = ys && typeof ys === 'object' ? (ys as Record<string, unknown>) : row;
     this.columns = Object.keys(source).filter((k) => k !== 'key' && typeof source[k] === 'number');
+    this.params = xs && typeof xs === 'object' ? Object.keys(xs) : [];
+    const optimizer = (extra as { optimizer?: unknown } | undefined)?.optimizer;
+    if (optimizer !== undefined)
+      this.optimizer = typeof optimizer === 'string' ? optimizer : JSON.stringify(optimizer);
     this.#columnsFound = true;
     this.columnsRev = ++this.rev;
     // Build the default series as tasks arrive, so that no page waits for it.
@@ -321,35 +382,13 @@ export class NetworkMonitor {
     if (column) this.series(column);
   }
 
-  #updateWorkers(
-    info: Awaited<ReturnType<Rush['workerInfo']>>,
-    seen: ReadonlyMap<string, number>,
-  ): void {
-    const ids = info.map((w) => w.worker_id);
-    if (ids.length !== this.workers.size || ids.some((id) => !this.workers.has(id))) {
-      for (const id of this.workers.keys()) if (!ids.includes(id)) this.workers.delete(id);
-      this.workerIdsRev = ++this.rev;
-    }
-    for (const w of info) {
-      const old = this.workers.get(w.worker_id);
-      const last = seen.get(w.worker_id);
-      const next: Omit<WorkerRow, 'rev'> = {
-        id: w.worker_id,
-        host: w.hostname,
-        pid: w.pid,
-        state: w.state,
-        heartbeat: w.heartbeat,
-        finished: this.#perWorker.get(w.worker_id) ?? 0,
-        failed: this.failed.perWorker.get(w.worker_id) ?? 0,
-        lastSeen: Math.max(old?.lastSeen ?? 0, last ?? 0) || null,
-      };
-      const same =
-        old && (Object.keys(next) as (keyof typeof next)[]).every((k) => old[k] === next[k]);
-      if (!same) {
-        this.workers.set(w.worker_id, { ...next, rev: ++this.rev });
-        if (!old) this.workerIdsRev = this.rev;
-      }
-    }
+  #updateWorkers(info: WorkerInfo[], seen: ReadonlyMap<string, number>): void {
+    const totals = {
+      finished: (id: string) => this.#perWorker.get(id) ?? 0,
+      failed: (id: string) => this.failed.perWorker.get(id) ?? 0,
+    };
+    if (updateWorkerRows(this.workers, info, totals, seen, () => ++this.rev))
+      this.workerIdsRev = this.rev;
   }
 
   /** One point of the timeline: counts and the rate of tasks done over the last seconds. */

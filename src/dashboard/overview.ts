@@ -1,63 +1,15 @@
 /**
- * The monitors of one dashboard (one per network, made when first asked for, closed when idle)
- * and the overview: the networks on the server that the Redis user may read, with their counts,
- * polled while a page shows it.
+ * The overview: the networks on the server that the Redis user may read, with their counts,
+ * polled on the dashboard's quick connection while a page shows it.
  */
-import type { NetworkCounts, RedisConfig } from '../index.js';
-import { readNetworks } from '../networks.js';
-import { NetworkMonitor } from './monitor.js';
-import { describeError, Pause } from './spacing.js';
+import type { NetworkCounts } from '../index.js';
+import { readNetworksOn } from '../networks.js';
+import type { SharedConnections } from './connections.js';
+import { nameFailure } from './redis-failure.js';
+import { Pause } from './spacing.js';
 
-/** A monitor nobody watched for this long is closed (its connection and rows freed). */
-const IDLE_MS = 5 * 60_000;
 /** Networks the overview shows; it says how many more there are. */
 const MAX_SHOWN = 100;
-
-export class Registry {
-  readonly #monitors = new Map<string, NetworkMonitor>();
-  readonly #sweeper: NodeJS.Timeout;
-
-  constructor(
-    readonly config: RedisConfig | undefined,
-    readonly intervalMs: number,
-    readonly ys?: string,
-  ) {
-    this.#sweeper = setInterval(() => this.#sweep(), 30_000);
-    this.#sweeper.unref();
-  }
-
-  /** The monitor of a network. @throws RushInputError for a malformed id */
-  get(networkId: string, pinned = false): NetworkMonitor {
-    let monitor = this.#monitors.get(networkId);
-    if (!monitor) {
-      monitor = new NetworkMonitor({
-        networkId,
-        config: this.config,
-        intervalMs: this.intervalMs,
-        pinned,
-        ys: this.ys,
-      });
-      this.#monitors.set(networkId, monitor);
-    }
-    return monitor;
-  }
-
-  async close(): Promise<void> {
-    clearInterval(this.#sweeper);
-    const all = [...this.#monitors.values()];
-    this.#monitors.clear();
-    await Promise.all(all.map((m) => m.close()));
-  }
-
-  #sweep(): void {
-    const now = Date.now();
-    for (const [id, m] of this.#monitors) {
-      if (m.pinned || m.subscribers > 0 || now - m.lastUsed < IDLE_MS) continue;
-      this.#monitors.delete(id);
-      void m.close();
-    }
-  }
-}
 
 export interface OverviewState {
   /** The Redis server, password hidden. */
@@ -76,12 +28,11 @@ export class Overview {
   readonly #pause = new Pause();
 
   constructor(
-    private readonly registry: Registry,
-    private readonly where: string,
+    private readonly connections: SharedConnections,
     private readonly intervalMs = 2000,
   ) {
     this.state = {
-      server: where,
+      server: connections.where,
       networks: [],
       more: 0,
       status: { state: 'connecting', message: 'Connecting to Redis…' },
@@ -102,11 +53,11 @@ export class Overview {
     this.#pause.wake();
   }
 
-  /** One poll: the networks this user may read, with their counts (one connection). */
+  /** One poll: the networks this user may read, with their counts. */
   async read(): Promise<OverviewState> {
-    const { networks } = await readNetworks(this.registry.config);
+    const { networks } = await readNetworksOn(await this.connections.get('quick'));
     return {
-      server: this.where,
+      server: this.connections.where,
       networks: networks.slice(0, MAX_SHOWN),
       more: Math.max(networks.length - MAX_SHOWN, 0),
       status: { state: 'ok', message: '' },
@@ -122,7 +73,7 @@ export class Overview {
           ...this.state,
           status: {
             state: 'unreachable',
-            message: `Cannot list the networks on ${this.where}: ${describeError(error)} (retrying)`,
+            message: `Cannot list the networks on ${this.connections.where}: ${nameFailure(error)} (retrying)`,
           },
         };
       }

@@ -1,6 +1,6 @@
 /**
- * Small helpers of the monitor and the overview: spacing out costly reads, a pause between
- * polls that closing cuts short, and error text fit for a page.
+ * Small helpers of the monitor and the overview: spacing out costly reads, and a pause between
+ * polls that closing cuts short.
  */
 
 /** Spaces out a costly read: next one after `factor` times its own duration, within bounds. */
@@ -34,10 +34,4 @@ export class Pause {
   wake(): void {
     this.#wake?.();
   }
-}
-
-/** Error text for the page, with anything that looks like a password in a URL hidden. */
-export function describeError(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n')[0]!.replace(/(\/\/[^/@\s:]*:)[^@\s/]*@/g, '$1<redacted>@');
 }

@@ -3,7 +3,9 @@
  * they downsample, timelines halve, the log tail keeps each level, failed tasks come newest first.
  */
 import { describe, expect, it } from 'vitest';
+import { Durations } from '../../src/dashboard/durations.js';
 import { FailedList } from '../../src/dashboard/failed-list.js';
+import { buildHistory, HISTORY_BUCKETS, timesOf } from '../../src/dashboard/history.js';
 import { LogTail } from '../../src/dashboard/log-tail.js';
 import { MAX_BUCKETS, MAX_SAMPLES, ResultSeries, Timeline } from '../../src/dashboard/series.js';
 import type { LogRecord } from '../../src/index.js';
@@ -95,5 +97,50 @@ describe('FailedList', () => {
     expect(list.since(seen)).toMatchObject([{ key: 'b', message: 'bang', xs: '{"x":0.333333}' }]);
     expect(list.entries[1]).toMatchObject({ details: '{"code":1}' });
     expect(Object.fromEntries(list.perWorker)).toEqual({ w1: 1, w2: 1 });
+  });
+});
+
+describe('history from timestamps', () => {
+  it('counts each state at each bucket end, and throughput per bucket', () => {
+    // 10 tasks created at 0, each started at i s and finished at i + 1 s; the last one failed.
+    const tasks = Array.from({ length: 10 }, (_, i) => ({
+      created: 0,
+      started: i * 1000,
+      finished: (i + 1) * 1000,
+      failed: i === 9,
+    }));
+    const h = buildHistory(tasks, 10_000);
+    expect(h.t).toHaveLength(HISTORY_BUCKETS);
+    expect(h.t.at(-1)).toBe(10_000);
+    const at = (ms: number) => h.t.findIndex((t) => t >= ms);
+    // At 5.5 s: 5 done, 1 running, 4 queued.
+    const i = at(5500);
+    expect([h.queued[i], h.running[i], h.finished[i], h.failed[i]]).toEqual([4, 1, 5, 0]);
+    const end = h.t.length - 1;
+    expect([h.queued[end], h.running[end], h.finished[end], h.failed[end]]).toEqual([0, 0, 9, 1]);
+    // One task per second on average.
+    const perSecond = h.throughput.reduce((a, b) => a + b, 0) / h.throughput.length;
+    expect(perSecond).toBeCloseTo(1, 1);
+  });
+
+  it('leaves out tasks without timestamps, and says how many', () => {
+    expect(timesOf({ key: 'a' }, false)).toBeUndefined();
+    const h = buildHistory([], Date.now(), 7);
+    expect(h.t).toEqual([]);
+    expect(h.untimed).toBe(7);
+  });
+
+  it('durations: buckets by upper bound, untimed tasks counted apart', () => {
+    const d = new Durations();
+    d.add({ started_at: 0, finished_at: 5 }); // 0.005 s
+    d.add({ started_at: 0, finished_at: 700 }); // 0.7 s
+    d.add({ started_at: 0, finished_at: 10 ** 9 }); // above every bound
+    d.add({ started_at: 5, finished_at: 1 }); // ends before it starts: not a duration
+    expect(d.count).toBe(3);
+    expect(d.untimed).toBe(1);
+    const c = d.cumulative();
+    expect(c[0]).toBe(1);
+    expect(c.at(-1)).toBe(3);
+    expect(c.at(-2)).toBe(2);
   });
 });

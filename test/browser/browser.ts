@@ -16,7 +16,7 @@ import {
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-/** Flags from shared/notes (headless Chromium section): quiet, offline, no sandbox as root. */
+/** Headless Chromium quiet and offline, without the sandbox (which refuses to run as root). */
 const FLAGS = [
   '--headless',
   '--no-sandbox',

@@ -77,12 +77,19 @@ describe('rushnet dashboard', () => {
       '--ys',
       'y',
     ]);
-    expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/network/${rush.networkId}$`));
+    // A token also on 127.0.0.1, in the printed address (the way Jupyter prints its own).
+    expect(url).toMatch(
+      new RegExp(`^http://127\\.0\\.0\\.1:\\d+/network/${rush.networkId}\\?token=[\\w-]{20,}$`),
+    );
     expect(output()).toContain(`network ${rush.networkId} on redis://127.0.0.1:`);
+    const token = new URL(url).searchParams.get('token')!;
+    expect((await fetch(url.replace(/\?token=.*/, ''))).status).toBe(401);
     const page = await fetch(url);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<title>rushnet dashboard</title>');
-    const state = await fetch(`${new URL(url).origin}/api/network/${rush.networkId}/state`);
+    const state = await fetch(`${new URL(url).origin}/api/network/${rush.networkId}/state`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
     expect(await state.json()).toMatchObject({ defaults: { ys: 'y', direction: 'min' } });
     const exited = exitCode(child);
     child.kill('SIGTERM');
@@ -92,6 +99,18 @@ describe('rushnet dashboard', () => {
   it('on a non-loopback address prints a generated token in the address', async () => {
     const { url } = await serve(['dashboard', '--host', '0.0.0.0', '--maximize']);
     expect(url).toMatch(/\/\?token=[\w-]{20,}$/);
+  });
+
+  it('--no-token serves 127.0.0.1 without a token, and is a usage error elsewhere', async () => {
+    const rush = await manager();
+    const { url } = await serve(['dashboard', '--network', rush.networkId, '--no-token']);
+    expect(url).not.toContain('token');
+    expect((await fetch(`${new URL(url).origin}/api/network/${rush.networkId}/state`)).status).toBe(
+      200,
+    );
+    const { code, stderr } = await run(['--no-token', '--host', '0.0.0.0']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--no-token works only with --host 127\.0\.0\.1/);
   });
 
   it.each([
@@ -123,8 +142,8 @@ describe('rushnet dashboard', () => {
       timeoutMs: 60_000,
       what: `the end of the run in: ${output()}`,
     });
-    const { origin, pathname } = new URL(url);
-    const state = await fetch(`${origin}/api${pathname}/state`);
+    const { origin, pathname, search } = new URL(url);
+    const state = await fetch(`${origin}/api${pathname}/state${search}`);
     expect(await state.json()).toMatchObject({ counts: { finished: 20 } });
     const exited = exitCode(child);
     child.kill('SIGINT');

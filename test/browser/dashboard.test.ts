@@ -98,7 +98,7 @@ describe('the network page', () => {
     const dashboard = await dashboardFor({ config: redisUrl() });
     const page = await newPage();
     const id = newNetworkId();
-    await page.goto(`${dashboard.origin}/network/${id}`);
+    await page.goto(`${dashboard.origin}/network/${id}?token=${dashboard.token}`);
     const banner = page.locator('#banner[data-state="empty"]');
     await banner.waitFor();
     expect(await banner.textContent()).toContain(`Network "${id}" has no data`);

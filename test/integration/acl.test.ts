@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { networkAclRules } from '../../src/acl.js';
-import { Overview, Registry } from '../../src/dashboard/overview.js';
+import { SharedConnections } from '../../src/dashboard/connections.js';
+import { Overview } from '../../src/dashboard/overview.js';
 import { listNetworks, Rush, RushConfigError, RushWorker } from '../../src/index.js';
 import { RushKeys } from '../../src/redis/keys.js';
 import { manager, newNetworkId, waitUntil } from '../helpers/network.js';
@@ -177,9 +178,9 @@ describe('a per-network ACL user', () => {
     const all = await listNetworks({ config: adminUrl });
     expect(all).toEqual(expect.arrayContaining([mine.networkId, other.networkId]));
 
-    const registry = new Registry(url, 1000);
+    const connections = new SharedConnections(url);
     try {
-      const state = await new Overview(registry, 'test server').read();
+      const state = await new Overview(connections).read();
       expect(state.status.state).toBe('ok');
       expect(state.networks).toEqual([
         {
@@ -196,7 +197,7 @@ describe('a per-network ACL user', () => {
       ]);
       expect(state.more).toBe(0);
     } finally {
-      await registry.close();
+      await connections.close();
     }
   });
 

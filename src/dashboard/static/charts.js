@@ -83,6 +83,22 @@ export function throughputChart(container) {
 const fmt = (v) => (v === null || v === undefined ? '–' : Number(v.toPrecision(4)).toString());
 
 /**
+ * A tick label: exponent form for very small or large values, so 1e-4 and 1e-5 on a log axis
+ * never read "0" (uPlot's default rounds them to a few decimals).
+ */
+export function tick(v) {
+  if (v === null || v === undefined) return '';
+  const a = Math.abs(v);
+  if (a === 0) return '0';
+  if (a < 1e-3 || a >= 1e6) {
+    const [m, e] = v.toExponential(2).split('e');
+    return `${Number(m)}e${Number(e)}`;
+  }
+  return String(Number(v.toPrecision(4)));
+}
+const ticks = (_u, splits) => splits.map(tick);
+
+/**
  * A result column over the evaluations in finish order: each bucket's smallest and largest
  * value as points (the same point when a bucket holds one evaluation), and the best so far.
  */
@@ -108,7 +124,7 @@ export function resultChart(container, settings) {
     ],
     axes: [
       axis({ label: 'evaluation (finish order)' }),
-      axis({ label: settings().column ?? '', size: 70 }),
+      axis({ label: settings().column ?? '', size: 70, values: ticks }),
     ],
   }));
 }
@@ -141,4 +157,75 @@ export function resultData(series, direction) {
     best[i] = current;
   }
   return { data: [x, lo, hi, best], points };
+}
+
+/** Whether positive values span two decades or more (then a log axis reads better). */
+export function spansDecades(values) {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = 0;
+  for (const v of values) {
+    if (v === null || v === undefined) continue;
+    if (!(v > 0)) return false;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  return hi > 0 && hi / lo >= 100;
+}
+
+/** A small scatter of one parameter (x) against the result (y); log axes as told. */
+export function scatterChart(container, { xLabel, yLabel, xLog, yLog, categories }) {
+  return chart(container, 200, () => ({
+    legend: { show: false },
+    scales: { x: { time: false, distr: xLog ? 3 : 1 }, y: { distr: yLog ? 3 : 1 } },
+    series: [
+      {},
+      {
+        stroke: COLORS.result,
+        fill: COLORS.result,
+        paths: () => null,
+        points: { show: true, size: 4, width: 1, stroke: COLORS.result, fill: COLORS.result },
+      },
+    ],
+    axes: [
+      axis({
+        label: xLabel,
+        size: 34,
+        values: categories ? (_u, splits) => splits.map((v) => categories[v] ?? '') : ticks,
+        ...(categories ? { incrs: [1] } : {}),
+      }),
+      axis({ label: yLabel, size: 60, values: ticks }),
+    ],
+  }));
+}
+
+/** The best result so far over wall time (or evaluations), as steps. */
+export function bestOverTimeChart(container, settings) {
+  return chart(container, 160, () => ({
+    legend: { show: false },
+    scales: { x: { time: settings().time }, y: { distr: settings().log ? 3 : 1 } },
+    series: [{}, line('best so far', COLORS.best, { paths: uPlot.paths.stepped({ align: 1 }) })],
+    axes: [axis(), axis({ size: 60, values: ticks })],
+  }));
+}
+
+/** Tasks per duration bucket, as bars over the buckets' upper bounds (log axis). */
+export function durationsChart(container) {
+  return chart(container, 230, () => ({
+    legend: { show: false },
+    scales: {
+      x: { time: false, distr: 3 },
+      y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
+    },
+    series: [
+      {},
+      {
+        label: 'tasks',
+        stroke: COLORS.throughput,
+        fill: 'rgba(28,126,214,0.35)',
+        paths: uPlot.paths.bars({ size: [0.8, 60] }),
+        points: { show: false },
+      },
+    ],
+    axes: [axis({ label: 'duration (s, upper bound)', values: ticks }), axis({ size: 50 })],
+  }));
 }

@@ -64,12 +64,16 @@ export function setQuery(name, value) {
 
 /**
  * Follows an event stream. `onMessage` gets each parsed message; the indicator in the header
- * says when the last one came, and turns to "stale" when they stop.
+ * says when the last one came, and turns to "stale" when they stop. A stream the server refuses
+ * (404: no such network, 503: a bound reached) is asked once more for why (`onRefused` gets the
+ * status it sends), then tried again a few seconds later.
  */
-export function follow(url, onMessage) {
+export function follow(url, onMessage, onRefused = showStatus) {
   const live = $('live');
   let last = 0;
   let broken = false;
+  let source;
+  let retry;
   const show = () => {
     const age = Date.now() - last;
     if (broken) {
@@ -83,20 +87,68 @@ export function follow(url, onMessage) {
       live.className = age > 5000 ? 'live stale' : 'live ok';
     }
   };
+  const open = () => {
+    source = new EventSource(url);
+    source.onmessage = (event) => {
+      last = Date.now();
+      broken = false;
+      onMessage(JSON.parse(event.data));
+      show();
+    };
+    source.onerror = () => {
+      broken = source.readyState !== EventSource.OPEN;
+      show();
+      if (source.readyState === EventSource.CLOSED) {
+        void whyRefused(url).then((status) => {
+          if (status) {
+            broken = false;
+            onRefused(status);
+          }
+          retry = setTimeout(open, 3000);
+        });
+      }
+    };
+  };
   const timer = setInterval(show, 1000);
-  const source = new EventSource(url);
-  source.onmessage = (event) => {
-    last = Date.now();
-    broken = false;
-    onMessage(JSON.parse(event.data));
-    show();
-  };
-  source.onerror = () => {
-    broken = source.readyState !== EventSource.OPEN;
-    show();
-  };
+  open();
   return () => {
     clearInterval(timer);
+    clearTimeout(retry);
     source.close();
+  };
+}
+
+/** The status a refused request carries (its JSON body), or undefined. */
+async function whyRefused(url) {
+  const abort = new AbortController();
+  try {
+    const res = await fetch(url, { signal: abort.signal });
+    if (res.ok) return undefined;
+    return (await res.json()).status;
+  } catch {
+    return undefined;
+  } finally {
+    abort.abort();
+  }
+}
+
+/**
+ * Runs `load` when `due()` says something changed, at most once per `ms`: the panels that
+ * ask the server follow the counts without asking more often than that.
+ */
+export function throttled(load, ms) {
+  let last = 0;
+  let timer;
+  return () => {
+    if (timer) return;
+    const wait = Math.max(0, last + ms - Date.now());
+    timer = setTimeout(async () => {
+      last = Date.now();
+      try {
+        await load();
+      } finally {
+        timer = undefined;
+      }
+    }, wait);
   };
 }
