@@ -101,7 +101,9 @@ describe('rushnet export', () => {
     expect(lines.find((l) => l.includes(',queued,'))).toMatch(/,queued,,1,a,1,,,,,\d+,,,$/);
     expect(lines.find((l) => l.includes(',b,'))).toMatch(/,b,"""two""",/);
     expect(lines.find((l) => l.includes(',3,'))).toMatch(/,'=1\+1,3\.5,1,false,5,/);
-    expect(lines.find((l) => l.includes(',failed,'))).toMatch(/,esc\\x1b\[2J,,,,,,\d*,\d*,\d*,no luck$/);
+    expect(lines.find((l) => l.includes(',failed,'))).toMatch(
+      /,esc\\x1b\[2J,,,,,,\d*,\d*,\d*,no luck$/,
+    );
   });
 
   it('--format parquet: typed columns that DuckDB reads back', async () => {

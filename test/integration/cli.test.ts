@@ -252,8 +252,12 @@ describe('rushnet command line', () => {
           .map((l) => l.split(',')[1])
           .sort(),
       ).toEqual(['failed', 'finished', 'queued']);
-      expect(lines.find((l) => l.includes(',finished,'))).toMatch(/,finished,exporter,2,b,4,\d+,\d+,\d+,$/);
-      expect(lines.find((l) => l.includes(',queued,'))).toMatch(/,queued,,1,"a, ""quoted""",,\d+,,,$/);
+      expect(lines.find((l) => l.includes(',finished,'))).toMatch(
+        /,finished,exporter,2,b,4,\d+,\d+,\d+,$/,
+      );
+      expect(lines.find((l) => l.includes(',queued,'))).toMatch(
+        /,queued,,1,"a, ""quoted""",,\d+,,,$/,
+      );
       const json = await rushnet(['export', '--network', id, '--state', 'finished']);
       expect(JSON.parse(json.stdout)).toEqual([
         {

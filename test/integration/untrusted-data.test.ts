@@ -86,7 +86,7 @@ describe('undecodable task data in reads', () => {
       ];
       for (const [name, read, expected] of reads) {
         const w = warnings(rush);
-        expect(withoutTimes(await read()), name).toEqual(expected);
+        expect(withoutTimes((await read()) as object[]), name).toEqual(expected);
         expectOneWarning(w, [keys[1]!]);
         w.restore();
       }
