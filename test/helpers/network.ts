@@ -175,11 +175,15 @@ export function rawClient(): Redis {
 
 /** Every key of a network, found with SCAN. */
 export async function scanNetworkKeys(client: Redis, networkId: string): Promise<string[]> {
+  // Every key that holds the id, inside the network's namespace or not (a stray key is a leak).
+  const glob = networkId.replace(/[*?[\]\\]/g, '\\$&');
+  const braced = `{${networkId}}`;
   const keys: string[] = [];
   let cursor = '0';
   do {
-    const [next, batch] = await client.scan(cursor, 'MATCH', `*${networkId}*`, 'COUNT', 1000);
-    keys.push(...batch);
+    const [next, batch] = await client.scan(cursor, 'MATCH', `*${glob}*`, 'COUNT', 1000);
+    // A short id ('a') is inside other networks' ids too: only its braced form is its own.
+    keys.push(...(networkId.length >= 16 ? batch : batch.filter((k) => k.includes(braced))));
     cursor = next;
   } while (cursor !== '0');
   return keys;
