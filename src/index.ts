@@ -50,6 +50,7 @@ export type { Durability } from './rush/durability.js';
 export { Rush, type RushOptions, rsh } from './rush.js';
 export { LargeObjectRef } from './tasks/codec.js';
 export { storeLargeObject } from './tasks/large-objects.js';
+export { TASK_STATES } from './tasks/states.js';
 export type * from './types.js';
 export { RushWorker, type RushWorkerOptions } from './worker.js';
 export type { WorkerLoop, WorkerLoopFunction, WorkerLoopModule } from './workers/loop.js';

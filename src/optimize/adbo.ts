@@ -15,6 +15,7 @@ import type { Evaluation, Optimizer, OptimizerContext, Proposal } from './optimi
 import type { Rng } from './rng.js';
 import type { ParamShape, SpaceValues } from './space.js';
 
+/** Options of {@link adbo}; every one has a default. */
 export interface AdboOptions {
   /** Mean of the exponential distribution each worker draws its λ₀ from. @default 1.96 */
   lambda?: number;
@@ -46,6 +47,11 @@ const HYPER_EVERY = 10;
 /** Pending points taken into the model at most (the newest). */
 const MAX_PENDING = 32;
 
+/**
+ * ADBO, asynchronous decentralized Bayesian optimization: each worker fits its own Gaussian
+ * process to the network's finished evaluations and proposes the candidate of lowest confidence
+ * bound `mean − λ·sd`. Checks `options` at once (RushInputError).
+ */
 export function adbo(options: AdboOptions = {}): Optimizer {
   const o = checkAdboOptions(options);
   return {

@@ -11,6 +11,7 @@ import { describeValue, RushInputError } from '../errors.js';
 import type { Evaluation, Optimizer, OptimizerContext, Proposal } from './optimizer.js';
 import type { ParamShape, Space, SpaceValues } from './space.js';
 
+/** Options of {@link asha}. Budgets are in the units of the `budget` parameter. */
 export interface AshaOptions {
   /** Name of the space's int or float parameter that holds the budget. */
   budget: string;
@@ -47,6 +48,12 @@ interface RungResult {
   xs: Record<string, unknown>;
 }
 
+/**
+ * ASHA, asynchronous successive halving: rung k evaluates at the budget `min · eta^k`, and a
+ * free worker promotes a configuration among the best 1/eta of a rung (claimed in Redis, first
+ * writer wins) or else samples a new one on rung 0. Checks `options` at once, and the budget
+ * parameter against the space when `optimize` starts (RushInputError).
+ */
 export function asha(options: AshaOptions): Optimizer {
   if (typeof options !== 'object' || options === null) {
     throw new RushInputError(

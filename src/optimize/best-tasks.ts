@@ -8,6 +8,7 @@ import type { TaskRow } from '../types.js';
 import { isPlainObject } from '../validate.js';
 import { asParticipant } from './participant.js';
 
+/** Options of {@link bestTasks}. */
 export interface BestTasksOptions {
   /** How many rows. @default 1 */
   n?: number;

@@ -8,6 +8,7 @@
 
 const SQRT5 = Math.sqrt(5);
 
+/** Hyperparameters of a {@link GaussianProcess}. */
 export interface GpHyper {
   /** Length scale of the kernel, in units of the unit cube. */
   lengthscale: number;
@@ -71,6 +72,12 @@ function distance(a: Float64Array, b: Float64Array): number {
   return Math.sqrt(s);
 }
 
+/**
+ * Gaussian process regression with a Matérn 5/2 kernel on points of the unit cube (one length
+ * scale for all inputs, targets standardized): the surrogate model of {@link adbo}. Empty until
+ * {@link GaussianProcess.fit | fit}; then {@link GaussianProcess.predict | predict} gives the
+ * posterior mean and standard deviation.
+ */
 export class GaussianProcess {
   #x: Float64Array[] = [];
   #l = new Float64Array(0);
@@ -83,9 +90,14 @@ export class GaussianProcess {
   /** Log marginal likelihood of the last fit (standardized targets). */
   logLikelihood = Number.NaN;
 
+  /**
+   * Hyperparameters of the last fit (picked by the marginal likelihood, or given to `fit`).
+   * Before any fit: length scale 0.3, noise 1e-4.
+   */
   get hyper(): GpHyper {
     return this.#hyper;
   }
+  /** Number of points of the last fit (0 before any fit). */
   get size(): number {
     return this.#x.length;
   }

@@ -2,6 +2,7 @@
  * rushnet/optimize: asynchronous decentralized optimization on a rush network. Search spaces,
  * optimizers (random search, ASHA, ADBO), the `optimize` loop that any number of workers run
  * together, and `bestTasks`. docs/optimization.md explains how they work.
+ * @module rushnet/optimize
  */
 export { type AdboOptions, adbo } from './adbo.js';
 export { type AshaOptions, asha, rungBudgets } from './asha.js';
@@ -35,6 +36,7 @@ export {
   type Param,
   type ParamShape,
   type ParamValue,
+  type ScaleOptions,
   Space,
   type SpaceValues,
   space,

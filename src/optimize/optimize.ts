@@ -20,6 +20,7 @@ import { OptimizationStore } from './store.js';
 /** What an objective returns: the target `y`, or an object holding it (stored whole as `ys`). */
 export type ObjectiveResult = number | ({ y: number } & Record<string, unknown>);
 
+/** What {@link optimize} passes to the objective with each configuration. */
 export interface ObjectiveContext {
   /**
    * Records an intermediate value on the running task (field `report`: `{ step, value }`),
@@ -33,11 +34,20 @@ export interface ObjectiveContext {
   key: string;
 }
 
+/**
+ * The function under optimization: evaluates one configuration of the space and returns the
+ * target (or an object holding `y`), at once or as a promise. A throw (or rejection) fails the
+ * evaluation's task and the loop goes on.
+ */
 export type Objective<S extends ParamShape> = (
   xs: SpaceValues<S>,
   context: ObjectiveContext,
 ) => ObjectiveResult | Promise<ObjectiveResult>;
 
+/**
+ * When the network's optimization stops: after `evaluations`, after `seconds`, or at whichever
+ * comes first. At least one is required.
+ */
 export interface OptimizeBudget {
   /** Evaluations of the whole network, failed ones included (at most one per worker beyond). */
   evaluations?: number;
@@ -45,12 +55,17 @@ export interface OptimizeBudget {
   seconds?: number;
 }
 
+/** Options of {@link optimize}. Unknown options are a RushInputError. */
 export interface OptimizeOptions<S extends ParamShape> {
+  /** The search space, made by `space({...})`. */
   space: Space<S>;
+  /** The function to optimize. */
   objective: Objective<S>;
+  /** The optimizer, e.g. `randomSearch()`, `asha({...})` or `adbo()`. */
   optimizer: Optimizer;
+  /** When to stop, shared by the whole network. */
   budget: OptimizeBudget;
-  /** @default true */
+  /** Lower `y` is better; `false` maximizes. @default true */
   minimize?: boolean;
   /**
    * The initial design: a number of Latin hypercube points, or the configurations themselves.

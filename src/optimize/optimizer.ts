@@ -26,16 +26,27 @@ export interface Proposal<S extends ParamShape = ParamShape> {
   extra: Record<string, unknown>;
 }
 
+/** What `optimize` gives {@link Optimizer.start} on each participant. */
 export interface OptimizerContext<S extends ParamShape = ParamShape> {
+  /** The participant's `Rush` (or `RushWorker`), to read the network's tasks. */
   rush: Rush;
+  /** The search space being optimized. */
   space: Space<S>;
+  /** This participant's random stream (seeded by `OptimizeOptions.seed` and its arrival number). */
   rng: Rng;
+  /**
+   * The network's shared optimization state in Redis (counters and first-writer-wins claims),
+   * as the built-in optimizers use it. Not a stable API.
+   * @internal
+   */
   store: OptimizationStore;
   /** Who proposes (the worker id, or the manager's participant id). */
   proposer: string;
+  /** The participant's logger. */
   logger: Logger;
 }
 
+/** One participant's optimizer, made by {@link Optimizer.start}: learns and proposes. */
 export interface OptimizerInstance<S extends ParamShape = ParamShape> {
   /** Learns from evaluations that finished anywhere in the network since the last call. */
   observe(evaluations: readonly Evaluation[]): void;
@@ -55,6 +66,11 @@ export interface OptimizerInstance<S extends ParamShape = ParamShape> {
   shouldStop?(key: string, step: number, loss: number): boolean | Promise<boolean>;
 }
 
+/**
+ * An optimization algorithm, as `optimize` takes it: a factory that each participant starts
+ * once. Optimizers minimize: they see losses. Made by `randomSearch()`, `asha()`, `adbo()`, or
+ * written by hand.
+ */
 export interface Optimizer {
   /** Recorded in `xs_extra.optimizer` of every evaluation. */
   readonly name: string;

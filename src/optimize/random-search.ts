@@ -4,6 +4,7 @@
  */
 import type { Optimizer } from './optimizer.js';
 
+/** Random search: every proposal is a uniform draw from the space (log scale for log parameters). */
 export function randomSearch(): Optimizer {
   return {
     name: 'random_search',

@@ -5,6 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 
+/**
+ * A seeded pseudo-random number generator (sfc32): the same seed gives the same draws;
+ * without a seed, a random one. Not for cryptography.
+ */
 export class Rng {
   #a: number;
   #b: number;

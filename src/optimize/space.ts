@@ -8,23 +8,28 @@ import { describeValue, RushInputError } from '../errors.js';
 import { isPlainObject } from '../validate.js';
 import { Rng } from './rng.js';
 
+/** A real parameter in [lo, hi], made by {@link float}. */
 export interface FloatParam {
   readonly kind: 'float';
   readonly lo: number;
   readonly hi: number;
   readonly log: boolean;
 }
+/** An integer parameter in [lo, hi] (both included), made by {@link int}. */
 export interface IntParam {
   readonly kind: 'int';
   readonly lo: number;
   readonly hi: number;
   readonly log: boolean;
 }
+/** A parameter that takes one of `values`, made by {@link choice}. */
 export interface ChoiceParam<V = unknown> {
   readonly kind: 'choice';
   readonly values: readonly V[];
 }
+/** One parameter of a search space. */
 export type Param = FloatParam | IntParam | ChoiceParam;
+/** The parameters of a search space, by name: what {@link space} takes. */
 export type ParamShape = Record<string, Param>;
 
 /** The value a parameter takes: a number, or one of a choice's values. */
@@ -32,6 +37,7 @@ export type ParamValue<P> = P extends ChoiceParam<infer V> ? V : number;
 /** A configuration of a space: one value per parameter (the objective's `xs`). */
 export type SpaceValues<S extends ParamShape> = { -readonly [K in keyof S]: ParamValue<S[K]> };
 
+/** Options of {@link float} and {@link int}. */
 export interface ScaleOptions {
   /** Sample and model the parameter on a log scale (needs `lo > 0`). @default false */
   log?: boolean;

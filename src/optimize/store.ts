@@ -12,6 +12,11 @@ import type { Rush } from '../rush.js';
 /** The hash's name among the network's hashes (the part after the task prefix). */
 export const STORE_NAME = 'optimize:state';
 
+/**
+ * The network's optimization hash: start time, evaluation counter and first-writer-wins claims.
+ * Made by `optimize`, one per participant.
+ * @internal
+ */
 export class OptimizationStore {
   readonly #client: () => Redis;
   readonly #hash: string;

@@ -10,7 +10,7 @@
  */
 import type { ScriptName } from '../redis/scripts/index.js';
 
-/** The states of the API. */
+/** Every state a task can be in, as the API reports it (`TaskState` is one of these). */
 export const TASK_STATES = ['queued', 'running', 'finished', 'failed'] as const;
 
 /** The state of a task. Each task is in exactly one. */
