@@ -46,19 +46,19 @@ export type {
   RedisSentinelOptions,
   RedisTlsOptions,
 } from './redis/config.js';
-export type { Durability } from './rush/durability.js';
+export type { Durability } from './rush/write-path.js';
 export { Rush, type RushOptions, rsh } from './rush.js';
 export { LargeObjectRef } from './tasks/codec.js';
 export { storeLargeObject } from './tasks/large-objects.js';
 export { TASK_STATES } from './tasks/states.js';
 export type * from './types.js';
+export { type StartWorkerOptions, startWorker } from './worker/runtime.js';
 export { RushWorker, type RushWorkerOptions } from './worker.js';
-export type { WorkerLoop, WorkerLoopFunction, WorkerLoopModule } from './workers/loop.js';
-export { type StartWorkerOptions, startWorker } from './workers/runtime.js';
+export type { WorkerLoop, WorkerLoopFunction, WorkerLoopModule } from './worker-config/loop.js';
 export type {
   StartLocalWorkersOptions,
   StartWorkersOptions,
   StopWorkersOptions,
   WaitForWorkersOptions,
   WorkerScriptOptions,
-} from './workers/settings.js';
+} from './worker-config/settings.js';

@@ -1,5 +1,5 @@
 /**
- * Finding rushnet's own modules at run time (the CLI entry, the demo loop, the sentinel
+ * Finding rushnet's own modules at run time (the CLI entry, the demo loop, the watch
  * thread), whether it runs from the TypeScript sources (tests, tsx) or from the built package.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The plan (SPEC §3): process-wide defaults for managers and the workers they start.
+ * The plan (docs/concepts.md, configuration): process-wide defaults for managers and the workers they start.
  */
 
 import { describeValue, RushInputError } from './errors.js';
@@ -18,7 +18,7 @@ import {
   checkSeconds,
   isPlainObject,
 } from './validate.js';
-import { checkSecret } from './workers/signing.js';
+import { checkSecret } from './worker-config/signing.js';
 
 /** The most workers one start may ask for (a bound, so a typo cannot fork a million processes). */
 export const MAX_WORKERS = 100_000;
@@ -47,7 +47,7 @@ export interface RushPlanOptions {
   /** Seconds `waitForWorkers` waits by default. @default Infinity */
   startWorkerTimeout?: number;
   /**
-   * Key that signs worker configurations (SPEC §11); workers need the same key
+   * Key that signs worker configurations (SECURITY.md); workers need the same key
    * (`RUSHNET_SECRET`). @default `RUSHNET_SECRET`, else a random key per manager
    */
   secret?: string;

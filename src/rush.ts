@@ -2,30 +2,30 @@
  * `Rush`: a participant of a rush network, and the public face of the task API. The manager is
  * a `Rush`; every worker is a `RushWorker`, which extends it. This class only connects and
  * delegates: writing tasks (rush/task-writer.ts), the queue (rush/queue.ts), reading and the
- * finished cache (rush/task-reader.ts), waiting (rush/waits.ts) and workers (workers/).
+ * finished cache (rush/task-reader.ts), waiting (rush/waits.ts) and the manager's side of workers (manager/).
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { ReadLogOptions } from './logging/log-reader.js';
 import { logger } from './logging/logger.js';
 import type { LogRecord } from './logging/redis-log.js';
+import { WorkerManager } from './manager/worker-manager.js';
 import * as calls from './redis/scripts/calls.js';
 import { RushBase, type RushOptions } from './rush/base.js';
 import type { Participant } from './rush/context.js';
-import { runWrite } from './rush/durability.js';
 import { processTasks } from './rush/process-tasks.js';
 import { TaskQueue } from './rush/queue.js';
 import { TaskReader } from './rush/task-reader.js';
 import { TaskWriter } from './rush/task-writer.js';
 import { waitForTasks } from './rush/waits.js';
+import { runWrite } from './rush/write-path.js';
 import { DEFAULT_FIELDS } from './tasks/fields.js';
 import { removeLargeObjects, removingFilesOnFailure } from './tasks/large-objects.js';
 import type * as T from './types.js';
 import { checkBoolean, checkKeys, checkOptions, checkPositiveInteger } from './validate.js';
 import type { RushWorker } from './worker.js';
-import type { WorkerLoop } from './workers/loop.js';
-import type * as W from './workers/settings.js';
-import { WorkerManager } from './workers/worker-manager.js';
+import type { WorkerLoop } from './worker-config/loop.js';
+import type * as W from './worker-config/settings.js';
 
 export type { RushOptions };
 

@@ -205,7 +205,7 @@ function networkIdProblem(value: string): string | undefined {
 }
 
 /**
- * Property names of a row that rushnet sets itself (SPEC: rows): an input or output object
+ * Property names of a row that rushnet sets itself (docs/concepts.md, rows): an input or output object
  * holding one would shadow them when its properties are spread into the row.
  */
 export const ROW_NAMES: ReadonlySet<string> = new Set([

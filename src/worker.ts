@@ -1,6 +1,6 @@
 /**
  * `RushWorker`: a registered participant that runs tasks. It has every method of `Rush`, and
- * a worker id that it stores with the tasks it creates and runs. A sentinel thread keeps its
+ * a worker id that it stores with the tasks it creates and runs. A watch thread keeps its
  * heartbeat and watches for terminate and kill requests, even while the loop keeps the main
  * thread busy.
  */
@@ -12,7 +12,8 @@ import { checkLogThresholds, type LogThresholds } from './plan.js';
 import { plainConfig } from './redis/config.js';
 import * as calls from './redis/scripts/calls.js';
 import { runScript, unwrap } from './redis/scripts/index.js';
-import { runWrite, type WriteTarget } from './rush/durability.js';
+import { SWEEP_CHUNK, sweepLostTasks } from './rush/lost-sweep.js';
+import { runWrite, type WriteTarget } from './rush/write-path.js';
 import { Rush, type RushOptions } from './rush.js';
 import { encodeValue } from './tasks/codec.js';
 import type { Condition, ProcessTasksOptions, TaskHandler, TaskValues } from './types.js';
@@ -23,13 +24,7 @@ import {
   checkOptions,
   checkWorkerId,
 } from './validate.js';
-import { SWEEP_CHUNK, sweepLostTasks } from './workers/lost-sweep.js';
-import {
-  type SentinelReport,
-  ThreadSentinel,
-  TimerSentinel,
-  type WorkerSentinel,
-} from './workers/sentinel.js';
+import { ThreadWatch, TimerWatch, type WatchReport, type WorkerWatch } from './worker/watch.js';
 
 /** Options of `new RushWorker()` and `RushWorker.create()`. */
 export interface RushWorkerOptions extends RushOptions {
@@ -66,12 +61,6 @@ const OPTION_NAMES = [
 ] as const;
 
 /** The condition of tasks a worker still held when it terminated. */
-/** A sentinel thread that starts late, for tests (RUSHNET_TEST_SENTINEL_DELAY_MS); else none. */
-function sentinelStartDelay(): number | undefined {
-  const ms = Number(process.env.RUSHNET_TEST_SENTINEL_DELAY_MS);
-  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
-}
-
 const HELD_AT_TERMINATION: Condition = { message: 'Worker terminated before finishing the task' };
 
 export class RushWorker<
@@ -85,8 +74,8 @@ export class RushWorker<
   #logSettings: { thresholds: LogThresholds; bufferSize: number; maxEntries: number } | undefined;
   #loggers: WorkerLoggers | undefined;
   #terminated = false;
-  #sentinel: WorkerSentinel | undefined;
-  #sentinelFailure: string | undefined;
+  #watch: WorkerWatch | undefined;
+  #watchFailure: string | undefined;
 
   constructor(options: RushWorkerOptions) {
     const o = checkOptions('options', options, OPTION_NAMES);
@@ -118,10 +107,10 @@ export class RushWorker<
     return new RushWorker<XS, YS>(options).connect();
   }
 
-  /** Connects, registers the worker as running, and starts its sentinel thread. */
+  /** Connects, registers the worker as running, and starts its watch thread. */
   override async connect(): Promise<this> {
     // Connected already: the base answers (it rejects when the worker was closed).
-    if (this.#sentinel) return super.connect();
+    if (this.#watch) return super.connect();
     await super.connect();
     const k = this.keys;
     if (this.#logSettings) {
@@ -146,8 +135,8 @@ export class RushWorker<
     const supervisor = Number(process.env.RUSHNET_SUPERVISOR_PID);
     const supervisorPid = Number.isInteger(supervisor) && supervisor > 0 ? supervisor : undefined;
     const flags = [k.terminateAll, k.terminate(this.workerId)];
-    this.#sentinel = this.heartbeatPeriod
-      ? new ThreadSentinel(
+    this.#watch = this.heartbeatPeriod
+      ? new ThreadWatch(
           {
             // The password is not enumerable in this.config: hand the thread a plain copy.
             config: plainConfig(this.config),
@@ -162,16 +151,15 @@ export class RushWorker<
               expire: this.heartbeatExpire!,
             },
             supervisorPid,
-            startDelayMs: sentinelStartDelay(),
           },
-          (report) => this.#onSentinelReport(report),
+          (report) => this.#onWatchReport(report),
           () =>
             runScript(
               this.connector,
               calls.heartbeat(k, { workerId: this.workerId, expire: this.heartbeatExpire! }),
             ),
         )
-      : new TimerSentinel(
+      : new TimerWatch(
           async () => {
             const [raised, running] = unwrap(
               await this.connector
@@ -184,21 +172,21 @@ export class RushWorker<
             return raised.some((flag) => flag !== null) || running === 0;
           },
           supervisorPid,
-          (report) => this.#onSentinelReport(report),
+          (report) => this.#onWatchReport(report),
         );
     return this;
   }
 
   /**
-   * Why this worker's sentinel gave up (a permanent Redis error), if it did: the worker was
+   * Why this worker's watch gave up (a permanent Redis error), if it did: the worker was
    * then failed and terminated, and the runtime exits non-zero.
    */
-  get sentinelFailure(): string | undefined {
-    return this.#sentinelFailure;
+  get watchFailure(): string | undefined {
+    return this.#watchFailure;
   }
 
-  /** Logs the sentinel's reports to the worker's log; a fatal one fails the worker clearly. */
-  #onSentinelReport(report: SentinelReport): void {
+  /** Logs the watch's reports to the worker's log; a fatal one fails the worker clearly. */
+  #onWatchReport(report: WatchReport): void {
     const worker = { network: this.networkId, workerId: this.workerId };
     if (report.kind === 'error') {
       this.logger.warn(
@@ -207,8 +195,8 @@ export class RushWorker<
       );
     } else if (report.kind === 'recovered') {
       this.logger.info(worker, 'heartbeat and stop checks work again');
-    } else if (this.#sentinelFailure === undefined) {
-      this.#sentinelFailure = report.message;
+    } else if (this.#watchFailure === undefined) {
+      this.#watchFailure = report.message;
       this.logger.error(
         { ...worker, err: report.message },
         'heartbeat and stop checks failed for good: the worker stops',
@@ -230,7 +218,7 @@ export class RushWorker<
    * Reading it costs no round trip; it turns true within half a second of the request.
    */
   get terminated(): boolean {
-    return this.#terminated || (this.#sentinel?.terminateRequested ?? false);
+    return this.#terminated || (this.#watch?.terminateRequested ?? false);
   }
 
   /**
@@ -289,7 +277,7 @@ export class RushWorker<
   }
 
   protected override async closeConnections(): Promise<void> {
-    await this.#sentinel?.stop();
+    await this.#watch?.stop();
     await this.#loggers?.flush();
     await super.closeConnections();
   }

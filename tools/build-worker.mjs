@@ -3,8 +3,8 @@
 // msgpackr, pino, commander), run by `npm run build` after tsc:
 // - dist/worker-entry.js: `rushnet worker` (src/cli/worker-main.ts), which the local launcher
 //   starts. Loading one file instead of some hundred modules is most of a worker's start.
-// - dist/sentinel-thread.js: the heartbeat thread (src/workers/sentinel-thread.ts). The bundled
-//   sentinel.ts starts `./sentinel-thread.js` next to its own module, which is the bundle.
+// - dist/watch-thread.js: the watch thread (src/worker/watch-thread.ts). The bundled
+//   watch.ts starts `./watch-thread.js` next to its own module, which is the bundle.
 // msgpackr-extract (msgpackr's optional native decoder) stays outside: it finds its binary
 // next to its own files. The Lua scripts are inside: src/redis/scripts/sources.ts is replaced by
 // the generated dist/redis/scripts/sources.js (tools/gen-lua.mjs runs first).
@@ -29,7 +29,7 @@ const luaSources = {
 const result = await build({
   entryPoints: {
     'worker-entry': 'src/cli/worker-main.ts',
-    'sentinel-thread': 'src/workers/sentinel-thread.ts',
+    'watch-thread': 'src/worker/watch-thread.ts',
   },
   outdir: 'dist',
   bundle: true,

@@ -10,7 +10,7 @@ import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkerLauncher, WorkerSpec } from '../../dist/index.js';
 import { cliCommand } from '../../dist/launchers/local.js';
-import { superviseChild } from '../../dist/workers/supervision.js';
+import { superviseChild } from '../../dist/manager/supervision.js';
 
 export class GroupLauncher implements WorkerLauncher {
   readonly name = 'group';

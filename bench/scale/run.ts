@@ -142,7 +142,7 @@ try {
   if (!skip.has('registry') || !skip.has('soak')) {
     const rush = await manager();
     // The heartbeat workers of the soak, one process of them at a time (each process starts a
-    // sentinel thread per worker), then the rest of the registered workers, idle, no heartbeat.
+    // watch thread per worker), then the rest of the registered workers, idle, no heartbeat.
     const beating = await startPool(
       rush,
       {

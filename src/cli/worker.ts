@@ -4,7 +4,7 @@
  * remote host those lines are how anyone can tell that it works.
  */
 import type { Command } from 'commander';
-import { type StartWorkerOptions, startWorker, type WorkerRunEvent } from '../workers/runtime.js';
+import { type StartWorkerOptions, startWorker, type WorkerRunEvent } from '../worker/runtime.js';
 import {
   action,
   type ConnectionFlags,

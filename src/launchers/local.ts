@@ -6,8 +6,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { superviseChild } from '../manager/supervision.js';
 import { FROM_SOURCES, ownModule } from '../module-paths.js';
-import { superviseChild } from '../workers/supervision.js';
 import type { WorkerLauncher, WorkerSpec } from './launcher.js';
 
 /**

@@ -1,6 +1,6 @@
 /**
  * ioredis options for each kind of config: commands wait through reconnects, failovers and
- * slot moves instead of failing (SPEC §10), except a command the server keeps dropping (see
+ * slot moves instead of failing (RELIABILITY.md), except a command the server keeps dropping (see
  * {@link guardDroppedCommands}). TLS files are read here, when a client is made.
  */
 import { readFileSync } from 'node:fs';

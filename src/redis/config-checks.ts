@@ -1,5 +1,5 @@
 /**
- * Checking a Redis config (SPEC §3) and bringing it into its normalized form: URLs, standalone
+ * Checking a Redis config (docs/concepts.md, configuration) and bringing it into its normalized form: URLs, standalone
  * options, clusters, sentinels and TLS files. Every bad value is a RushInputError that names
  * the argument (e.g. `config.tls.caFile`) and never echoes a password.
  */

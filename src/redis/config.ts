@@ -1,5 +1,5 @@
 /**
- * Redis connection settings (SPEC §3): a URL, a standalone options object, a Redis Cluster or a
+ * Redis connection settings (docs/concepts.md, configuration): a URL, a standalone options object, a Redis Cluster or a
  * Sentinel-monitored primary, with TLS that names files. Checked and brought into one normalized
  * form, resolved against the plan, the environment and the default address, and handed to
  * workers through their environment. Passwords never leave this module unredacted except into

@@ -1,7 +1,7 @@
 /**
  * Opening Redis connections to a standalone server, a Redis Cluster or a Sentinel-monitored
  * primary: fail fast and clearly when the server does not answer, then reconnect (and follow
- * failovers and slot moves) for the life of the client (SPEC §10).
+ * failovers and slot moves) for the life of the client (RELIABILITY.md).
  */
 import { Cluster, type Redis } from 'ioredis';
 import { RushConfigError } from '../errors.js';

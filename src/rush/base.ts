@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { closedError, RushError } from '../errors.js';
 import { getLogger, type Logger, logger } from '../logging/logger.js';
+import type { ManagerContext } from '../manager/manager-context.js';
 import { rushConfig } from '../plan.js';
 import {
   hidePassword,
@@ -29,12 +30,11 @@ import {
   type LargeObjectPolicy,
 } from '../tasks/large-objects.js';
 import { checkNetworkId, checkOptions } from '../validate.js';
-import { resolveSecret } from '../workers/signing.js';
-import type { WorkerContext } from '../workers/worker-context.js';
+import { resolveSecret } from '../worker-config/signing.js';
 import { MANAGER_ID_PREFIX, type Participant } from './context.js';
 import { CountQueries } from './counts.js';
-import { type CheckedDurability, checkDurability, type Durability } from './durability.js';
 import { TaskEvents } from './events.js';
+import { type CheckedDurability, checkDurability, type Durability } from './write-path.js';
 
 /** Options of {@link rsh} and `new Rush()`. */
 export interface RushOptions {
@@ -68,7 +68,7 @@ export abstract class RushBase extends CountQueries {
   protected override readonly keys: RushKeys;
   /** Who this instance is in the network (a manager, or the worker of a `RushWorker`). */
   protected readonly participant: Participant;
-  readonly #context: WorkerContext;
+  readonly #context: ManagerContext;
   readonly #events: TaskEvents;
 
   readonly #networkId: string;
@@ -119,7 +119,7 @@ export abstract class RushBase extends CountQueries {
   }
 
   /** What the parts of this participant share. */
-  protected get context(): WorkerContext {
+  protected get context(): ManagerContext {
     return this.#context;
   }
 

@@ -6,8 +6,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger.js';
 import type { RushKeys } from '../redis/keys.js';
-import type { CheckedDurability } from './durability.js';
 import type { TaskEvents } from './events.js';
+import type { CheckedDurability } from './write-path.js';
 
 /** Who takes part: a worker (its id goes into the tasks it creates and runs) or a manager. */
 export interface Participant {

@@ -25,7 +25,7 @@ import { poppedTasks } from '../tasks/rows.js';
 import type { PoppedTask, PopTaskOptions } from '../types.js';
 import { checkFields, checkOptions, checkSeconds } from '../validate.js';
 import { type RushContext, taskOwner } from './context.js';
-import { runWrite } from './durability.js';
+import { runWrite } from './write-path.js';
 
 type Task = PoppedTask<object>;
 

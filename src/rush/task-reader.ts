@@ -1,5 +1,5 @@
 /**
- * Reading tasks: the fetch methods (rows, SPEC §2), the finished-task cache that makes repeated
+ * Reading tasks: the fetch methods (rows, docs/concepts.md), the finished-task cache that makes repeated
  * reads pay only for what is new, and the low-level reads (`readHashes`, `isRunningTask`,
  * `tasksWithState`). Tasks whose data vanished, or whose stored bytes cannot be decoded, are
  * dropped with a warning, never a crash: what Redis holds is untrusted input (see chunks.ts).

@@ -24,7 +24,7 @@ import {
   isPlainObject,
 } from '../validate.js';
 import { type RushContext, taskOwner } from './context.js';
-import { runWrite, runWrites } from './durability.js';
+import { runWrite, runWrites } from './write-path.js';
 
 /** Tasks per script call when writing many: keeps every call short for other clients. */
 const WRITE_CHUNK = 2000;

@@ -1,7 +1,7 @@
 /**
  * Encoding of task values (xs, ys, extras, conditions, worker args) as MessagePack.
  *
- * msgpackr is fast and covers most of SPEC §2 on its own (NaN, ±Infinity, undefined, Date,
+ * msgpackr is fast and covers most of the values of docs/concepts.md on its own (NaN, ±Infinity, undefined, Date,
  * BigInt, Set, typed arrays, Buffer). Two values it cannot round-trip are handled here:
  * `-0` (written as the integer 0) and `Map` (written as a plain map and read back as an object).
  * A cheap scan finds them; only values that contain one are rewritten before packing.
@@ -21,7 +21,7 @@ class MapEntries {
 }
 
 /**
- * A reference to a value stored in a file (SPEC §7). Readers resolve it transparently.
+ * A reference to a value stored in a file (docs/concepts.md, large objects). Readers resolve it transparently.
  * Made by {@link storeLargeObject} or by the codec when a value exceeds `maxObjectSize`.
  */
 export class LargeObjectRef {

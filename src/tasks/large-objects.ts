@@ -1,5 +1,5 @@
 /**
- * Large objects (SPEC §7): values too big for one Redis value live in files under a directory
+ * Large objects (docs/concepts.md, large objects): values too big for one Redis value live in files under a directory
  * that every participant can read (e.g. a shared file system); Redis holds a reference.
  * A network's files go to a directory of its own under `largeObjectsPath`, which `reset()`
  * removes; a write that fails removes the files it made. Reading them back is

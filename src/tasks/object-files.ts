@@ -1,5 +1,5 @@
 /**
- * The files behind large objects (SPEC §7, §11): where a network's files go, reading a file a
+ * The files behind large objects (docs/concepts.md and SECURITY.md): where a network's files go, reading a file a
  * reference names (only a regular file inside `largeObjectsPath`, with a size cap, never a
  * blocking read), and removing a network's files on reset. A reference comes from Redis, so
  * whoever can write there chooses the path: nothing here trusts it.

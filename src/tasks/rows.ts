@@ -1,5 +1,5 @@
 /**
- * Turning what the read scripts return into rows (SPEC §2): decoded values, with the
+ * Turning what the read scripts return into rows (docs/concepts.md): decoded values, with the
  * properties of object fields (xs, ys, extras) spread into the row like table columns.
  */
 

@@ -1,6 +1,6 @@
 /**
  * The invariant checker: reads a network straight from Redis and reports every violation of
- * the promises of SPEC §2 and §10. Usable by any test: `expect(await checkInvariants(...)).toEqual([])`.
+ * the promises of docs/concepts.md and RELIABILITY.md. Usable by any test: `expect(await checkInvariants(...)).toEqual([])`.
  * After a failover, `checkAfterFailover` also compares what the clients saw acknowledged with
  * what survived, and tells what Redis lost (asynchronous replication) from what rushnet lost.
  * The client is a plain ioredis client, or a Cluster client (a network's keys share one slot).

@@ -207,10 +207,10 @@ describe('a per-network ACL user', () => {
     const url = await user(name, networkAclRules(id));
     const w = await RushWorker.create({ networkId: id, config: url, heartbeatPeriod: 1 });
     try {
-      // Every flag check of the sentinel thread is now denied, for good.
+      // Every flag check of the watch thread is now denied, for good.
       await admin.call('ACL', 'SETUSER', name, '-mget');
-      await waitUntil(() => w.sentinelFailure, { what: 'the sentinel to give up' });
-      expect(w.sentinelFailure).toMatch(/lacks a permission rushnet needs: the command 'mget'/);
+      await waitUntil(() => w.watchFailure, { what: 'the sentinel to give up' });
+      expect(w.watchFailure).toMatch(/lacks a permission rushnet needs: the command 'mget'/);
       expect(w.terminated).toBe(true);
     } finally {
       await admin.call('ACL', 'SETUSER', name, '+mget');

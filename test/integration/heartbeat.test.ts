@@ -15,7 +15,7 @@ describe('a heartbeat worker', () => {
     const w = await worker(id, { heartbeatPeriod: 1 });
     await rush.stopWorkers({ type: 'terminate', workerIds: [w.workerId] });
     await waitUntil(() => w.terminated, { what: 'the terminate request to arrive' });
-    expect(w.sentinelFailure).toBeUndefined();
+    expect(w.watchFailure).toBeUndefined();
   });
 
   it('writes a heartbeat Redis lost again, but not once it was declared lost (it stops)', async () => {
@@ -50,8 +50,8 @@ describe('a heartbeat that fails for good', () => {
     const runningWorkers = new RushKeys(id).runningWorkers;
     await raw.del(runningWorkers);
     await raw.set(runningWorkers, 'not a set');
-    await waitUntil(() => w.sentinelFailure, { what: 'the sentinel to give up' });
-    expect(w.sentinelFailure).toMatch(/WRONGTYPE/);
+    await waitUntil(() => w.watchFailure, { what: 'the sentinel to give up' });
+    expect(w.watchFailure).toMatch(/WRONGTYPE/);
     expect(w.terminated).toBe(true);
     await raw.del(runningWorkers);
     const log = await waitUntil(

@@ -1,5 +1,5 @@
 /**
- * Large objects confined (SPEC §7, §11): a reference resolves only to a regular file inside
+ * Large objects confined (docs/concepts.md and SECURITY.md): a reference resolves only to a regular file inside
  * `largeObjectsPath`; a missing, refused or outside file drops its task from the rows with a
  * warning naming the file, never a raw ENOENT and never a blocking read. A network's files live
  * in a directory of their own that `reset()` removes, and a rejected batch leaves no file.

@@ -87,11 +87,11 @@ describe('lost workers', () => {
     expect(row?.spins).toBeGreaterThan(0);
   });
 
-  it('a heartbeat worker whose sentinel thread starts late is kept alive meanwhile, not lost', async () => {
+  it('a heartbeat worker whose watch thread starts late is kept alive meanwhile, not lost', async () => {
     // On a loaded machine a thread can take longer to start than the heartbeat's expiry.
     const id = newNetworkId();
     const rush = await manager(id);
-    vi.stubEnv('RUSHNET_TEST_SENTINEL_DELAY_MS', '6000');
+    vi.stubEnv('RUSHNET_TEST_WATCH_DELAY_MS', '6000');
     const w = await worker(id, { heartbeatPeriod: 1, heartbeatExpire: 3 }).finally(() =>
       vi.unstubAllEnvs(),
     );

@@ -1,5 +1,5 @@
 /**
- * Short server calls (SPEC §4: no single Redis call blocks the server for long): reading
+ * Short server calls (docs/concepts.md: no single Redis call blocks the server for long): reading
  * collections of 50,000–100,000 tasks, and failing a lost worker's tasks among 200,000 running
  * ones, are split into calls that each hold the server briefly. The evidence is the server's
  * own SLOWLOG, on a private server (no other test file adds to it): after each step it holds no

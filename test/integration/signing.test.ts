@@ -1,5 +1,5 @@
 /**
- * Signed worker configurations (SPEC §11): a configuration changed in Redis is refused by a
+ * Signed worker configurations (SECURITY.md): a configuration changed in Redis is refused by a
  * worker that has the right key and nothing of it runs; `--insecure` runs it anyway; no secret
  * and no password shows in a worker's command line; stored configurations and the process table
  * stay bounded.

@@ -194,7 +194,7 @@ describe('Redis Cluster', () => {
         return ttl > 1500;
       });
       expect(await rush.detectLostWorkers()).toEqual([]);
-      expect(worker.sentinelFailure).toBeUndefined();
+      expect(worker.watchFailure).toBeUndefined();
     } finally {
       await close();
     }

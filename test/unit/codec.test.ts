@@ -5,7 +5,7 @@ import { decodeValue, encodeValue } from '../../src/tasks/codec.js';
 const roundTrip = (v: unknown) => decodeValue(encodeValue(v, 'v'));
 
 describe('codec', () => {
-  it('round-trips every value type of SPEC §2', () => {
+  it('round-trips every value type of docs/concepts.md', () => {
     const value = {
       int: 42,
       float: 3.25,

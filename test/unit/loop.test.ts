@@ -1,7 +1,7 @@
 // Stored worker loops: what survives the trip from the manager's source to a worker.
 import { describe, expect, it } from 'vitest';
 import { RushInputError } from '../../src/index.js';
-import { loadLoop, storeLoop } from '../../src/workers/loop.js';
+import { loadLoop, storeLoop } from '../../src/worker-config/loop.js';
 
 describe('worker loops sent as source', () => {
   it('runs a loop that esbuild compiled with its __name helper (tsx, vitest)', async () => {

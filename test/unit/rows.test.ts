@@ -1,4 +1,4 @@
-/** Unit tests of building rows (SPEC §2) and of the finished-task cache's views. */
+/** Unit tests of building rows (docs/concepts.md) and of the finished-task cache's views. */
 import { describe, expect, it } from 'vitest';
 import { FinishedCache } from '../../src/rush/finished-cache.js';
 import { buildRecord, buildRow, freezeRow } from '../../src/tasks/rows.js';

@@ -22,7 +22,7 @@ import {
   checkPositiveInteger,
   checkSeconds,
 } from '../validate.js';
-import { LATEST_CONFIG, type WorkerConfig, type WorkerLoop } from './loop.js';
+import { LATEST_CONFIG, type WorkerConfig, type WorkerLoop } from '../worker-config/loop.js';
 import {
   buildWorkerConfig,
   checkLauncher,
@@ -30,13 +30,18 @@ import {
   type StartWorkersOptions,
   type WaitForWorkersOptions,
   type WorkerScriptOptions,
-} from './settings.js';
-import { contentConfigId, SECRET_ENV, signatureField, signConfig } from './signing.js';
-import type { WorkerContext, WorkerProcesses } from './worker-context.js';
+} from '../worker-config/settings.js';
+import {
+  contentConfigId,
+  SECRET_ENV,
+  signatureField,
+  signConfig,
+} from '../worker-config/signing.js';
+import type { ManagerContext, WorkerProcesses } from './manager-context.js';
 
 /** Stores the configuration and starts workers through the launcher. Returns their ids. */
 export async function startWorkers(
-  ctx: WorkerContext,
+  ctx: ManagerContext,
   started: WorkerProcesses,
   loop: WorkerLoop,
   options: StartWorkersOptions | undefined,
@@ -92,7 +97,7 @@ export async function startWorkers(
 
 /** Stores the configuration and returns a shell command that starts one worker per run. */
 export async function workerScript(
-  ctx: WorkerContext,
+  ctx: ManagerContext,
   loop: WorkerLoop,
   options: WorkerScriptOptions | undefined,
 ): Promise<string> {
@@ -133,7 +138,7 @@ export async function workerScript(
  * which a worker adopts (they are signed with the rest).
  */
 function workerConfig(
-  ctx: WorkerContext,
+  ctx: ManagerContext,
   loop: WorkerLoop,
   o: Partial<WorkerScriptOptions>,
 ): WorkerConfig {
@@ -145,7 +150,7 @@ function workerConfig(
 }
 
 /** The one environment variable that hands a config to a script worker. */
-function scriptEnvironment(config: WorkerContext['config']): [string, string] {
+function scriptEnvironment(config: ManagerContext['config']): [string, string] {
   const env = configToEnv(config);
   const plainUrl = config.kind === 'standalone' && typeof config.tls === 'boolean';
   return plainUrl ? ['REDIS_URL', env.REDIS_URL!] : [CONFIG_ENV, env[CONFIG_ENV]!];
@@ -158,7 +163,7 @@ function scriptEnvironment(config: WorkerContext['config']): [string, string] {
  * its entry. `claim` runs once the id is known, before anything is written.
  */
 async function storeConfig(
-  ctx: WorkerContext,
+  ctx: ManagerContext,
   config: WorkerConfig,
   kind: 'start' | 'script',
   claim?: (configId: string) => void,
@@ -196,7 +201,7 @@ async function storeConfig(
  * every worker of the start has registered (it read its configuration before) or exited.
  * Script configurations and the latest one stay; a worker removes nothing.
  */
-export async function pruneConfigs(ctx: WorkerContext, started: WorkerProcesses): Promise<void> {
+export async function pruneConfigs(ctx: ManagerContext, started: WorkerProcesses): Promise<void> {
   if (started.pendingConfigs.size === 0) return;
   const workerIds = [...new Set([...started.pendingConfigs.values()].flatMap((s) => [...s]))];
   const registered = new Set<string>();
@@ -232,7 +237,7 @@ export async function pruneConfigs(ctx: WorkerContext, started: WorkerProcesses)
 
 /** Resolves when `n` workers (or all of `workerIds`) are registered. */
 export async function waitForWorkers(
-  ctx: WorkerContext,
+  ctx: ManagerContext,
   started: WorkerProcesses,
   options: WaitForWorkersOptions | undefined,
 ): Promise<void> {
@@ -275,7 +280,7 @@ export async function waitForWorkers(
 }
 
 async function registration(
-  ctx: WorkerContext,
+  ctx: ManagerContext,
   ids: string[] | undefined,
 ): Promise<{ registered: number; missing: string[] }> {
   const multi = ctx.client().multi().zcard(ctx.keys.workers);

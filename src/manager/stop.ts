@@ -1,6 +1,6 @@
 /**
  * Stopping workers and finding lost ones. A kill reaches a worker through its launcher, else
- * through its heartbeat (a flag its sentinel thread obeys); then one script moves the workers
+ * through its heartbeat (a flag its watch thread obeys); then one script moves the workers
  * to terminated and fails their pending tasks, and their running tasks either in the same
  * script (few running tasks) or in a sweep of the running set a chunk per call (many). rushnet
  * never signals a pid read from Redis.
@@ -9,13 +9,13 @@ import { describeValue, RushInputError } from '../errors.js';
 import * as calls from '../redis/scripts/calls.js';
 import { unwrap } from '../redis/scripts/index.js';
 import { MANAGER_ID_PREFIX } from '../rush/context.js';
-import { runWrite } from '../rush/durability.js';
+import { SWEEP_CHUNK, sweepLostTasks } from '../rush/lost-sweep.js';
+import { runWrite } from '../rush/write-path.js';
 import { encodeValue } from '../tasks/codec.js';
 import { checkKeys, checkOptions } from '../validate.js';
+import type { StopWorkersOptions } from '../worker-config/settings.js';
 import { waitForKills } from './kill-ack.js';
-import { SWEEP_CHUNK, sweepLostTasks } from './lost-sweep.js';
-import type { StopWorkersOptions } from './settings.js';
-import type { WorkerContext, WorkerProcesses } from './worker-context.js';
+import type { ManagerContext, WorkerProcesses } from './manager-context.js';
 
 const KILLED = { message: 'Worker was killed' };
 /** The expiry assumed for a worker registered before workers stored theirs. */
@@ -24,7 +24,7 @@ const LOST = { message: 'Worker has crashed or was killed' };
 
 /** Stops workers; see `Rush.stopWorkers`. Returns the ids acted on. */
 export async function stopWorkers(
-  ctx: WorkerContext,
+  ctx: ManagerContext,
   started: WorkerProcesses,
   options: StopWorkersOptions | undefined,
   { warnSkipped, awaitKills = false }: { warnSkipped: boolean; awaitKills?: boolean },
@@ -100,7 +100,7 @@ export async function stopWorkers(
 
 /** Finds workers lost since the last call: exited processes and expired heartbeats. */
 export async function detectLostWorkers(
-  ctx: WorkerContext,
+  ctx: ManagerContext,
   started: WorkerProcesses,
 ): Promise<string[]> {
   const exited: string[] = [];
@@ -126,7 +126,7 @@ export async function detectLostWorkers(
 
 /** Moves workers to terminated and fails their running and pending tasks. */
 export async function loseWorkers(
-  ctx: WorkerContext,
+  ctx: ManagerContext,
   workerIds: string[],
   condition: { message: string },
   options: { expiredHeartbeats: boolean },
@@ -141,7 +141,7 @@ export async function loseWorkers(
  * tasks run; with many, notes them for {@link sweepLostTasks} in the same step (one script).
  */
 function markLost(
-  ctx: WorkerContext,
+  ctx: ManagerContext,
   workerIds: string[],
   condition: { message: string },
   { expiredHeartbeats }: { expiredHeartbeats: boolean },
@@ -162,7 +162,7 @@ function markLost(
  * kill, all of them; for a terminate, those that never registered (the others already stopped).
  */
 async function strayWorkers(
-  ctx: WorkerContext,
+  ctx: ManagerContext,
   started: WorkerProcesses,
   running: Set<string>,
   type: 'kill' | 'terminate',
@@ -177,7 +177,7 @@ async function strayWorkers(
 
 /** Per worker: its heartbeat's expiry in seconds, or undefined when it keeps none. */
 async function heartbeatFlags(
-  ctx: WorkerContext,
+  ctx: ManagerContext,
   ids: string[],
 ): Promise<({ expire: number } | undefined)[]> {
   const pipeline = ctx.client().pipeline();

@@ -7,7 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describeValue, RushConfigError, RushInputError } from '../errors.js';
 import type { LogThresholds } from '../plan.js';
-import type { CheckedDurability } from '../rush/durability.js';
+import type { CheckedDurability } from '../rush/write-path.js';
 import { containsUnreadable, decodeValue } from '../tasks/codec.js';
 import type { RushWorker } from '../worker.js';
 

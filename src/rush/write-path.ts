@@ -1,4 +1,7 @@
 /**
+ * The write path of every script call that changes state (`runWrite`, `runWrites`), durable or
+ * not: the call alone, or with `WAIT` in the same round trip when durability is asked for.
+ *
  * Durability: the opt-in setting that makes every state change wait until `replicas` replicas
  * have it (Redis `WAIT`), so that a failover to one of them cannot lose it. Redis replicates
  * asynchronously: without this, a write the old primary acknowledged can vanish in a failover.

@@ -7,8 +7,8 @@
  */
 import type { RushKeys } from '../redis/keys.js';
 import * as calls from '../redis/scripts/calls.js';
-import { runWrites, type WriteTarget } from '../rush/durability.js';
-import { chunked } from '../rush/task-reader.js';
+import { chunked } from './task-reader.js';
+import { runWrites, type WriteTarget } from './write-path.js';
 
 /**
  * Running tasks looked at per call when failing lost workers' tasks (and the most that the

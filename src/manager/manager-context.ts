@@ -10,7 +10,7 @@ import type { RushPlan } from '../plan.js';
 import type { ResolvedRedisConfig } from '../redis/config.js';
 import type { RushContext } from '../rush/context.js';
 
-export interface WorkerContext extends RushContext {
+export interface ManagerContext extends RushContext {
   readonly config: Readonly<ResolvedRedisConfig>;
   /** The plan in force (defaults for worker starts). */
   plan(): RushPlan;

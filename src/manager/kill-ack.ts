@@ -5,7 +5,7 @@
  * it could still write keys that a reset would otherwise leave behind.
  */
 import { unwrap } from '../redis/scripts/index.js';
-import type { WorkerContext } from './worker-context.js';
+import type { ManagerContext } from './manager-context.js';
 
 /** Between two looks at the flags. */
 const POLL_MS = 100;
@@ -15,7 +15,7 @@ const POLL_MS = 100;
  * after `timeoutMs`. Returns the ids still unconfirmed then.
  */
 export async function waitForKills(
-  ctx: WorkerContext,
+  ctx: ManagerContext,
   workerIds: readonly string[],
   timeoutMs: number,
 ): Promise<string[]> {

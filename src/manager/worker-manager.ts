@@ -1,27 +1,27 @@
 /**
  * The manager's side of workers, in one object for `Rush` to delegate to: starting them
  * (start.ts), stopping them and finding lost ones (stop.ts), and reading their logs
- * (logging/log-reader.ts). It depends only on the narrow `WorkerContext`.
+ * (logging/log-reader.ts). It depends only on the narrow `ManagerContext`.
  */
 import type { ChildProcess } from 'node:child_process';
 import { LogReader, type ReadLogOptions } from '../logging/log-reader.js';
 import type { LogRecord } from '../logging/redis-log.js';
-import type { WorkerLoop } from './loop.js';
+import type { WorkerLoop } from '../worker-config/loop.js';
 import type {
   StartWorkersOptions,
   StopWorkersOptions,
   WaitForWorkersOptions,
   WorkerScriptOptions,
-} from './settings.js';
+} from '../worker-config/settings.js';
+import { type ManagerContext, WorkerProcesses } from './manager-context.js';
 import { startWorkers, waitForWorkers, workerScript } from './start.js';
 import { detectLostWorkers, stopWorkers } from './stop.js';
-import { type WorkerContext, WorkerProcesses } from './worker-context.js';
 
 export class WorkerManager {
   readonly #started = new WorkerProcesses();
   readonly #logs: LogReader;
 
-  constructor(private readonly ctx: WorkerContext) {
+  constructor(private readonly ctx: ManagerContext) {
     this.#logs = new LogReader(ctx.keys, () => ctx.client());
   }
 

@@ -1,7 +1,7 @@
 /**
- * A worker's sentinel watches for terminate requests (and, with a heartbeat, keeps the
+ * A worker's watch looks out for terminate requests (and, with a heartbeat, keeps the
  * heartbeat and obeys kill requests), so that `terminated` costs nothing to read.
- * - With a heartbeat it is a thread of its own (sentinel-thread.ts), which keeps working while
+ * - With a heartbeat it is a thread of its own (watch-thread.ts), which keeps working while
  *   the loop blocks the event loop, and shares what it learns through shared memory.
  * - Without one, a timer on the worker's own connection is enough, and the worker starts
  *   faster (a thread loads its own Redis client).
@@ -14,7 +14,7 @@ import { missingPermission } from '../errors.js';
 import { FROM_SOURCES } from '../module-paths.js';
 import type { ResolvedRedisConfig } from '../redis/config.js';
 
-export interface SentinelData {
+export interface WatchData {
   flags: SharedArrayBuffer;
   /** The Redis config, as plain data (it crosses to the thread). */
   config: ResolvedRedisConfig;
@@ -33,14 +33,14 @@ export interface SentinelData {
 const TERMINATE = 0;
 const STOPPED = 1;
 
-/** What a sentinel tells its worker: a failure streak starts or ends, or a fatal error. */
-export type SentinelReport =
+/** What a watch tells its worker: a failure streak starts or ends, or a fatal error. */
+export type WatchReport =
   | { kind: 'error'; message: string }
   | { kind: 'recovered' }
   | { kind: 'fatal'; message: string };
 
-/** What the thread tells its ThreadSentinel: a report, or that it refreshed the heartbeat. */
-export type ThreadMessage = SentinelReport | { kind: 'beating' };
+/** What the thread tells its ThreadWatch: a report, or that it refreshed the heartbeat. */
+export type ThreadMessage = WatchReport | { kind: 'beating' };
 
 /**
  * Errors that no retry cures: a missing permission (as Redis sent it, or as the RushConfigError
@@ -59,18 +59,18 @@ function tsxBootstrap(entry: URL): string {
   return `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
 }
 
-/** What a worker needs from its sentinel. */
-export interface WorkerSentinel {
+/** What a worker needs from its watch. */
+export interface WorkerWatch {
   /** Whether a terminate request was seen. */
   readonly terminateRequested: boolean;
   stop(): Promise<void>;
 }
 
-/** How often the timer sentinel looks. */
+/** How often the timer watch looks. */
 const CHECK_MS = 200;
 
-/** The sentinel of a worker without heartbeat: a timer on the worker's own connection. */
-export class TimerSentinel implements WorkerSentinel {
+/** The watch of a worker without heartbeat: a timer on the worker's own connection. */
+export class TimerWatch implements WorkerWatch {
   #terminate = false;
   #timer: NodeJS.Timeout | undefined;
 
@@ -81,7 +81,7 @@ export class TimerSentinel implements WorkerSentinel {
   constructor(
     shouldStop: () => Promise<boolean>,
     supervisorPid: number | undefined,
-    onReport: (report: SentinelReport) => void,
+    onReport: (report: WatchReport) => void,
   ) {
     let failing = false;
     const check = async () => {
@@ -117,8 +117,8 @@ export class TimerSentinel implements WorkerSentinel {
   }
 }
 
-/** The sentinel of a worker with heartbeat: a thread with its own connection. */
-export class ThreadSentinel implements WorkerSentinel {
+/** The watch of a worker with heartbeat: a thread with its own connection. */
+export class ThreadWatch implements WorkerWatch {
   readonly #flags = new Int32Array(new SharedArrayBuffer(8));
   readonly #thread: Worker;
   #bridge: NodeJS.Timeout | undefined;
@@ -129,8 +129,8 @@ export class ThreadSentinel implements WorkerSentinel {
    * @param beat refreshes the heartbeat from the main thread, until the thread's first beat
    */
   constructor(
-    options: Omit<SentinelData, 'flags'>,
-    onReport: (report: SentinelReport) => void,
+    options: Omit<WatchData, 'flags'>,
+    onReport: (report: WatchReport) => void,
     beat?: () => Promise<unknown>,
   ) {
     if (beat && options.heartbeat) {
@@ -144,21 +144,25 @@ export class ThreadSentinel implements WorkerSentinel {
         Math.min(period, expire / 2) * 1000,
       ).unref();
     }
-    const workerData: SentinelData = { ...options, flags: this.#flags.buffer };
+    const workerData: WatchData = {
+      ...options,
+      flags: this.#flags.buffer,
+      startDelayMs: testStartDelay(),
+    };
     // From the TypeScript sources (tests, tsx) the thread needs tsx to load its .ts file.
     this.#thread = FROM_SOURCES
-      ? new Worker(tsxBootstrap(new URL('./sentinel-thread.ts', import.meta.url)), {
+      ? new Worker(tsxBootstrap(new URL('./watch-thread.ts', import.meta.url)), {
           eval: true,
           workerData,
         })
-      : new Worker(new URL('./sentinel-thread.js', import.meta.url), { workerData });
+      : new Worker(new URL('./watch-thread.js', import.meta.url), { workerData });
     this.#thread.unref();
     this.#thread.on('message', (message: ThreadMessage) => {
       if (message.kind === 'beating') this.#endBridge();
       else onReport(message);
     });
     this.#thread.on('error', (error) =>
-      onReport({ kind: 'fatal', message: `the sentinel thread failed: ${error.message}` }),
+      onReport({ kind: 'fatal', message: `the watch thread failed: ${error.message}` }),
     );
   }
 
@@ -178,4 +182,15 @@ export class ThreadSentinel implements WorkerSentinel {
     this.#thread.postMessage('stop');
     await this.#thread.terminate();
   }
+}
+
+/**
+ * A test hook, read here where the thread starts and nowhere else: with
+ * RUSHNET_TEST_WATCH_DELAY_MS set, the thread waits that long before its first tick, as a thread
+ * on a loaded machine may (test/integration/lost-workers.test.ts: the worker must not be
+ * declared lost meanwhile). Unset, it costs one environment read per worker start.
+ */
+function testStartDelay(): number | undefined {
+  const ms = Number(process.env.RUSHNET_TEST_WATCH_DELAY_MS);
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }

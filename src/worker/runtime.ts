@@ -16,9 +16,14 @@ import { RushKeys } from '../redis/keys.js';
 import { errorCondition } from '../rush/process-tasks.js';
 import { checkDirectory, checkNetworkId, checkPositiveInteger } from '../validate.js';
 import { RushWorker } from '../worker.js';
-import { decodeWorkerConfig, LATEST_CONFIG, loadLoop, type WorkerConfig } from './loop.js';
+import {
+  decodeWorkerConfig,
+  LATEST_CONFIG,
+  loadLoop,
+  type WorkerConfig,
+} from '../worker-config/loop.js';
+import { checkSecret, SECRET_ENV, signatureField, verifyConfig } from '../worker-config/signing.js';
 import { importPackages } from './packages.js';
-import { checkSecret, SECRET_ENV, signatureField, verifyConfig } from './signing.js';
 
 /** Options of {@link startWorker} (what `rushnet worker` takes). */
 export interface StartWorkerOptions {
@@ -29,7 +34,7 @@ export interface StartWorkerOptions {
   workerId?: string;
   /**
    * Workers to run in this process (`rushnet worker --count`), each its own RushWorker (its own
-   * connection, sentinel and heartbeat) running the loop; for loops that mostly wait. Log files
+   * connection, watch and heartbeat) running the loop; for loops that mostly wait. Log files
    * are named after the first worker. @default 1, or the number of ids given
    */
   count?: number;
@@ -162,7 +167,7 @@ async function runWorker(
     // Tasks it left running or pending would otherwise stay so forever: fail them.
     await worker.failAndTerminate({ message: 'Worker terminated before finishing the task' });
     // A heartbeat that failed for good has stopped the loop: that is a failure of the worker.
-    const failed = worker.sentinelFailure !== undefined;
+    const failed = worker.watchFailure !== undefined;
     onEvent?.({
       kind: 'stopped',
       worker,

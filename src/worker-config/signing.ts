@@ -1,5 +1,5 @@
 /**
- * Signed worker configurations (SPEC §11): an HMAC-SHA256 over the network id, the
+ * Signed worker configurations (SECURITY.md): an HMAC-SHA256 over the network id, the
  * configuration id and the stored bytes, so that write access to Redis is not code execution on
  * workers. The key is the `secret` option, else `RUSHNET_SECRET`, else a random key of the
  * manager; it travels to workers only in their environment, never in Redis, argv or logs.

@@ -1,7 +1,7 @@
 /**
  * Supervised workers die with the manager's process on every exit path: normal exit and
  * uncaught errors (the 'exit' event), SIGINT and SIGTERM (handled here), and SIGKILL of the
- * manager (the worker's sentinel sees its parent change and ends the worker).
+ * manager (the worker's watch sees its parent change and ends the worker).
  */
 import type { ChildProcess } from 'node:child_process';
 

@@ -1,5 +1,5 @@
 /**
- * The sentinel: a thread inside each worker process, with its own Redis connection, that keeps
+ * The watch: a thread inside each worker process, with its own Redis connection, that keeps
  * working while the worker's loop blocks the event loop with CPU work. It
  * - refreshes the heartbeat key (when the worker has one),
  * - watches the terminate flags and raises `flags[TERMINATE]` for the main thread (also when
@@ -17,9 +17,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createClient } from '../redis/client-options.js';
 import { normalizeConfig } from '../redis/config-checks.js';
 import { luaSource } from '../redis/scripts/sources.js';
-import { isPermanentRedisError, type SentinelData, type ThreadMessage } from './sentinel.js';
+import { isPermanentRedisError, type ThreadMessage, type WatchData } from './watch.js';
 
-const data = workerData as SentinelData;
+const data = workerData as WatchData;
 const flags = new Int32Array(data.flags);
 const TERMINATE = 0;
 const STOPPED = 1;
@@ -28,7 +28,7 @@ const HEARTBEAT_LUA = luaSource('heartbeat');
 
 // Its own client of the same kind as the worker's (standalone, Cluster or Sentinel); it waits
 // through reconnects and failovers like every rushnet client.
-const client = createClient(normalizeConfig(data.config), `rushnet:sentinel:${data.workerId}`);
+const client = createClient(normalizeConfig(data.config), `rushnet:watch:${data.workerId}`);
 client.on('error', () => {
   // Reconnects on its own; the next tick tries again.
 });

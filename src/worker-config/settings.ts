@@ -6,7 +6,7 @@ import { describeValue, RushInputError } from '../errors.js';
 import type { WorkerLauncher } from '../launchers/launcher.js';
 import { DEFAULT_MAX_LOG_ENTRIES } from '../logging/redis-log.js';
 import { checkLogThresholds, type LogThresholds, type RushPlan } from '../plan.js';
-import type { CheckedDurability } from '../rush/durability.js';
+import type { CheckedDurability } from '../rush/write-path.js';
 import { encodeValue } from '../tasks/codec.js';
 import { checkCount, checkDirectory, checkHeartbeat, checkPositiveInteger } from '../validate.js';
 import { storeLoop, type WorkerConfig, type WorkerLoop } from './loop.js';
