@@ -24,12 +24,23 @@ export interface BestPoint {
   row: Record<string, string | number | boolean | null>;
 }
 
+/** A row's own properties that say how a task ran, not what it was. */
+export const BOOKKEEPING: ReadonlySet<string> = new Set([
+  'key',
+  'worker_id',
+  'condition',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'tries',
+]);
+
 /** Columns of a row that say what the task was, without the bookkeeping ones. */
 function describeRow(row: Record<string, unknown>, column: string): BestPoint['row'] {
   const out: BestPoint['row'] = {};
   let n = 0;
   for (const [name, value] of Object.entries(row)) {
-    if (name === 'key' || name === column || name === 'worker_id' || name === 'condition') continue;
+    if (name === column || BOOKKEEPING.has(name)) continue;
     if (value !== null && typeof value === 'object') continue;
     if (typeof value === 'string') out[name] = value.slice(0, 80);
     else if (typeof value === 'number' || typeof value === 'boolean' || value === null)
