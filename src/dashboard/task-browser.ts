@@ -4,6 +4,7 @@
  * BigInt, Map, Set, Date, NaN and ±Infinity written out), which the page shows as text only.
  */
 import { RushInputError } from '../errors.js';
+import { TASK_FIELDS } from '../tasks/fields.js';
 import type { TaskState } from '../types.js';
 import { shortJson } from './failed-list.js';
 import type { NetworkMonitor } from './monitor.js';
@@ -13,19 +14,8 @@ const STATES: readonly TaskState[] = ['queued', 'running', 'finished', 'failed']
 export const PAGE_SIZE = 50;
 /** Tasks of states other than finished whose values a search reads at most (the newest). */
 export const SEARCH_LIMIT = 20_000;
-/** Fields of a task's full record. */
-const RECORD_FIELDS = [
-  'xs',
-  'ys',
-  'xs_extra',
-  'ys_extra',
-  'condition',
-  'worker_id',
-  'created_at',
-  'started_at',
-  'finished_at',
-  'tries',
-];
+/** Fields of a task's full record: every stored field. */
+const RECORD_FIELDS: string[] = [...TASK_FIELDS];
 const SUMMARY_FIELDS = ['xs', 'ys', 'condition', 'worker_id', 'started_at', 'finished_at'];
 
 /** A value as text for people: JSON where it can be, the rest spelled out. */
