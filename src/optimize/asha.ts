@@ -60,8 +60,23 @@ interface RungResult {
 /**
  * ASHA, asynchronous successive halving: rung k evaluates at the budget `min · eta^k`, and a
  * free worker promotes a configuration among the best 1/eta of a rung (claimed in Redis, first
- * writer wins) or else samples a new one on rung 0. Checks `options` at once, and the budget
- * parameter against the space when `optimize` starts (RushInputError).
+ * writer wins) or else samples a new one on rung 0. With `stopping: true`, every configuration
+ * runs at `max` instead and the objective's `report(step, value)` resolves to true when it falls
+ * out of the best 1/eta at a rung (docs/optimization.md, "Early stopping"):
+ *
+ * ```ts
+ * objective: async ({ lr, epochs }, { report }) => {
+ *   let loss = Number.POSITIVE_INFINITY;
+ *   for (let epoch = 1; epoch <= epochs; epoch++) {
+ *     loss = trainOneEpochAndValidate(lr);
+ *     if (await report(epoch, loss)) break; // stopped early: return the current value
+ *   }
+ *   return loss;
+ * }
+ * ```
+ *
+ * Checks `options` at once, and the budget parameter against the space when `optimize` starts
+ * (RushInputError).
  */
 export function asha(options: AshaOptions): Optimizer {
   if (typeof options !== 'object' || options === null) {
