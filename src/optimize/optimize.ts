@@ -28,7 +28,8 @@ export interface ObjectiveContext {
    * field `report` holds the evaluation's reports so far, `[{ step, value }, ...]` (read it with
    * `readHash(key, ['report'])`, or `fields: [..., 'report']` in the fetch methods). Resolves
    * to true when the optimizer asks the evaluation to stop early: then return the current value
-   * (only `asha({ ..., stopping: true })` asks; `step` is in units of its budget parameter).
+   * (the task's `ys_extra.stopped_at_step` records the step). Only `asha({ ..., stopping: true })`
+   * asks, with `step` in units of its budget parameter; the others always resolve to false.
    * Never throws: a report without a finite number `step` and a number `value` is ignored
    * (false, with one warning), a failed write is logged (false).
    */

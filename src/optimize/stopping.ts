@@ -45,25 +45,44 @@ export function rungsReached(
  * the best ⌊n / eta⌋ (ties with the last of them go on).
  */
 export function continuesAtRung(loss: number, losses: readonly number[], eta: number): boolean {
-  const n = losses.length;
+  return continuesInSorted(
+    loss,
+    losses.map(rankable).sort((a, b) => a - b),
+    eta,
+  );
+}
+
+/** {@link continuesAtRung} over the rung's losses sorted ascending (NaN as Infinity). */
+function continuesInSorted(loss: number, sorted: readonly number[], eta: number): boolean {
+  const n = sorted.length;
   if (n < eta - 1e-9) return true;
-  const keep = promotable(n, eta);
-  const sorted = losses.map(rankable).sort((a, b) => a - b);
-  return rankable(loss) <= sorted[keep - 1]!;
+  return rankable(loss) <= sorted[promotable(n, eta) - 1]!;
+}
+
+/** Inserts `value` into the ascending array `sorted`, after its equals. */
+function insertSorted(sorted: number[], value: number): void {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  sorted.splice(lo, 0, value);
 }
 
 /**
  * One participant's view of the network's rung lists: the losses read so far per rung (each
- * read fetches only the entries past them) and, per evaluation running here, the highest rung
- * it recorded at.
+ * read fetches only the entries past them), kept sorted so that a decision costs a look-up, and
+ * per evaluation running here, the highest rung it recorded at.
  */
 export class RungRecords {
-  /** Losses of each rung, in the order the network recorded them. */
-  readonly losses: number[][];
+  /** Losses of each rung read so far, ascending (NaN as Infinity). */
+  readonly #sorted: number[][];
   readonly #recorded = new Map<string, number>();
 
   constructor(readonly budgets: readonly number[]) {
-    this.losses = budgets.map(() => []);
+    this.#sorted = budgets.map(() => []);
   }
 
   /** The rungs a report of `key` at `step` reaches for the first time, marked as recorded. */
@@ -80,7 +99,7 @@ export class RungRecords {
 
   /** How many losses of `rung` this participant has read (where the next read starts). */
   seen(rung: number): number {
-    return this.losses[rung]!.length;
+    return this.#sorted[rung]!.length;
   }
 
   /**
@@ -88,15 +107,15 @@ export class RungRecords {
    * those this participant already holds (two reads that overlapped).
    */
   add(rung: number, from: number, entries: readonly string[]): void {
-    const losses = this.losses[rung]!;
-    for (let i = losses.length - from; i < entries.length; i++) {
-      losses.push(decodeEntry(entries[i]!));
+    const sorted = this.#sorted[rung]!;
+    for (let i = sorted.length - from; i < entries.length; i++) {
+      insertSorted(sorted, decodeEntry(entries[i]!));
     }
   }
 
   /** Whether `loss` goes on at every rung of `rungs` (each read up to this evaluation's entry). */
   continues(loss: number, rungs: readonly number[], eta: number): boolean {
-    return rungs.every((k) => continuesAtRung(loss, this.losses[k]!, eta));
+    return rungs.every((k) => continuesInSorted(loss, this.#sorted[k]!, eta));
   }
 }
 

@@ -35,6 +35,17 @@ describe('rungs reached by a report', () => {
     records.forget('a');
     expect(records.reach('a', 1, 27)).toEqual([0]);
   });
+
+  it('read back from the network lists once each, even when two reads overlap', () => {
+    const records = new RungRecords(budgets);
+    records.add(0, 0, ['0.5 a', '0.2 b']);
+    records.add(0, 1, ['0.2 b', '0.9 c', 'NaN d']); // position 1 again: b is not counted twice
+    expect(records.seen(0)).toBe(4);
+    // Four losses, ⌊4/3⌋ = 1 kept: only b's 0.2 (and its ties) go on.
+    expect(records.continues(0.2, [0], 3)).toBe(true);
+    expect(records.continues(0.5, [0], 3)).toBe(false);
+    expect(records.continues(0.1, [0, 1], 3)).toBe(true); // rung 1: cold start
+  });
 });
 
 describe('who goes on at a rung', () => {
