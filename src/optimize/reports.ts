@@ -44,7 +44,12 @@ export class Reports {
     }
     const history = [...this.#history, { step, value }];
     this.#history.push({ step, value });
-    const handled = this.#last.then(() => this.#handle(step, value, history));
+    const handled = this.#last
+      .then(() => this.#handle(step, value, history))
+      .catch((error: unknown) => {
+        this.rush.logger.warn({ key: this.key, err: String(error) }, 'optimize: report() failed');
+        return false;
+      });
     this.#last = handled;
     return handled;
   }
