@@ -191,7 +191,7 @@ try {
       adbo: 'ADBO',
       random: 'random search',
       asha: 'ASHA',
-      asha_stop: 'ASHA, early stopping',
+      asha_stop: 'ASHA stopping',
     };
     const loads = runs.map((r) => r.load1).sort((a, b) => a - b);
     const panels: Panel[] = [];
