@@ -6,17 +6,23 @@
  *    1 s at 16, 4 s at 64, 16 s at 256, so that proposal CPU stays under the 2 cores; `--fixed-mean`
  *    keeps 1 s everywhere).
  * 3. The setup of R's ADBO measurement (Branin, mean 1 s, 100-point design, 4/16/32 workers).
- * 4. Best-so-far against wall time, ADBO vs random search vs ASHA, on Branin and Hartmann6,
- *    median and quartiles over seeds, drawn to docs/optimization-progress.png.
+ * 4. Best-so-far against wall time, ADBO vs random search vs ASHA (by promotion, and stopping
+ *    early through `report`), on Branin and Hartmann6, median and quartiles over seeds, drawn
+ *    to docs/optimization-progress.png (`--plot` elsewhere; `--progress-methods` picks methods).
  * `--quick` shortens every budget. `--only cost,utilization,rsetup,progress` picks parts.
- * Results: bench/results/optimize.json and optimize.md.
+ * Results: bench/results/optimize.json and optimize.md (`--out name`: bench/results/name.*).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { startEmbeddedRedis } from '../../dist/redis/embedded-redis.js';
 import { quantile } from './common.js';
 import { FUNCTIONS } from './functions.js';
 import { type Curve, type Panel, progressSvg, writePng } from './plot.js';
-import { PROGRESS_METHODS, type ProgressRun, runProgress } from './progress.js';
+import {
+  PROGRESS_METHODS,
+  type ProgressMethod,
+  type ProgressRun,
+  runProgress,
+} from './progress.js';
 import { costTable, measureProposalCost } from './proposal-cost.js';
 import { type Method, runUtilizationCell, type UtilizationCell } from './utilization.js';
 
@@ -38,6 +44,11 @@ const seeds = Number(value('seeds', quick ? '3' : '10'));
 const progressSeconds = Number(value('progress-seconds', quick ? '20' : '60'));
 const progressWorkers = Number(value('progress-workers', '8'));
 const progressMeanMs = Number(value('progress-mean-ms', '250'));
+const progressMethods = value('progress-methods', PROGRESS_METHODS.join(',')).split(
+  ',',
+) as ProgressMethod[];
+const outName = value('out', 'optimize');
+const plotPath = value('plot', 'docs/optimization-progress.png');
 const rsetupSeconds = Number(value('rsetup-seconds', quick ? '20' : '60'));
 /** Workers per worker process (`rushnet worker --count`). */
 const perProcess = Number(value('per-process', '8'));
@@ -56,8 +67,8 @@ out.failures = failures;
 /** Writes what was measured so far (a long run that fails keeps its finished parts). */
 function save(): void {
   mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/optimize.json', `${JSON.stringify(out, null, 2)}\n`);
-  writeFileSync('bench/results/optimize.md', `${md.join('\n')}\n`);
+  writeFileSync(`bench/results/${outName}.json`, `${JSON.stringify(out, null, 2)}\n`);
+  writeFileSync(`bench/results/${outName}.md`, `${md.join('\n')}\n`);
 }
 
 try {
@@ -162,6 +173,7 @@ try {
             progressSeconds,
             progressMeanMs,
             grid,
+            progressMethods,
           )),
         );
         out.progress = { grid, runs };
@@ -169,17 +181,31 @@ try {
       }
     }
     out.progress = { grid, runs };
-    const colors: Record<string, string> = { adbo: '#d62728', random: '#1f77b4', asha: '#2ca02c' };
+    const colors: Record<ProgressMethod, string> = {
+      adbo: '#d62728',
+      random: '#1f77b4',
+      asha: '#2ca02c',
+      asha_stop: '#9467bd',
+    };
+    const labels: Record<ProgressMethod, string> = {
+      adbo: 'ADBO',
+      random: 'random search',
+      asha: 'ASHA',
+      asha_stop: 'ASHA stopping',
+    };
+    const loads = runs.map((r) => r.load1).sort((a, b) => a - b);
     const panels: Panel[] = [];
     md.push(
       `## Best so far (${progressWorkers} workers, mean evaluation ${progressMeanMs} ms, ${progressSeconds} s, ${seeds} seeds)`,
       '',
-      '| function | method | evaluations (median) | regret at 25 % / 50 % / 100 % of the time: median [q1, q3] |',
-      '|---|---|---:|---|',
+      `Against wall time; the methods of a seed run at the same time. 1-minute load average at the start of a seed: ${loads[0]?.toFixed(1)}–${loads.at(-1)?.toFixed(1)} (median ${quantile(loads, 0.5).toFixed(1)}) on ${(await import('node:os')).cpus().length} cores.`,
+      '',
+      '| function | method | evaluations (median) | stopped early (median) | regret at 25 % / 50 % / 100 % of the time: median [q1, q3] |',
+      '|---|---|---:|---:|---|',
     );
     for (const fnName of ['branin', 'hartmann6']) {
       const curves: Curve[] = [];
-      for (const method of PROGRESS_METHODS) {
+      for (const method of progressMethods) {
         const mine = runs.filter((r) => r.fn === fnName && r.method === method);
         const at = (j: number, q: number) =>
           quantile(
@@ -187,7 +213,7 @@ try {
             q,
           );
         curves.push({
-          label: method === 'adbo' ? 'ADBO' : method === 'asha' ? 'ASHA' : 'random search',
+          label: labels[method],
           color: colors[method]!,
           median: grid.map((_, j) => at(j, 0.5)),
           q1: grid.map((_, j) => at(j, 0.25)),
@@ -199,15 +225,24 @@ try {
           mine.map((r) => r.evaluations).sort((a, b) => a - b),
           0.5,
         );
-        md.push(`| ${fnName} | ${method} | ${evals} | ${cell(10)} · ${cell(20)} · ${cell(40)} |`);
+        const stopped =
+          method === 'asha_stop'
+            ? quantile(
+                mine.map((r) => r.stopped ?? 0).sort((a, b) => a - b),
+                0.5,
+              )
+            : '–';
+        md.push(
+          `| ${fnName} | ${method} | ${evals} | ${stopped} | ${cell(10)} · ${cell(20)} · ${cell(40)} |`,
+        );
       }
       panels.push({ title: fnName === 'branin' ? 'Branin' : 'Hartmann6', grid, curves });
     }
     md.push('');
     mkdirSync('docs', { recursive: true });
     const caption = `median and quartiles over ${seeds} seeds · ${progressWorkers} workers · log-normal evaluation time, mean ${progressMeanMs} ms`;
-    writePng(progressSvg(panels, caption), 'docs/optimization-progress.png', 920, 344);
-    md.push('Plot: docs/optimization-progress.png', '');
+    writePng(progressSvg(panels, caption), plotPath, 920, 344);
+    md.push(`Plot: ${plotPath}`, '');
   }
 } finally {
   await server.stop();

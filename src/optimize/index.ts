@@ -25,6 +25,7 @@ export type {
   Proposal,
 } from './optimizer.js';
 export { randomSearch } from './random-search.js';
+export type { ReportEntry } from './reports.js';
 export { Rng } from './rng.js';
 export {
   type ChoiceParam,

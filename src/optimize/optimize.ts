@@ -13,6 +13,7 @@ import { isPlainObject } from '../validate.js';
 import { initialDesign } from './design.js';
 import type { Evaluation, Optimizer, OptimizerInstance, Proposal } from './optimizer.js';
 import { asParticipant } from './participant.js';
+import { Reports } from './reports.js';
 import { Rng } from './rng.js';
 import { type ParamShape, Space, type SpaceValues } from './space.js';
 import { OptimizationStore } from './store.js';
@@ -23,9 +24,14 @@ export type ObjectiveResult = number | ({ y: number } & Record<string, unknown>)
 /** What {@link optimize} passes to the objective with each configuration. */
 export interface ObjectiveContext {
   /**
-   * Records an intermediate value on the running task (field `report`: `{ step, value }`),
-   * visible to every participant. Resolves to true when the optimizer asks the evaluation to
-   * stop early (then return the current value). Never throws.
+   * Records an intermediate value on the running task, visible to every participant: the task's
+   * field `report` holds the evaluation's reports so far, `[{ step, value }, ...]` (read it with
+   * `readHash(key, ['report'])`, or `fields: [..., 'report']` in the fetch methods). Resolves
+   * to true when the optimizer asks the evaluation to stop early: then return the current value
+   * (the task's `ys_extra.stopped_at_step` records the step). Only `asha({ ..., stopping: true })`
+   * asks, with `step` in units of its budget parameter; the others always resolve to false.
+   * Never throws: a report without a finite number `step` and a number `value` is ignored
+   * (false, with one warning), a failed write is logged (false).
    */
   report(step: number, value: number): Promise<boolean>;
   /** Aborts when the `signal` given to `optimize` aborts. */
@@ -115,6 +121,15 @@ export async function optimize<S extends ParamShape>(
     logger,
   });
   const toLoss = (y: number) => (minimize ? y : -y);
+  let badReportWarned = false;
+  const warnBadReport = (key: string, step: unknown, value: unknown) => {
+    if (badReportWarned) return;
+    badReportWarned = true;
+    logger.warn(
+      { key, step: describeValue(step), value: describeValue(value) },
+      'optimize: report(step, value) needs a finite number step and a number value; ignored (warned once)',
+    );
+  };
 
   let best = undefined as { row: TaskRow; loss: number } | undefined;
   const learn = async () => {
@@ -224,18 +239,16 @@ export async function optimize<S extends ParamShape>(
     const controller = new AbortController();
     const abort = () => controller.abort(o.signal?.reason);
     o.signal?.addEventListener('abort', abort, { once: true });
-    const report = (step: number, value: number): Promise<boolean> =>
-      (async () => {
-        await rush.writeHashes({ report: [{ step, value }] }, { keys: [key] });
-        if (typeof value !== 'number' || !instance.shouldStop) return false;
-        return (await instance.shouldStop(key, step, toLossOf(value))) === true;
-      })().catch((error: unknown) => {
-        logger.warn({ key, err: String(error) }, 'optimize: report() could not record its value');
-        return false;
-      });
+    const reports = new Reports(key, xs, rush, instance, toLossOf, warnBadReport);
     try {
-      const result = await o.objective(xs, { report, signal: controller.signal, key });
-      return { settled: rush.finishTasks([key], [toYs(result)]) };
+      const result = await o.objective(xs, {
+        report: (step, value) => reports.report(step, value),
+        signal: controller.signal,
+        key,
+      });
+      const stop = reports.stoppedAt;
+      const extra = stop === undefined ? undefined : { yssExtra: [{ stopped_at_step: stop }] };
+      return { settled: rush.finishTasks([key], [toYs(result)], extra) };
     } catch (error) {
       logger.warn(
         { key, err: String(error) },

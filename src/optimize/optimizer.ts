@@ -60,10 +60,17 @@ export interface OptimizerInstance<S extends ParamShape = ParamShape> {
   /** What a point of the initial design becomes (e.g. ASHA puts it on rung 0). @default as is */
   fromDesign?(xs: SpaceValues<S>): Proposal<S>;
   /**
-   * Whether a running evaluation should stop early, given an intermediate value as a loss
-   * (`report(step, value)` of the objective). @default never
+   * Whether a running evaluation of this participant should stop early, given an intermediate
+   * value as a loss (`report(step, value)` of the objective) and the evaluation's configuration
+   * `xs`. Called one report at a time per evaluation, in order; once it says true, `report`
+   * resolves to true for the rest of the evaluation without asking again. @default never
    */
-  shouldStop?(key: string, step: number, loss: number): boolean | Promise<boolean>;
+  shouldStop?(
+    key: string,
+    step: number,
+    loss: number,
+    xs: Readonly<Record<string, unknown>>,
+  ): boolean | Promise<boolean>;
 }
 
 /**

@@ -1,9 +1,11 @@
 /**
  * The shared state of one network's optimization in Redis: a single hash inside the network's
  * namespace (so it shares the network's hash slot on a Cluster) holding the evaluation counter,
- * the start time, the initial design's claim and ASHA's promotion claims. It is listed among the
- * network's extra hashes, so `reset()` removes it like every other key of the network. Every
- * change is one command that Redis applies atomically (HINCRBY, HSETNX): first writer wins.
+ * the start time, the initial design's claim and ASHA's promotion claims; beside it, ASHA's
+ * early stopping keeps one list per rung (`optimize:rung:<k>`) of the losses reported there.
+ * Both are listed among the network's extra hashes, so `reset()` removes them like every other
+ * key of the network. Every change is one command that Redis applies atomically (HINCRBY,
+ * HSETNX, RPUSH): first writer wins.
  */
 import type { Redis } from 'ioredis';
 import { RushKeys } from '../redis/keys.js';
@@ -11,6 +13,9 @@ import type { Rush } from '../rush.js';
 
 /** The hash's name among the network's hashes (the part after the task prefix). */
 export const STORE_NAME = 'optimize:state';
+
+/** The name (after the task prefix) of the list of losses recorded at ASHA's rung `k`. */
+export const rungListName = (k: number) => `optimize:rung:${k}`;
 
 /**
  * The network's optimization hash: start time, evaluation counter and first-writer-wins claims.
@@ -21,12 +26,14 @@ export class OptimizationStore {
   readonly #client: () => Redis;
   readonly #hash: string;
   readonly #extraHashes: string;
+  readonly #keys: RushKeys;
   /** Server clock minus this process's clock, in ms (set by `start`). */
   #offsetMs = 0;
 
   constructor(rush: Rush) {
     const keys = new RushKeys(rush.networkId);
     this.#client = () => rush.connector;
+    this.#keys = keys;
     this.#hash = keys.task(STORE_NAME);
     this.#extraHashes = keys.extraHashes;
   }
@@ -87,11 +94,36 @@ export class OptimizationStore {
     return this.#client().hget(this.#hash, field);
   }
 
-  /** Runs commands in one MULTI after registering the hash for `reset`; returns their replies. */
+  /**
+   * Appends `entry` to the list of each rung in `rungs` and reads each list from `from[i]` to
+   * its end (this entry included), in one MULTI: a consistent view of who reached the rung
+   * first. Returns the entries read, per rung of `rungs`.
+   */
+  async recordAtRungs(
+    rungs: readonly number[],
+    entry: string,
+    from: readonly number[],
+  ): Promise<string[][]> {
+    const names = rungs.map(rungListName);
+    const replies = await this.#multi((m) => {
+      for (const name of names) m.rpush(this.#keys.task(name), entry);
+      for (const [i, name] of names.entries()) m.lrange(this.#keys.task(name), from[i]!, -1);
+      return m;
+    }, names);
+    return replies.slice(rungs.length) as string[][];
+  }
+
+  /**
+   * Runs commands in one MULTI after registering the hash (and `lists`) for `reset`; returns
+   * their replies.
+   */
   async #multi(
     build: (m: ReturnType<Redis['multi']>) => ReturnType<Redis['multi']>,
+    lists: readonly string[] = [],
   ): Promise<unknown[]> {
-    const m = this.#client().multi().sadd(this.#extraHashes, STORE_NAME);
+    const m = this.#client()
+      .multi()
+      .sadd(this.#extraHashes, STORE_NAME, ...lists);
     const results = (await build(m).exec()) ?? [];
     const replies: unknown[] = [];
     for (const [error, reply] of results.slice(1)) {

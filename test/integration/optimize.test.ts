@@ -192,7 +192,7 @@ describe('optimize', () => {
     expect(await w.nFinishedTasks()).toBeGreaterThan(0);
   });
 
-  it('records report(step, value) on the running task', async () => {
+  it('records report(step, value) on the running task, as its history', async () => {
     const id = newNetworkId();
     const w = await worker(id);
     const observer = await manager(id);
@@ -203,12 +203,18 @@ describe('optimize', () => {
       budget: { evaluations: 2 },
       objective: async (xs, { report, key }) => {
         expect(await report(1, 42)).toBe(false);
+        expect(await report(2, 41)).toBe(false);
         seen.push(await observer.readHash(key, ['report']));
         return branin(xs);
       },
     });
     expect(seen).toHaveLength(2);
-    expect(seen[0]).toMatchObject({ report: { step: 1, value: 42 } });
+    expect(seen[0]).toMatchObject({
+      report: [
+        { step: 1, value: 42 },
+        { step: 2, value: 41 },
+      ],
+    });
   });
 
   it('refuses bad options before writing anything', async () => {
