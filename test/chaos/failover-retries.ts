@@ -115,13 +115,23 @@ export function retriesFailoverRound(
       rushnet,
       figures:
         `${retried} finished after a retry, ${byKill} with a try ended by the kill, ${runs} runs` +
-        failed.map((row) => ` (${row.key} failed: ${JSON.stringify(row.condition)})`).join(''),
+        failed.map((row) => `; ${row.key} failed after ${tries(row.condition)}`).join(''),
     };
   });
 }
 
-/** Whether a task's condition history holds a try that stopWorkers({ type: 'kill' }) ended. */
-function killedOnce(condition: unknown): boolean {
+/** The messages of a task's failed tries (its condition's history). */
+function failures(condition: unknown): string[] {
   const history = (condition as { history?: { message?: string }[] } | undefined)?.history;
-  return history?.some((c) => c.message === 'Worker was killed') ?? false;
+  return (history ?? []).map((c) => String(c.message));
+}
+
+/** Whether one of a task's tries was ended by stopWorkers({ type: 'kill' }). */
+function killedOnce(condition: unknown): boolean {
+  return failures(condition).includes('Worker was killed');
+}
+
+/** How a failed task's tries ended, for the round's line: `flaky, Worker was killed, …`. */
+function tries(condition: unknown): string {
+  return failures(condition).join(', ');
 }
