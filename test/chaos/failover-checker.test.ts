@@ -1,8 +1,8 @@
 /**
  * The failover checker itself (test/helpers/invariants.ts `checkAfterFailover`): given what
  * clients saw acknowledged and a failover moment, it blames each loss on Redis (acknowledged
- * before the failover) or on rushnet (after), on a private server where the "losses" are made
- * by hand.
+ * before the failover) or on rushnet (after), runs beyond maxRetries + 1 likewise, on a private
+ * server where the "losses" are made by hand.
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,49 @@ describe('checkAfterFailover', () => {
       expect(twice.rushnet).toContain(
         `task ${a}: its finish was acknowledged to ${w} 5 ms after the failover, but it ran again and 1 more finish(es) were acknowledged`,
       );
+    } finally {
+      await worker.close();
+      await rush.reset();
+      await rush.close();
+    }
+  });
+  it('blames runs beyond maxRetries + 1 on Redis only when enough pops came before the failover', async () => {
+    const networkId = `checker-retries-${Date.now()}`;
+    const rush: Rush = await rsh({ networkId, config: server.url });
+    const worker = await RushWorker.create({ networkId, config: server.url });
+    try {
+      const [key] = await rush.pushTasks([{ x: 1 }], { maxRetries: 1 });
+      await worker.popTask({ timeout: 0 });
+      expect(await worker.failTasks([key!])).toEqual([key]);
+      await worker.popTask({ timeout: 0 });
+      expect(await worker.finishTasks([key!], [{ y: 1 }])).toEqual([key]);
+      const at = 1_000_000;
+      const w = worker.workerId;
+      const check = (pops: number[]) =>
+        checkAfterFailover(raw, networkId, {
+          acknowledged: [
+            { op: 'create', key: key!, by: 'manager', at: 0 },
+            ...pops.map((t) => ({ op: 'pop' as const, key: key!, by: w, at: t })),
+            { op: 'finish', key: key!, by: w, at: at + 30 },
+          ],
+          failedOverAt: at,
+          maxRetries: 1,
+        });
+      // Two runs allowed, three pops acknowledged: one was undone, possibly by the failover.
+      const undone = 'but only 2 runs are allowed, so pops up to this one were undone';
+      expect(await check([at - 10, at + 10, at + 20])).toEqual({
+        rushnet: [],
+        redis: [
+          `task ${key}: its pop 1 of 3 was acknowledged to ${w} 10 ms before the failover, ${undone}`,
+        ],
+      });
+      expect(await check([at + 5, at + 10, at + 20])).toEqual({
+        rushnet: [
+          `task ${key}: its pop 1 of 3 was acknowledged to ${w} 5 ms after the failover, ${undone}`,
+        ],
+        redis: [],
+      });
+      expect(await check([at - 10, at + 20])).toEqual({ rushnet: [], redis: [] });
     } finally {
       await worker.close();
       await rush.reset();

@@ -1,8 +1,10 @@
 /**
- * The failover scenarios' machinery: one round on a Sentinel or Cluster topology (real local
+ * The failover scenarios' machinery: a round on a Sentinel or Cluster topology (real local
  * worker processes that log what they saw acknowledged, the primary of the network killed
  * while they run, the killed node brought back as a replica, the queue drained), and the
- * check that tells what Redis lost from what rushnet lost.
+ * check that tells what Redis lost from what rushnet lost. `runFailoverRound` is the frame
+ * every round shares; `failoverRound` is the round without retries (failover-retries.ts has
+ * the one with).
  *
  * The seeded randomness comes from seeds.ts, not chaos.ts: chaos.ts brings in the integration
  * suite's per-test guard, which opens a client on the default Redis address, and these files
@@ -13,14 +15,22 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, type Redis } from 'ioredis';
-import { type Durability, type RedisConfig, rsh, type WorkerLoop } from '../../src/index.js';
+import {
+  type Durability,
+  type QueueTasksOptions,
+  type RedisConfig,
+  type Rush,
+  rsh,
+  type WorkerLoop,
+} from '../../src/index.js';
 import {
   type Acknowledged,
   checkAfterFailover,
+  type FailoverOptions,
   type FailoverViolations,
 } from '../helpers/invariants.js';
 import { command, parseInfo, type ServerProcess, waitFor } from '../helpers/servers/process.js';
-import { random } from './seeds.js';
+import { type Rng, random } from './seeds.js';
 
 const loops = new URL('./failover-loops.mjs', import.meta.url);
 const queueLoop: WorkerLoop = { module: loops, export: 'queue' };
@@ -60,18 +70,48 @@ export interface RoundResult extends FailoverViolations {
   finished: number;
 }
 
+/** A round's network, for the round's own steps (`FailoverRoundBody`). */
+export interface RoundNetwork {
+  rush: Rush;
+  networkId: string;
+  /** The workers' directory: their logs of acknowledgments (`<id>.jsonl`) and messages. */
+  dir: string;
+  /** Heartbeats on, with an expiry no failover reaches: no live worker may be declared lost. */
+  heartbeat: { heartbeatPeriod: number; heartbeatExpire: number; messageLog: string };
+  /** Pushes `n` tasks (x = from, from + 1, …) and notes their creation as acknowledged. */
+  push(n: number, from: number, options?: QueueTasksOptions): Promise<void>;
+}
+
+/** What a round's steps report for the check. */
+export interface RoundRun {
+  /** Every worker started, killed ones included. */
+  workerIds: string[];
+  /** Workers killed on purpose (`stopWorkers({ type: 'kill' })`): they exit by SIGKILL. */
+  killed?: string[];
+  /** When the new primary was seen serving (`checkAfterFailover`). */
+  failedOverAt: number;
+  reportedLost: string[];
+  /** Checks on top of the invariants: `done`, and `maxRetries` for the pops acknowledged. */
+  check?: Pick<FailoverOptions, 'done' | 'maxRetries'>;
+  /** Broken promises the steps found themselves. */
+  rushnet?: string[];
+  /** Figures for the round's line (RELIABILITY.md). */
+  figures?: string;
+}
+
+export type FailoverRoundBody = (net: RoundNetwork, rng: Rng) => Promise<RoundRun>;
+
 /**
- * One round: a manager (with `durability`, if given), two queue workers and a decentralized
- * one, 600 queued tasks. Once some have finished, the network's replica is cut off (frozen, its
- * link closed) so that the primary takes writes the replica never gets, the worst case of
- * asynchronous replication; then the primary is killed and the replica resumes and takes over.
- * After the failover 100 more tasks are pushed, the queue drains, the workers terminate, and
- * the acknowledged writes are compared with what survived.
+ * One round on a fresh network: a manager (with `durability`, if given) runs `body`, which
+ * starts workers, fails the primary over and drains the queue; then the workers still running
+ * terminate (each must exit with code 0), nobody may be reported lost, the acknowledged writes
+ * are compared with what survived, and `reset()` must leave no key.
  */
-export async function failoverRound(
+export async function runFailoverRound(
   topology: FailoverTopology,
   seed: number,
   durability: Durability | undefined,
+  body: FailoverRoundBody,
 ): Promise<RoundResult> {
   const rng = random(seed);
   const dir = mkdtempSync(join(tmpdir(), 'rushnet-failover-'));
@@ -82,37 +122,17 @@ export async function failoverRound(
     // follows the failover by itself
   });
   const acknowledged: Acknowledged[] = [];
-  const push = async (n: number, from: number) => {
-    const keys = await rush.pushTasks(Array.from({ length: n }, (_, i) => ({ x: from + i })));
+  const push = async (n: number, from: number, options?: QueueTasksOptions) => {
+    const xss = Array.from({ length: n }, (_, i) => ({ x: from + i }));
+    const keys = await rush.pushTasks(xss, options);
     const at = Date.now();
     for (const key of keys) acknowledged.push({ op: 'create', key, by: 'manager', at });
   };
   try {
     const heartbeat = { heartbeatPeriod: 1, heartbeatExpire: 60, messageLog: dir };
-    const ids = [
-      ...(await rush.startLocalWorkers(queueLoop, { nWorkers: 2, args: [dir, 10], ...heartbeat })),
-      ...(await rush.startLocalWorkers(decentralizedLoop, {
-        nWorkers: 1,
-        args: [dir, 30],
-        ...heartbeat,
-      })),
-    ];
-    await rush.waitForWorkers({ workerIds: ids, timeout: 60 });
-    await push(600, 0);
-    const before = rng.int(20, 250);
-    await waitFor(
-      `${before} finished tasks before the failover`,
-      async () => (await rush.nFinishedTasks()) >= before,
-      { timeoutMs: 60_000 },
-    );
-    const { from, to } = await failWhileLagging(topology, networkId, rng.int(5_000, 40_000));
-    const failedOverAt = Date.now();
-    const reportedLost = await rush.detectLostWorkers();
-    await topology.restore(from, to);
-    await push(100, 600);
-    await waitFor('the queue to drain', async () => (await rush.nQueuedTasks()) === 0, {
-      timeoutMs: 120_000,
-    });
+    const run = await body({ rush, networkId, dir, heartbeat, push }, rng);
+    const killed = new Set(run.killed);
+    const ids = run.workerIds.filter((id) => !killed.has(id));
     await rush.stopWorkers({ type: 'terminate' });
     const children = ids.map((id) => rush.processes.get(id)!);
     await waitFor(
@@ -120,7 +140,7 @@ export async function failoverRound(
       () => children.every((c) => c.exitCode !== null || c.signalCode !== null),
       { timeoutMs: 60_000 },
     );
-    reportedLost.push(...(await rush.detectLostWorkers()));
+    const reportedLost = [...run.reportedLost, ...(await rush.detectLostWorkers())];
     const badExits = ids
       .filter((id) => rush.processes.get(id)!.exitCode !== 0)
       .map((id) => `${id} exited with ${rush.processes.get(id)!.exitCode}: ${tail(dir, id)}`);
@@ -128,34 +148,94 @@ export async function failoverRound(
 
     const result = await checkAfterFailover(client, networkId, {
       acknowledged,
-      failedOverAt,
+      failedOverAt: run.failedOverAt,
       settled: true,
       aliveWorkers: ids,
       reportedLost,
+      ...run.check,
     });
+    result.rushnet.push(...(run.rushnet ?? []));
     const counts = await rush.counts();
     await rush.reset();
     const leftKeys = await scanEveryPrimary(client, networkId);
     const created = new Set(acknowledged.filter((a) => a.op === 'create').map((a) => a.key)).size;
     process.stdout.write(
       `failover: ${topology.name} durability=${durability ? JSON.stringify(durability) : 'off'} ` +
-        `seed=${seed}: ${created} tasks created, ${counts.finished} finished, ${counts.failed} failed; ` +
+        `seed=${seed}: ${created} tasks created, ${counts.finished} finished, ${counts.failed} failed` +
+        `${run.figures ? `, ${run.figures}` : ''}; ` +
         `lost by Redis: ${result.redis.length}, by rushnet: ${result.rushnet.length}\n`,
     );
-    return {
-      ...result,
-      reportedLost,
-      badExits,
-      leftKeys,
-      created,
-      finished: counts.finished,
-    };
+    return { ...result, reportedLost, badExits, leftKeys, created, finished: counts.finished };
   } finally {
     await rush.stopWorkers({ type: 'kill' }).catch(() => []);
     await rush.close();
     client.disconnect();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The round without retries: two queue workers and a decentralized one, 600 queued tasks. Once
+ * some have finished, the network's replica is cut off (frozen, its link closed) so that the
+ * primary takes writes the replica never gets, the worst case of asynchronous replication; then
+ * the primary is killed and the replica resumes and takes over. After the failover 100 more
+ * tasks are pushed and the queue drains.
+ */
+export function failoverRound(
+  topology: FailoverTopology,
+  seed: number,
+  durability: Durability | undefined,
+): Promise<RoundResult> {
+  return runFailoverRound(
+    topology,
+    seed,
+    durability,
+    async ({ rush, dir, heartbeat, push }, rng) => {
+      const workerIds = [
+        ...(await rush.startLocalWorkers(queueLoop, {
+          nWorkers: 2,
+          args: [dir, 10],
+          ...heartbeat,
+        })),
+        ...(await rush.startLocalWorkers(decentralizedLoop, {
+          nWorkers: 1,
+          args: [dir, 30],
+          ...heartbeat,
+        })),
+      ];
+      await rush.waitForWorkers({ workerIds, timeout: 60 });
+      await push(600, 0);
+      const { failedOverAt, reportedLost } = await failOverAfter(topology, rush, rng);
+      await push(100, 600);
+      await waitFor('the queue to drain', async () => (await rush.nQueuedTasks()) === 0, {
+        timeoutMs: 120_000,
+      });
+      return { workerIds, failedOverAt, reportedLost };
+    },
+  );
+}
+
+/**
+ * Once 20 to 250 tasks have finished, fails the network's primary over while its replica lags
+ * (`failWhileLagging`), asks who is lost (nobody may be), and starts the killed node again as
+ * the new primary's replica. Returns when the new primary was seen serving, and who was lost.
+ */
+export async function failOverAfter(
+  topology: FailoverTopology,
+  rush: Rush,
+  rng: Rng,
+): Promise<{ failedOverAt: number; reportedLost: string[] }> {
+  const before = rng.int(20, 250);
+  await waitFor(
+    `${before} finished tasks before the failover`,
+    async () => (await rush.nFinishedTasks()) >= before,
+    { timeoutMs: 60_000 },
+  );
+  const { from, to } = await failWhileLagging(topology, rush.networkId, rng.int(5_000, 40_000));
+  const failedOverAt = Date.now();
+  const reportedLost = await rush.detectLostWorkers();
+  await topology.restore(from, to);
+  return { failedOverAt, reportedLost };
 }
 
 /**

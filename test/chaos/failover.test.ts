@@ -8,6 +8,7 @@
  * lost at all. One topology alone: `-t Cluster` or `-t Sentinel`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { retriesFailoverRound } from './failover-retries.js';
 import { failoverRound, rushnetFailures } from './failover-support.js';
 import { clusterTopology, sentinelTopology } from './failover-topologies.js';
 import { announce, seeds } from './seeds.js';
@@ -36,6 +37,18 @@ describe.each(topologies.map((t) => [t.title, t] as const))(
         const result = await failoverRound(topology, seed, { replicas: 1, timeout: 10 });
         expect(rushnetFailures(result)).toEqual([]);
         expect(result.redis).toEqual([]);
+      },
+    );
+
+    it.each(seeds())(
+      'with retries on, workers killed after the failover: each task finished once, or failed with its retries spent (seed %i)',
+      async (seed) => {
+        // One round per seed, with durability or without (even seeds): a CI round stays short.
+        const durability = seed % 2 === 0 ? { replicas: 1, timeout: 10 } : undefined;
+        announce(`${topology.name}-failover-retries`, seed);
+        const result = await retriesFailoverRound(topology, seed, durability);
+        expect(rushnetFailures(result)).toEqual([]);
+        if (durability) expect(result.redis).toEqual([]);
       },
     );
   },

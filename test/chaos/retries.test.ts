@@ -1,8 +1,9 @@
 /**
- * Chaos with retries on: workers killed (SIGKILL) or frozen (SIGSTOP until their heartbeat
- * lapses, then resumed) mid-task, and Redis restarted under load. Tasks go back to the queue
- * instead of failing; the invariants hold: a task is finished at most once, never lost, runs at
- * most maxRetries + 1 times, and ends finished or failed (failed only with its retries spent).
+ * Chaos with retries on: workers killed (SIGKILL, or `stopWorkers({ type: 'kill' })`) or frozen
+ * (SIGSTOP until their heartbeat lapses, then resumed) mid-task, `reset()` in the middle of a
+ * run, and Redis restarted under load. Tasks go back to the queue instead of failing; the
+ * invariants hold: a task is finished at most once, never lost, runs at most maxRetries + 1
+ * times, and ends finished or failed (failed only with its retries spent).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,9 +11,11 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { Rush, WorkerLoop } from '../../src/index.js';
-import { manager, newNetworkId, waitUntil } from '../helpers/network.js';
+import { RushKeys } from '../../src/redis/keys.js';
+import { manager, newNetworkId, scanNetworkKeys, waitUntil } from '../helpers/network.js';
 import { startRedisServer } from '../helpers/redis-server.js';
 import { announce, privateServer, random, seeds, sleep, stopAll, verifyAndReset } from './chaos.js';
+import type { Rng } from './seeds.js';
 
 const files = privateServer();
 const flaky: WorkerLoop = {
@@ -50,13 +53,17 @@ async function expectFailedOnlyWhenSpent(rush: Rush, scenario: string): Promise<
   );
 }
 
+/** A round on the file's server: its seed announced, its faults drawn, a fresh network. */
+async function begin(scenario: string, seed: number): Promise<{ rng: Rng; rush: Rush }> {
+  announce(scenario, seed);
+  return { rng: random(seed), rush: await manager(newNetworkId(), files.server.url) };
+}
+
 describe('chaos: faults with retries on', () => {
   it.each(seeds())(
     'workers killed or frozen mid-task are replaced; their tasks run again (seed %i)',
     async (seed) => {
-      announce('retries-kill-freeze', seed);
-      const rng = random(seed);
-      const rush = await manager(newNetworkId(), files.server.url);
+      const { rng, rush } = await begin('retries-kill-freeze', seed);
       const heartbeat = { heartbeatPeriod: 1, heartbeatExpire: 2 };
       const start = async () =>
         (await rush.startLocalWorkers(flaky, { nWorkers: 1, args: [30, 0.1], ...heartbeat }))[0]!;
@@ -68,6 +75,7 @@ describe('chaos: faults with retries on', () => {
       );
       const reported: string[] = [];
       const victims = new Set<string>();
+      const stopped = new Set<string>();
       for (let fault = 0; fault < 6; fault++) {
         await sleep(rng.int(100, 600));
         const alive = [...rush.processes.keys()].filter(
@@ -77,9 +85,16 @@ describe('chaos: faults with retries on', () => {
         const victim = rng.pick(alive);
         const child = rush.processes.get(victim)!;
         victims.add(victim);
-        if (rng.next() < 0.5) {
+        const fault = rng.next();
+        if (fault < 1 / 3) {
           child.kill('SIGKILL');
           await waitUntil(() => child.signalCode !== null, { what: 'the victim to die' });
+        } else if (fault < 2 / 3) {
+          // Killed by the manager: its tasks go back to the queue at once, with no detection.
+          await rush.waitForWorkers({ workerIds: [victim], timeout: 60 });
+          expect(await rush.stopWorkers({ type: 'kill', workerIds: [victim] })).toEqual([victim]);
+          expect(child.signalCode).toBe('SIGKILL');
+          stopped.add(victim);
         } else {
           // Frozen past its heartbeat: declared lost, its tasks re-queued; once resumed, its
           // late results are discarded and it stops.
@@ -96,6 +111,7 @@ describe('chaos: faults with retries on', () => {
         await start();
       }
       await drain(rush, created, reported);
+      expect(reported.filter((id) => stopped.has(id))).toEqual([]);
       await expectFailedOnlyWhenSpent(rush, 'kill/freeze');
       await stopAll(rush);
       const survivors = [...rush.processes.keys()].filter((id) => !victims.has(id));
@@ -104,6 +120,63 @@ describe('chaos: faults with retries on', () => {
         settled: true,
         done: true,
         aliveWorkers: survivors,
+        reportedLost: reported,
+      });
+    },
+  );
+
+  it.each(seeds())(
+    'reset() in the middle of a run, retries waiting in the delayed set, leaves no key and no worker (seed %i)',
+    async (seed) => {
+      const { rng, rush } = await begin('retries-reset', seed);
+      const heartbeat = { heartbeatPeriod: 1, heartbeatExpire: 10 };
+      const ids = await rush.startLocalWorkers(flaky, {
+        nWorkers: 3,
+        args: [30, 0.3],
+        ...heartbeat,
+      });
+      await rush.waitForWorkers({ workerIds: ids, timeout: 60 });
+      // Retries wait 0.5 s and more: some sit in the delayed set when the reset comes.
+      const backoff = { maxRetries: MAX_RETRIES, retryDelay: { initial: 0.5, factor: 2 } };
+      await rush.pushTasks(
+        Array.from({ length: TASKS }, (_, x) => ({ x })),
+        backoff,
+      );
+      const delayed = new RushKeys(rush.networkId).delayed;
+      const waiting = rng.int(1, 10);
+      await waitUntil(
+        async () => (await files.raw.zcard(delayed)) >= waiting && (await rush.nRunningTasks()) > 0,
+        { timeoutMs: 60_000, what: `${waiting} delayed retries while tasks run` },
+      );
+      const [inDelayed, running] = [await files.raw.zcard(delayed), await rush.nRunningTasks()];
+      const children = ids.map((id) => rush.processes.get(id)!);
+      await rush.reset();
+      // Every worker is gone before reset() returns, so none can write a key after it.
+      expect(children.map((child) => child.signalCode)).toEqual(ids.map(() => 'SIGKILL'));
+      expect(await scanNetworkKeys(files.raw, rush.networkId)).toEqual([]);
+      // The network runs again: a fresh batch with retries drains.
+      const again = await rush.startLocalWorkers(flaky, {
+        nWorkers: 2,
+        args: [10, 0.2],
+        ...heartbeat,
+      });
+      await rush.waitForWorkers({ workerIds: again, timeout: 60 });
+      const created = await rush.pushTasks(
+        Array.from({ length: 50 }, (_, x) => ({ x })),
+        RETRIES,
+      );
+      const reported: string[] = [];
+      await drain(rush, created, reported);
+      const { finished, failed } = await rush.counts();
+      process.stdout.write(
+        `chaos figures: reset: ${inDelayed} retries delayed and ${running} tasks running at the reset; the next run: ${finished} finished, ${failed} failed\n`,
+      );
+      await stopAll(rush);
+      await verifyAndReset(files.raw, rush, {
+        created,
+        settled: true,
+        done: true,
+        aliveWorkers: again,
         reportedLost: reported,
       });
     },

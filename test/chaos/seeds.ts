@@ -15,12 +15,15 @@ export function seeds(): number[] {
   return Array.from({ length: ROUNDS }, () => Math.floor(Math.random() * 2 ** 31));
 }
 
-/** A small seeded generator (mulberry32): the same seed, the same faults. */
-export function random(seed: number): {
+/** A seeded source of faults (see `random`). */
+export interface Rng {
   next(): number;
   int(lo: number, hi: number): number;
   pick<T>(items: T[]): T;
-} {
+}
+
+/** A small seeded generator (mulberry32): the same seed, the same faults. */
+export function random(seed: number): Rng {
   let state = seed >>> 0;
   const next = () => {
     state = (state + 0x6d2b79f5) >>> 0;

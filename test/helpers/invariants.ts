@@ -204,6 +204,11 @@ export interface FailoverOptions extends Omit<InvariantOptions, 'created'> {
    * promotion and this moment counts as Redis' if lost: the test cannot see that moment closer.)
    */
   failedOverAt: number;
+  /**
+   * The `maxRetries` the tasks were pushed with: a task whose pops were acknowledged more than
+   * maxRetries + 1 times ran more often than allowed, unless Redis undid enough of its pops.
+   */
+  maxRetries?: number;
 }
 
 export interface FailoverViolations {
@@ -227,7 +232,7 @@ export async function checkAfterFailover(
   networkId: string,
   options: FailoverOptions,
 ): Promise<FailoverViolations> {
-  const { acknowledged, failedOverAt, ...rest } = options;
+  const { acknowledged, failedOverAt, maxRetries, ...rest } = options;
   const rushnet = await checkInvariants(client, networkId, rest);
   const redis = new Set<string>();
   const s = await snapshotNetwork(client, networkId);
@@ -269,6 +274,14 @@ export async function checkAfterFailover(
         if (!source) rushnet.push(`task ${key}: ${ack.by} finished it without holding it`);
         else blame(source, `its ${source.op}`, 'a later finish found it no longer running');
       }
+    }
+    const pops = acks.filter((a) => a.op === 'pop');
+    if (maxRetries !== undefined && pops.length > maxRetries + 1) {
+      // Only undone pops explain the surplus runs (each pop counts a try), and only a pop
+      // acknowledged before the failover can have been undone: the surplus-th pop tells.
+      const surplus = pops.length - (maxRetries + 1);
+      const allowed = `only ${maxRetries + 1} runs are allowed, so pops up to this one were undone`;
+      blame(pops[surplus - 1]!, `its pop ${surplus} of ${pops.length}`, allowed);
     }
     const finishes = acks.filter((a) => a.op === 'finish');
     if (finishes.length > 1) {
