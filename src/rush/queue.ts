@@ -8,7 +8,7 @@
  * Delayed retries need no scheduler: every pop first moves the due ones to the queue, and a pop
  * that finds nothing learns (in the same reply) how long until the earliest delayed task is
  * due, and blocks no longer than that. A retry delayed while a pop is already blocked is
- * announced on the events channel (`delayed <ms>`): a pop subscribed to it (one that waits
+ * announced on the control channel (`delayed <ms>`, see events.ts): a pop subscribed to it (one that waits
  * longer than a second, or any pop of a worker running processTasks) closes its blocking
  * connection when it would otherwise sleep past the due time, and pops again. Nothing polls
  * Redis while the network is idle.
@@ -46,7 +46,7 @@ export class TaskQueue {
   #dueAt = Number.POSITIVE_INFINITY;
   /** The blocking pop in progress: when it ends, and how to cut it short. */
   #blocked: { until: number; interrupt: () => void } | undefined;
-  /** Subscribed to the events channel (it hears of retries delayed while it waits). */
+  /** Subscribed to the control channel (it hears of retries delayed while it waits). */
   #listening = false;
 
   constructor(private readonly ctx: RushContext) {
@@ -143,7 +143,7 @@ export class TaskQueue {
     if (timeout > LISTEN_ABOVE_S && !this.#listening) {
       // Subscribe once; a retry delayed before the subscription took is seen by this pop.
       // Without it (Redis unreachable now), a pop still wakes at the due times it learns.
-      this.#listening = await this.ctx.events.ready().then(
+      this.#listening = await this.ctx.events.listen().then(
         () => true,
         () => false,
       );
