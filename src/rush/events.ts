@@ -8,10 +8,15 @@
  * messages are passed on to listeners by their first word: `delayed <ms>` (a retry waits that
  * long: a blocked pop may need to wake then) and `cancelled <key> ...` (running tasks were
  * cancelled: their handlers abort). One subscriber connection serves both channels, each
- * subscribed on first use.
+ * subscribed on first use. The events channel stays subscribed only while waits use it (and
+ * a second after, for the next wait of a loop): a manager that is not waiting is not woken by
+ * every finished task either.
  */
 import type { Redis } from 'ioredis';
 import { closeConnection } from '../redis/connection.js';
+
+/** How long the events channel stays subscribed after the last wait ended. */
+const IDLE_UNSUBSCRIBE_MS = 1000;
 
 export class TaskEvents {
   #subscriber: Redis | undefined;
@@ -21,6 +26,9 @@ export class TaskEvents {
   #generation = 0;
   #waiters = new Set<() => void>();
   #listeners = new Map<string, Set<(words: string[]) => void>>();
+  /** The waits under way (`ready` without its `release`). */
+  #users = 0;
+  #idle: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly open: () => Promise<Redis>,
@@ -33,10 +41,33 @@ export class TaskEvents {
     return this.#generation;
   }
 
-  /** Subscribes to the events channel (once). Call before reading the state a wait depends on. */
+  /**
+   * Subscribes to the events channel (once). Call before reading the state a wait depends on,
+   * and `release()` when the wait is over.
+   */
   async ready(): Promise<number> {
-    await this.#subscribe(this.channel);
+    this.#users++;
+    clearTimeout(this.#idle);
+    try {
+      await this.#subscribe(this.channel);
+    } catch (error) {
+      this.release();
+      throw error;
+    }
     return this.#generation;
+  }
+
+  /** Ends a wait begun by `ready`; the last one unsubscribes a little later (if none began). */
+  release(): void {
+    if (--this.#users > 0) return;
+    clearTimeout(this.#idle);
+    this.#idle = setTimeout(() => {
+      if (this.#users > 0 || !this.#subscriptions.has(this.channel)) return;
+      this.#subscriptions.delete(this.channel);
+      // A SUBSCRIBE sent after this (a new wait) is applied after it: the order of one connection.
+      this.#subscriber?.unsubscribe(this.channel).catch(() => undefined);
+    }, IDLE_UNSUBSCRIBE_MS);
+    this.#idle.unref();
   }
 
   /** Subscribes to the control channel (once), for the listeners of `on`. */
@@ -120,6 +151,7 @@ export class TaskEvents {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.#idle);
     for (const wake of this.#waiters) wake();
     this.#waiters.clear();
     const subscriber = this.#subscriber;
@@ -147,12 +179,16 @@ export async function waitOnEvents<T>(
   onTimeout: () => T,
 ): Promise<T> {
   let generation = await events.ready();
-  for (;;) {
-    const result = await check();
-    if (result !== undefined) return result;
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) return onTimeout();
-    await events.wait(generation, Math.min(remaining, MAX_EVENT_WAIT_MS));
-    generation = events.generation;
+  try {
+    for (;;) {
+      const result = await check();
+      if (result !== undefined) return result;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return onTimeout();
+      await events.wait(generation, Math.min(remaining, MAX_EVENT_WAIT_MS));
+      generation = events.generation;
+    }
+  } finally {
+    events.release();
   }
 }
