@@ -6,7 +6,7 @@
  *
  * Each handler gets an AbortSignal that aborts at its `taskTimeout` (the task then fails with a
  * RushTimeoutError condition and its slot is free at once; a late result is discarded) and when
- * its task is cancelled, which the worker learns from the network's events channel.
+ * its task is cancelled, which the worker learns from the network's control channel (events.ts).
  */
 import { describeValue, RushInputError, RushTimeoutError } from '../errors.js';
 import type { Completion } from '../redis/scripts/calls.js';
