@@ -236,7 +236,7 @@ export async function processTasks(
       const n = room();
       let tasks: Task[] = [];
       if (batch.length > 0) {
-        ({ tasks } = await queue.settleAndTake(batch, n, fields));
+        tasks = await queue.settleAndTake(batch, n, fields);
         processed += batch.length;
       } else if (n > 0) {
         tasks = await queue.take(n, fields, '', false);

@@ -73,7 +73,7 @@ export class TaskQueue {
 
   /** Takes up to `n` tasks without waiting (one round trip). */
   async take(n: number, fields: readonly string[], claim = '', carryOn = true): Promise<Task[]> {
-    await this.#register();
+    if (!this.#registered) await this.#register();
     const { keys, participant } = this.ctx;
     for (;;) {
       const call = calls.popTask(keys, {
@@ -99,14 +99,14 @@ export class TaskQueue {
 
   /**
    * Settles completed tasks (finished or failed; first writer wins) and takes up to `n` more,
-   * in one round trip. Returns the keys settled and the tasks taken.
+   * in one round trip. Returns the tasks taken.
    */
   async settleAndTake(
     completions: readonly calls.Completion[],
     n: number,
     fields: readonly string[],
-  ): Promise<{ settled: string[]; tasks: Task[] }> {
-    await this.#register();
+  ): Promise<Task[]> {
+    if (!this.#registered) await this.#register();
     const { keys, participant } = this.ctx;
     const call = calls.completeAndPop(keys, {
       popperId: participant.id,
@@ -116,14 +116,14 @@ export class TaskQueue {
       request: this.#requestId(),
       fields,
     });
-    const [settled, taken, due] = await runWrite(this.ctx, call);
+    const [, taken, due] = await runWrite(this.ctx, call);
     if (taken.length === 0) {
       this.#learnDue(due);
-      return { settled: settled.map(String), tasks: [] };
+      return [];
     }
     const { tasks, undecodable } = poppedTasks<object>(taken, fields);
     if (undecodable.length > 0) await this.#failUndecodable(undecodable);
-    return { settled: settled.map(String), tasks };
+    return tasks;
   }
 
   /**
