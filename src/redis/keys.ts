@@ -43,6 +43,12 @@ export class RushKeys {
   readonly workerConfig: string;
   /** Pub/sub channel announcing finished and failed tasks (not a key: nothing to delete). */
   readonly events: string;
+  /**
+   * Pub/sub channel of news for workers' own machinery (`delayed <ms>`, `cancelled <keys>`),
+   * apart from `events` so that a worker is not woken by every finished task. Scripts get only
+   * the events channel and name this one `<events>:control` (_fail_task.lua, cancel_tasks.lua).
+   */
+  readonly control: string;
   /** Task lists and sets a reset renamed, whose hashes are still being deleted (set). */
   readonly trash: string;
   /**
@@ -83,6 +89,7 @@ export class RushKeys {
     this.terminateAll = `${p}terminate`;
     this.workerConfig = `${p}worker_config`;
     this.events = `${p}events`;
+    this.control = `${this.events}:control`;
     this.trash = `${p}trash`;
     this.lostSweep = `${p}lost_sweep`;
     this.taskPrefix = `${p}task:`;

@@ -91,7 +91,7 @@ export abstract class RushBase extends CountQueries {
       path: plan.largeObjectsPath,
       networkId: this.#networkId,
     };
-    this.#events = new TaskEvents(() => this.open('events'), this.keys.events);
+    this.#events = new TaskEvents(() => this.open('events'), this.keys.events, this.keys.control);
     const self = this;
     // Private (not a plain property): it holds the secret, which printing must never show.
     this.#context = {

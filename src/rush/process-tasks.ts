@@ -6,12 +6,12 @@
  *
  * Each handler gets an AbortSignal that aborts at its `taskTimeout` (the task then fails with a
  * RushTimeoutError condition and its slot is free at once; a late result is discarded) and when
- * its task is cancelled, which the worker learns from the network's events channel.
+ * its task is cancelled, which the worker learns from the network's control channel (events.ts).
  */
 import { describeValue, RushInputError, RushTimeoutError } from '../errors.js';
 import type { Completion } from '../redis/scripts/calls.js';
 import { DEFAULT_FIELDS } from '../tasks/fields.js';
-import type { PoppedTask, ProcessTasksOptions, TaskHandler } from '../types.js';
+import type { PoppedTask, ProcessTasksOptions, TaskContext, TaskHandler } from '../types.js';
 import {
   checkFields,
   checkObjectRowNames,
@@ -24,6 +24,33 @@ import type { RushContext } from './context.js';
 import type { TaskQueue } from './queue.js';
 
 type Task = PoppedTask<object>;
+
+/**
+ * What a handler gets besides its task: its `signal`, made when first read (most handlers
+ * never read it, and an AbortController per task costs). Aborted before it was read, it is
+ * made aborted.
+ */
+class HandlerContext implements TaskContext {
+  #controller: AbortController | undefined;
+  #aborted = false;
+  #reason: unknown;
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** Aborts the context's signal (the first reason wins), read yet or not. */
+  static abort(context: HandlerContext, reason: unknown): void {
+    if (context.#aborted) return;
+    context.#aborted = true;
+    context.#reason = reason;
+    context.#controller?.abort(reason);
+  }
+}
 
 /** The longest stack kept in a condition, in UTF-16 code units. */
 export const MAX_STACK = 4096;
@@ -98,8 +125,8 @@ export async function processTasks(
   let running = 0;
   let completions: Completion[] = [];
   let wake: (() => void) | undefined;
-  /** The tasks whose handlers run, by key: how to abort each, and whether it is settled. */
-  const inHand = new Map<string, { abort: (reason: unknown) => void; settled: boolean }>();
+  /** The tasks whose handlers run, by key; a task leaves when it is settled. */
+  const inHand = new Map<string, HandlerContext>();
   // Tasks whose data could not be decoded were taken too: the queue failed them at once.
   const undecodableAtStart = queue.undecodableTaken;
   const failedAtOnce = () => queue.undecodableTaken - undecodableAtStart;
@@ -112,7 +139,7 @@ export async function processTasks(
   // (Without the subscription, say while Redis restarts, a cancelled task's handler runs on and
   // its result is discarded.)
   await ctx.events
-    .ready()
+    .listen()
     .catch((error: unknown) =>
       ctx.logger.warn(
         { network: ctx.networkId, err: String(error) },
@@ -121,79 +148,81 @@ export async function processTasks(
     );
   const offCancelled = ctx.events.on('cancelled', (keys) => {
     for (const key of keys) {
-      const held = inHand.get(key);
-      if (!held || held.settled) continue;
-      held.abort(new DOMException(`task ${key} was cancelled`, 'AbortError'));
-      release(key);
+      const context = inHand.get(key);
+      if (!context) continue;
+      HandlerContext.abort(context, new DOMException(`task ${key} was cancelled`, 'AbortError'));
+      release(key, context);
       processed++;
     }
   });
 
-  /** Frees a task's slot; true when it was not free already (a late outcome is discarded). */
-  const release = (key: string) => {
-    const held = inHand.get(key);
-    if (!held || held.settled) return false;
-    held.settled = true;
+  /**
+   * Frees a task's slot; true when it was still held by `context` (else a late outcome, of
+   * this try or of an earlier one of the same key, is discarded).
+   */
+  const release = (key: string, context: HandlerContext) => {
+    if (inHand.get(key) !== context) return false;
     inHand.delete(key);
     running--;
     wake?.();
     return true;
   };
-  const settle = (task: Task, outcome: Completion['outcome'], value: Buffer) => {
-    if (!release(task.key)) return;
+  const settle = (
+    task: Task,
+    context: HandlerContext,
+    outcome: Completion['outcome'],
+    value: Buffer,
+  ) => {
+    if (!release(task.key, context)) return;
     completions.push({ key: task.key, outcome, value });
     wake?.();
   };
-  const fail = (task: Task, condition: object) =>
-    settle(task, 'failed', ctx.encode(condition, 'condition'));
-  const start = (task: Task) => {
+  const fail = (task: Task, context: HandlerContext, condition: object) =>
+    settle(task, context, 'failed', ctx.encode(condition, 'condition'));
+  const run = async (task: Task) => {
     taken++;
     running++;
-    const controller = new AbortController();
-    inHand.set(task.key, {
-      abort: (reason) => controller.abort(reason),
-      settled: false,
-    });
-    let timer: NodeJS.Timeout | undefined;
-    if (taskTimeout !== undefined) {
-      timer = setTimeout(() => {
-        const error = new RushTimeoutError(`the task timed out after ${taskTimeout} s`);
-        controller.abort(error);
-        fail(task, { message: error.message, name: error.name });
-      }, taskTimeout * 1000);
-    }
-    void (async () => {
-      try {
-        const ys: unknown = await handler(task, { signal: controller.signal });
-        if (!isPlainObject(ys)) {
-          throw new RushInputError(
-            'handler',
-            `must return an object (the task's ys), got ${describeValue(ys)}`,
-          );
-        }
-        checkObjectRowNames('the handler result', ys);
-        settle(task, 'finished', ctx.encode(ys, 'the handler result'));
-      } catch (error) {
-        if (inHand.get(task.key)?.settled === false) {
-          const condition = errorCondition(error);
-          ctx.logger.warn(
-            { network: ctx.networkId, key: task.key, err: condition },
-            `processTasks: the handler of task ${task.key} threw: ${condition.message}`,
-          );
-          fail(task, condition);
-        }
-      } finally {
-        clearTimeout(timer);
+    const context = new HandlerContext();
+    inHand.set(task.key, context);
+    const timer =
+      taskTimeout === undefined
+        ? undefined
+        : setTimeout(() => {
+            const error = new RushTimeoutError(`the task timed out after ${taskTimeout} s`);
+            HandlerContext.abort(context, error);
+            fail(task, context, { message: error.message, name: error.name });
+          }, taskTimeout * 1000);
+    try {
+      const ys: unknown = await handler(task, context);
+      if (!isPlainObject(ys)) {
+        throw new RushInputError(
+          'handler',
+          `must return an object (the task's ys), got ${describeValue(ys)}`,
+        );
       }
-    })();
+      checkObjectRowNames('the handler result', ys);
+      settle(task, context, 'finished', ctx.encode(ys, 'the handler result'));
+    } catch (error) {
+      if (inHand.get(task.key) === context) {
+        const condition = errorCondition(error);
+        ctx.logger.warn(
+          { network: ctx.networkId, key: task.key, err: condition },
+          `processTasks: the handler of task ${task.key} threw: ${condition.message}`,
+        );
+        fail(task, context, condition);
+      }
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
   };
-  /** Resolves when a handler completes, or after `ms`. */
+  const start = (task: Task) => void run(task);
+  /** Resolves when a handler completes, or after `ms` (Infinity: no timer). */
   const completion = (ms: number) =>
     new Promise<void>((resolve) => {
       if (completions.length > 0) return resolve();
-      const timer = setTimeout(done, ms);
+      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
       function done() {
-        clearTimeout(timer);
+        if (timer !== undefined) clearTimeout(timer);
         wake = undefined;
         resolve();
       }
@@ -207,7 +236,7 @@ export async function processTasks(
       const n = room();
       let tasks: Task[] = [];
       if (batch.length > 0) {
-        ({ tasks } = await queue.settleAndTake(batch, n, fields));
+        tasks = await queue.settleAndTake(batch, n, fields);
         processed += batch.length;
       } else if (n > 0) {
         tasks = await queue.take(n, fields, '', false);
@@ -220,10 +249,11 @@ export async function processTasks(
           for (const task of await queue.waitAndTake(room(), fields, timeout, false)) start(task);
         continue;
       }
-      // Handlers are running: wait for one to complete (or look for new tasks when there is
-      // room), then let the others that complete in the same turn join the next call.
-      await completion(timeout * 1000);
-      await new Promise((resolve) => setImmediate(resolve));
+      // Handlers are running: wait for one to complete (or, when there is room, look for new
+      // tasks after `timeout`), then let the others that complete in the same turn join the
+      // next call. Every slot taken: only a completion frees one, so no timer.
+      await completion(room() > 0 ? timeout * 1000 : Number.POSITIVE_INFINITY);
+      if (running > 0) await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
     offCancelled();

@@ -8,7 +8,7 @@
  * Delayed retries need no scheduler: every pop first moves the due ones to the queue, and a pop
  * that finds nothing learns (in the same reply) how long until the earliest delayed task is
  * due, and blocks no longer than that. A retry delayed while a pop is already blocked is
- * announced on the events channel (`delayed <ms>`): a pop subscribed to it (one that waits
+ * announced on the control channel (`delayed <ms>`, see events.ts): a pop subscribed to it (one that waits
  * longer than a second, or any pop of a worker running processTasks) closes its blocking
  * connection when it would otherwise sleep past the due time, and pops again. Nothing polls
  * Redis while the network is idle.
@@ -46,7 +46,7 @@ export class TaskQueue {
   #dueAt = Number.POSITIVE_INFINITY;
   /** The blocking pop in progress: when it ends, and how to cut it short. */
   #blocked: { until: number; interrupt: () => void } | undefined;
-  /** Subscribed to the events channel (it hears of retries delayed while it waits). */
+  /** Subscribed to the control channel (it hears of retries delayed while it waits). */
   #listening = false;
 
   constructor(private readonly ctx: RushContext) {
@@ -73,7 +73,7 @@ export class TaskQueue {
 
   /** Takes up to `n` tasks without waiting (one round trip). */
   async take(n: number, fields: readonly string[], claim = '', carryOn = true): Promise<Task[]> {
-    await this.#register();
+    if (!this.#registered) await this.#register();
     const { keys, participant } = this.ctx;
     for (;;) {
       const call = calls.popTask(keys, {
@@ -99,14 +99,14 @@ export class TaskQueue {
 
   /**
    * Settles completed tasks (finished or failed; first writer wins) and takes up to `n` more,
-   * in one round trip. Returns the keys settled and the tasks taken.
+   * in one round trip. Returns the tasks taken.
    */
   async settleAndTake(
     completions: readonly calls.Completion[],
     n: number,
     fields: readonly string[],
-  ): Promise<{ settled: string[]; tasks: Task[] }> {
-    await this.#register();
+  ): Promise<Task[]> {
+    if (!this.#registered) await this.#register();
     const { keys, participant } = this.ctx;
     const call = calls.completeAndPop(keys, {
       popperId: participant.id,
@@ -116,14 +116,14 @@ export class TaskQueue {
       request: this.#requestId(),
       fields,
     });
-    const [settled, taken, due] = await runWrite(this.ctx, call);
+    const [, taken, due] = await runWrite(this.ctx, call);
     if (taken.length === 0) {
       this.#learnDue(due);
-      return { settled: settled.map(String), tasks: [] };
+      return [];
     }
     const { tasks, undecodable } = poppedTasks<object>(taken, fields);
     if (undecodable.length > 0) await this.#failUndecodable(undecodable);
-    return { settled: settled.map(String), tasks };
+    return tasks;
   }
 
   /**
@@ -143,7 +143,7 @@ export class TaskQueue {
     if (timeout > LISTEN_ABOVE_S && !this.#listening) {
       // Subscribe once; a retry delayed before the subscription took is seen by this pop.
       // Without it (Redis unreachable now), a pop still wakes at the due times it learns.
-      this.#listening = await this.ctx.events.ready().then(
+      this.#listening = await this.ctx.events.listen().then(
         () => true,
         () => false,
       );

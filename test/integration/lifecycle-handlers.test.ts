@@ -135,6 +135,42 @@ describe('processTasks handlers', () => {
     expect(await rush.cancelTasks([running!])).toEqual([]);
   });
 
+  it('a handler that reads its signal only after its task was cancelled gets it aborted', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const w = await worker(id);
+    const [first] = await rush.pushTasks([{ x: 1 }, { x: 2 }]);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let read: { aborted: boolean; reason: unknown } | undefined;
+    const stop = new AbortController();
+    const processing = w.processTasks(
+      async (task, context) => {
+        if (task.xs.x === 2) {
+          // Taken only once the cancelled task's slot was freed.
+          open();
+          stop.abort();
+          return { y: 2 };
+        }
+        await gate;
+        read = { aborted: context.signal.aborted, reason: context.signal.reason };
+        return { y: 1 };
+      },
+      { concurrency: 1, signal: stop.signal },
+    );
+    await waitUntil(async () => (await rush.runningTasks()).includes(first!), {
+      what: 'the task to run',
+    });
+    expect(await rush.cancelTasks([first!])).toEqual([first]);
+    expect(await processing).toBe(2);
+    await waitUntil(() => read !== undefined, { what: 'the cancelled handler to read its signal' });
+    expect(read!.aborted).toBe(true);
+    expect((read!.reason as Error).name).toBe('AbortError');
+    expect((await rush.fetchFinishedTasks()).map((r) => r.y)).toEqual([2]);
+  });
+
   it("a worker loop that throws fails its task with the error's name and stack, or re-queues it", async () => {
     const id = newNetworkId();
     const rush = await manager(id);

@@ -1,7 +1,8 @@
 /** processTasks: the queue pattern in one call, one round trip per task in steady state. */
 import { describe, expect, it } from 'vitest';
 import type { RushWorker } from '../../src/index.js';
-import { manager, newNetworkId, waitUntil, worker } from '../helpers/network.js';
+import { RushKeys } from '../../src/redis/keys.js';
+import { manager, newNetworkId, rawClient, waitUntil, worker } from '../helpers/network.js';
 
 /**
  * Counts the task commands a client sends, by wrapping `sendCommand`: everything but the
@@ -139,5 +140,41 @@ describe('processTasks', () => {
     await expect(w.processTasks(async () => ({}), { signal: {} as AbortSignal })).rejects.toThrow(
       /`signal`/,
     );
+  });
+
+  it('listens on the control channel only, so no finished task wakes its worker; a wait subscribes to the events channel while it lasts', async () => {
+    const id = newNetworkId();
+    const k = new RushKeys(id);
+    const rush = await manager(id);
+    const keys = await rush.pushTasks([{ x: 1 }, { x: 2 }, { x: 3 }]);
+    const w = await worker(id);
+    const raw = rawClient();
+    const subscribers = async (channel: string) => Number((await raw.pubsub('NUMSUB', channel))[1]);
+    const seen: number[][] = [];
+    const n = await w.processTasks(
+      async (task) => {
+        seen.push([await subscribers(k.events), await subscribers(k.control)]);
+        return { y: task.xs.x };
+      },
+      { maxTasks: 3 },
+    );
+    expect(n).toBe(3);
+    expect(seen).toEqual([
+      [0, 1],
+      [0, 1],
+      [0, 1],
+    ]);
+    await rush.waitForTasks(keys);
+    await waitUntil(async () => (await subscribers(k.events)) === 0, {
+      what: 'the events channel unsubscribed after the wait',
+    });
+    // The next wait subscribes again and is woken by a finish.
+    const [key] = await w.pushRunningTasks([{ x: 4 }]);
+    const waiting = rush.waitForTasks([key!]);
+    await waitUntil(async () => (await subscribers(k.events)) === 1, {
+      what: 'the subscription of the next wait',
+    });
+    await w.finishTasks([key!], [{ y: 4 }]);
+    await waiting;
   });
 });

@@ -26,6 +26,7 @@ describe('RushKeys', () => {
       k.terminateAll,
       k.workerConfig,
       k.events,
+      k.control,
       k.lostSweep,
       k.task('t'),
       k.worker('w'),
@@ -39,7 +40,7 @@ describe('RushKeys', () => {
       ...k.perWorkerPrefixes,
     ];
     for (const key of keys) expect(key.startsWith('rush:{net-1}:')).toBe(true);
-    expect(new Set(keys.slice(0, 23)).size).toBe(23); // no two names collide
+    expect(new Set(keys.slice(0, 24)).size).toBe(24); // no two names collide
   });
 
   it('builds per-worker keys from their prefixes', () => {
@@ -87,6 +88,7 @@ describe('the key names', () => {
       terminateAll: k.terminateAll,
       workerConfig: k.workerConfig,
       events: k.events,
+      control: k.control,
       trash: k.trash,
       lostSweep: k.lostSweep,
       task: k.task('t'),
@@ -114,6 +116,7 @@ describe('the key names', () => {
       terminateAll: 'rush:{net-1}:terminate',
       workerConfig: 'rush:{net-1}:worker_config',
       events: 'rush:{net-1}:events',
+      control: 'rush:{net-1}:events:control',
       trash: 'rush:{net-1}:trash',
       lostSweep: 'rush:{net-1}:lost_sweep',
       task: 'rush:{net-1}:task:t',

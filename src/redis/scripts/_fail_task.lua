@@ -59,7 +59,8 @@ local function retry_or_fail(q, key, condition, retry)
   redis.call('HSET', hash, unpack(args))
   if delay > 0 then
     redis.call('ZADD', q.delayed, now_ms() + delay, key)
-    redis.call('PUBLISH', q.events, 'delayed ' .. delay)
+    -- On the control channel (keys.ts), where blocked pops listen.
+    redis.call('PUBLISH', q.events .. ':control', 'delayed ' .. delay)
   else
     redis.call('RPUSH', q.queued, key)
   end

@@ -62,34 +62,53 @@ local function pop_tasks(pending, queued, delayed, running, running_workers, las
   promote_due(delayed, queued)
   local taken = {}
   local started = mp_float(now_ms())
+  -- One HMGET per task reads its tries and the fields to return; the fields this pop writes
+  -- are returned as written.
+  local read = { 'tries' }
+  for i = 1, #fields do read[i + 1] = fields[i] end
   local function take(key)
     local hash = prefix .. key
     redis.call('SADD', running, key)
+    local values = redis.call('HMGET', hash, unpack(read))
+    local tries = values[1]
+    local written = { state = 'running', started_at = started }
     local args = { 'state', 'running', 'started_at', started }
-    local tries = redis.call('HGET', hash, 'tries')
     if tries then
+      written.tries = mp_uint(mp_read_uint(tries) + 1)
       args[#args + 1] = 'tries'
-      args[#args + 1] = mp_uint(mp_read_uint(tries) + 1)
+      args[#args + 1] = written.tries
     end
     if worker_id ~= '' then
+      written.worker_id = worker_id
       args[#args + 1] = 'worker_id'
       args[#args + 1] = worker_id
     elseif tries then
       -- A manager's try of a task an earlier try's worker may still report on: that worker is
       -- not the owner of this try.
+      written.worker_id = false
       redis.call('HDEL', hash, 'worker_id')
     end
     redis.call('HSET', hash, unpack(args))
     taken[#taken + 1] = key
-    emit(key)
+    out[#out + 1] = key
+    for i = 1, #fields do
+      local value = written[fields[i]]
+      if value == nil then value = values[i + 1] end
+      out[#out + 1] = value
+    end
   end
   if claim ~= '' and redis.call('LREM', pending, 1, claim) == 1 then
     take(claim)
   end
-  for _ = 1, count do
-    local key = redis.call('LPOP', pending) or redis.call('LPOP', queued)
-    if not key then break end
-    take(key)
+  -- First what a lost blocking pop left in the pending list, then the head of the queue.
+  local left = count
+  for _, list in ipairs({ pending, queued }) do
+    if left <= 0 then break end
+    local keys = redis.call('LPOP', list, left)
+    if keys then
+      for _, key in ipairs(keys) do take(key) end
+      left = left - #keys
+    end
   end
   redis.call('SET', last_pop, request .. ' ' .. table.concat(taken, ' '))
   return out

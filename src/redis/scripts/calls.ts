@@ -115,22 +115,34 @@ export function completeAndPop(
   for (const c of a.completions) {
     args.push(c.key, c.outcome === 'finished' ? 'f' : 'x', c.value, c.ysExtra ?? '');
   }
-  return call(
-    'complete_and_pop',
-    [
+  return call('complete_and_pop', completeAndPopKeys(k, a.popperId), args, true);
+}
+
+/** complete_and_pop's KEYS by network and popper: the same for every task, so made once. */
+const COMPLETE_AND_POP_KEYS = new WeakMap<RushKeys, Map<string, readonly string[]>>();
+
+function completeAndPopKeys(k: RushKeys, popperId: string): readonly string[] {
+  let byPopper = COMPLETE_AND_POP_KEYS.get(k);
+  if (!byPopper) {
+    byPopper = new Map();
+    COMPLETE_AND_POP_KEYS.set(k, byPopper);
+  }
+  let keys = byPopper.get(popperId);
+  if (!keys) {
+    keys = [
       k.running,
       k.finished,
       k.finishedRecords,
       k.failed,
-      k.pending(a.popperId),
+      k.pending(popperId),
       k.queued,
-      k.lastPop(a.popperId),
+      k.lastPop(popperId),
       k.runningWorkers,
       k.delayed,
-    ],
-    args,
-    true,
-  );
+    ];
+    byPopper.set(popperId, keys);
+  }
+  return keys;
 }
 
 /**

@@ -4,8 +4,8 @@
   Cancels tasks: a queued or delayed one leaves the queue, a running one (or one a blocking
   pop moved into a pending list and has not yet claimed) is failed at once; all of them with
   the cancel condition, for good (never retried), and marked `cancelled`. Finished and failed
-  tasks, and unknown keys, are left as they are. The running ones are announced on the events
-  channel, so the worker running each can abort its handler.
+  tasks, and unknown keys, are left as they are. The running ones are announced on the control
+  channel (`<events channel>:control`), so the worker running each can abort its handler.
   (Includes _msgpack.lua and _fail_task.lua.)
   Input:  KEYS[1] queued (list)  KEYS[2] delayed (sorted set)  KEYS[3] running (set)
           KEYS[4] failed (set)  KEYS[5] poppers (set of owners of pending lists)
@@ -43,7 +43,8 @@ for i = 5, #ARGV do
   end
 end
 if #running > 0 then
-  redis.call('PUBLISH', ARGV[2], 'cancelled ' .. table.concat(running, ' '))
+  -- On the control channel (keys.ts), where processTasks workers listen.
+  redis.call('PUBLISH', ARGV[2] .. ':control', 'cancelled ' .. table.concat(running, ' '))
 end
 if #cancelled > 0 then
   redis.call('PUBLISH', ARGV[2], 'failed')

@@ -93,15 +93,27 @@ export function defineScripts(client: Redis): void {
 
 type ScriptMethod = (...args: ScriptArg[]) => unknown;
 
+/** Each script's method names on a connection (text and Buffer replies), made once. */
+const METHOD_NAMES: ReadonlyMap<ScriptName, { text: string; binary: string; variable: boolean }> =
+  new Map(
+    SCRIPT_NAMES.map((name) => [
+      name,
+      { text: name, binary: `${name}Buffer`, variable: SCRIPTS.get(name)!.contract.variableKeys },
+    ]),
+  );
+
 function commandOf(target: object, call: ScriptCall<unknown>): [ScriptMethod, ScriptArg[]] {
-  const name = call.binary ? `${call.script}Buffer` : call.script;
-  const method = (target as Record<string, ScriptMethod>)[name];
+  const names = METHOD_NAMES.get(call.script)!;
+  const method = (target as Record<string, ScriptMethod>)[call.binary ? names.binary : names.text];
   if (!method) throw new RushError(`script ${call.script} is not defined on this connection`);
-  const variable = SCRIPTS.get(call.script)!.contract.variableKeys;
-  return [
-    method,
-    variable ? [call.keys.length, ...call.keys, ...call.args] : [...call.keys, ...call.args],
-  ];
+  // One array of keys then arguments, filled in place (this runs once per task).
+  const { keys, args } = call;
+  const offset = names.variable ? 1 : 0;
+  const all: ScriptArg[] = new Array(offset + keys.length + args.length);
+  if (names.variable) all[0] = keys.length;
+  for (let i = 0; i < keys.length; i++) all[offset + i] = keys[i]!;
+  for (let i = 0; i < args.length; i++) all[offset + keys.length + i] = args[i]!;
+  return [method, all];
 }
 
 /** Runs a script call and returns its typed result. */
