@@ -99,13 +99,7 @@ export const TRANSITIONS: readonly Transition[] = [
     'started_at, worker_id (+ tries + 1)',
   ),
   row('finishTasks', ['running'], 'finished', 'finish_tasks', FINISH),
-  row(
-    'processTasks: the handler returns',
-    ['running'],
-    'finished',
-    'complete_and_pop',
-    FINISH,
-  ),
+  row('processTasks: the handler returns', ['running'], 'finished', 'complete_and_pop', FINISH),
   row(
     'processTasks: the handler throws or times out, no retries left',
     ['running'],

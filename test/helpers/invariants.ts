@@ -304,7 +304,8 @@ async function finishedResults(
   const source = SCRIPT_SOURCES.get('read_hashes')!;
   for (let from = 0; from < finished.length; from += 1000) {
     const chunk = finished.slice(from, from + 1000);
-    const reply = (await client.evalBuffer(
+    const reply = (await client.callBuffer(
+      'EVAL',
       source,
       2,
       `${p}tasks`,
@@ -314,7 +315,7 @@ async function finishedResults(
       'ys',
       ...chunk,
     )) as (Buffer | number | null)[];
-    chunk.forEach((key, i) => out.set(key, reply[2 * i + 1] as Buffer | null));
+    for (const [i, key] of chunk.entries()) out.set(key, reply[2 * i + 1] as Buffer | null);
   }
   return out;
 }

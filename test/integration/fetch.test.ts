@@ -130,7 +130,11 @@ describe('reading tasks', () => {
       keys[1],
       fourth,
     ]);
-    expect(await fresh.readHash(fourth!, ['xs', 'ys'])).toEqual({ key: fourth, xs: { x: 4 }, ys: { y: 4 } });
+    expect(await fresh.readHash(fourth!, ['xs', 'ys'])).toEqual({
+      key: fourth,
+      xs: { x: 4 },
+      ys: { y: 4 },
+    });
     // With the log gone, every finished task drops with a warning, and nothing fails.
     await rawClient().del(new RushKeys(id).finishedRecords);
     expect(await (await manager(id)).fetchFinishedTasks()).toEqual([]);
