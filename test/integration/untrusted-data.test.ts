@@ -277,7 +277,7 @@ describe('undecodable finished tasks and the cache', () => {
     const keys = await rush.pushFinishedTasks([{ x: 0 }, { x: 1 }], [{ y: 0 }]);
     // A well-formed record of another task, then bytes of no MessagePack at all.
     const other = await rawClient().lindexBuffer(new RushKeys(rush.networkId).finishedRecords, 1);
-    for (const bytes of [other!, CORRUPTIONS[4]![1]]) {
+    for (const bytes of [other!, CORRUPTIONS[4]![1], Buffer.alloc(0)]) {
       await corruptRecord(rush, 0, bytes);
       const spy = warnings(rush);
       expect(withoutTimes(await rush.fetchTasks({ fields: ['xs', 'ys'] }))).toEqual([

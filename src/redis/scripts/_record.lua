@@ -26,7 +26,7 @@ end
 
 -- The values in a flat record `r` (a map) as `place` (from `at`) says; nil when they do not fit.
 local function flat_values(r, key, place, at)
-  local b = r:byte(1)
+  local b = r:byte(1) or 0
   local h
   if b >= 0x80 and b <= 0x8f then h = 1 elseif b == 0xde then h = 3 elseif b == 0xdf then h = 5 else return nil end
   local key_entry = char(0xa3) .. 'key' .. mp_str_header(#key) .. key
