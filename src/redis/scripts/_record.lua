@@ -10,38 +10,47 @@ local UNREADABLE = char(0xc1)
 local AFTER_VALUES = { worker_id = true, created_at = true, started_at = true,
   finished_at = true, tries = true, key = true }
 
--- A varint of `s` at `pos` (see varint in _msgpack.lua), and the position after it; nil when cut.
-local function read_varint(s, pos)
-  local n, scale = 0, 1
-  while scale < 2 ^ 35 do
-    local b = s:byte(pos)
-    if not b then return nil end
-    pos = pos + 1
-    if b < 128 then return n + b * scale, pos end
-    n = n + (b - 128) * scale
-    scale = scale * 128
+-- The numbers of a place after its kind letter (varints, see _msgpack.lua), decoded in one
+-- pass over its bytes (reads by key do this per task: no call per number); nil when one is cut
+-- short or too large to be an index.
+local function place_numbers(place)
+  local bytes = { place:byte(2, -1) }
+  local nums, n, scale = {}, 0, 1
+  for i = 1, #bytes do
+    local b = bytes[i]
+    if b < 128 then
+      nums[#nums + 1] = n + b * scale
+      n, scale = 0, 1
+    else
+      n = n + (b - 128) * scale
+      scale = scale * 128
+      if scale > 2 ^ 35 then return nil end
+    end
   end
-  return nil
+  if scale ~= 1 then return nil end
+  return nums
 end
 
--- The values in a flat record `r` (a map) as `place` (from `at`) says; nil when they do not fit.
-local function flat_values(r, key, place, at)
+-- The values in a flat record `r` (a map) as the place's numbers `nums` say; nil when they do
+-- not fit it.
+local function flat_values(r, key, nums)
   local b = r:byte(1) or 0
   local h
   if b >= 0x80 and b <= 0x8f then h = 1 elseif b == 0xde then h = 3 elseif b == 0xdf then h = 5 else return nil end
+  -- The record ends with its task's key (mp_record), and starts with it after the header.
   local key_entry = char(0xa3) .. 'key' .. mp_str_header(#key) .. key
-  if r:sub(h + 1, h + #key_entry) ~= key_entry or r:sub(-#key_entry) ~= key_entry then return nil end
-  local pos, v = h + #key_entry + 1, {}
+  if r:sub(-#key_entry) ~= key_entry then return nil end
+  local pos, at, v = h + #key_entry + 1, 2, {}
   for i = 1, 5 do
-    local n
-    n, at = read_varint(place, at)
+    local n = nums[at]
     if not n then return nil end
+    at = at + 1
     if n > 0 then
-      local len = n - 1
-      local header = ''
+      local len, header = n - 1, ''
       if i <= 4 then
-        len, at = read_varint(place, at)
+        len = nums[at]
         if not len then return nil end
+        at = at + 1
         header = mp_map_header(n - 1)
       elseif r:sub(pos, pos + 9) == char(0xa9) .. 'condition' then
         pos = pos + 10
@@ -55,25 +64,23 @@ local function flat_values(r, key, place, at)
   end
   -- What follows the values must be the next field's name: a cut in the wrong place is no place.
   local name = r:byte(pos)
-  if at <= #place or not name or name < 0xa0 or name > 0xbf then return nil end
+  if nums[at] or not name or name < 0xa0 or name > 0xbf then return nil end
   if not AFTER_VALUES[r:sub(pos + 1, pos + name - 0xa0)] then return nil end
   return v
 end
 
--- The values in an array record `r` ({ key, v1, ..., v10 }) as `place` (from `at`) says.
-local function array_values(r, key, place, at)
+-- The values in an array record `r` ({ key, v1, ..., v10 }) as the place's numbers say.
+local function array_values(r, key, nums)
   local head = char(0x9b) .. mp_str_header(#key) .. key
-  if r:sub(1, #head) ~= head then return nil end
+  if r:sub(1, #head) ~= head or #nums ~= 6 then return nil end
   local pos, v = #head + 1, {}
   for i = 1, 5 do
-    local len
-    len, at = read_varint(place, at)
-    if not len or pos + len > #r + 1 then return nil end
+    local len = nums[i + 1]
+    if pos + len > #r + 1 then return nil end
     local value = r:sub(pos, pos + len - 1)
     if value ~= MP_ABSENT then v[i] = value end
     pos = pos + len
   end
-  if at <= #place then return nil end
   return v
 end
 
@@ -87,12 +94,13 @@ local function record_values(records, key, place)
     if index then return {}, index end
     return nil
   end
-  local index, at = read_varint(place, 2)
-  if not index then return nil end
+  local nums = place_numbers(place)
+  if not nums or not nums[1] then return nil end
+  local index = nums[1]
   local r = redis.call('LINDEX', records, index)
   if not r then return nil end
-  if kind == 'F' then return flat_values(r, key, place, at), index end
-  return array_values(r, key, place, at), index
+  if kind == 'F' then return flat_values(r, key, nums), index end
+  return array_values(r, key, nums), index
 end
 
 -- Whether `fields` names a value a finished task's record holds.
