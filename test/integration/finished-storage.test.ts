@@ -104,6 +104,28 @@ describe('a finished task stored once', () => {
     },
   );
 
+  it('a task of small values (a listpack all along) finishes without its values too', async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const w = await worker(id);
+    const keys = await w.pushRunningTasks([{ x: 1 }, { x: 2 }], { xssExtra: [{ e: 'e' }] });
+    await rush.writeHashes({ report: ['kept'] }, { keys: [keys[0]!] });
+    expect((await hashOf(id, keys[0]!)).encoding).toBe('listpack');
+    await w.finishTasks(keys, [{ y: 1 }, { y: 2 }]);
+    const hash = await hashOf(id, keys[0]!);
+    expect(hash.encoding).toBe('listpack');
+    for (const field of VALUE_FIELDS) expect(hash.fields).not.toContain(field);
+    expect(hash.fields).toContain('report');
+    expect(await rush.readHash(keys[0]!, ['xs', 'ys', 'xs_extra', 'report'])).toEqual({
+      key: keys[0],
+      xs: { x: 1 },
+      ys: { y: 1 },
+      xs_extra: { e: 'e' },
+      report: 'kept',
+    });
+    expect(await rush.fetchTasks()).toEqual(await rush.fetchFinishedTasks());
+  });
+
   it('writeHashes of ys on a finished task rewrites its record; other fields stay in the hash', async () => {
     const id = newNetworkId();
     const rush = await manager(id);

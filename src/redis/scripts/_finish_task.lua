@@ -7,11 +7,18 @@ local function finish_task(task_prefix, running, finished, records, key, ys, ys_
   local hash = task_prefix .. key
   if not may_settle(hash, caller) then return false end
   if redis.call('SREM', running, key) == 0 then return false end
-  local all = redis.call('HGETALL', hash)
-  local held = {}
-  for i = 1, #all, 2 do held[all[i]] = all[i + 1] end
-  local v = {}
-  for i, field in ipairs(RECORD_FIELDS) do v[i] = held[field] end
+  -- A hash of small values is a listpack already: it keeps its other fields where they are.
+  local compact = redis.call('OBJECT', 'ENCODING', hash) == 'listpack'
+  local v, all
+  if compact then
+    v = redis.call('HMGET', hash, unpack(RECORD_FIELDS))
+  else
+    all = redis.call('HGETALL', hash)
+    local held = {}
+    for i = 1, #all, 2 do held[all[i]] = all[i + 1] end
+    v = {}
+    for i, field in ipairs(RECORD_FIELDS) do v[i] = held[field] end
+  end
   local finished_at = mp_float(now_ms())
   v[2] = ys
   if ys_extra then v[4] = ys_extra end
@@ -20,6 +27,12 @@ local function finish_task(task_prefix, running, finished, records, key, ys, ys_
   local record, shape = mp_record(key, v)
   -- The place is where the record is, even in a log a foreign writer cut short.
   local place = mp_place(shape, redis.call('RPUSH', records, record) - 1)
-  store_without_values(hash, all, { 'state', 'finished', 'finished_at', finished_at, RECORD_INDEX, place })
+  local set = { 'state', 'finished', 'finished_at', finished_at, RECORD_INDEX, place }
+  if compact then
+    redis.call('HDEL', hash, 'xs', 'ys', 'xs_extra', 'ys_extra', 'condition')
+    redis.call('HSET', hash, unpack(set))
+  else
+    store_without_values(hash, all, set)
+  end
   return true
 end
