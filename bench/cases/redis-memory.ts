@@ -9,6 +9,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { RushWorker } from '../../dist/index.js';
 import { RushKeys } from '../../dist/redis/keys.js';
+import { SCRIPT_SOURCES } from '../../dist/redis/scripts/index.js';
 import { until } from '../stats.js';
 import { connectionOf, inputOf, pushChunks } from './common.js';
 
@@ -67,15 +68,24 @@ async function rushnetMemory(client: Redis, url: string, n: number, params: numb
     const k = new RushKeys(networkId);
     const keys = (await client.lrange(k.finished, WARM_UP, -1)) as string[];
     const values: [string, Buffer, Buffer][] = [];
+    // Read as rushnet reads them (a finished task's values are in its record only).
+    const readHashes = SCRIPT_SOURCES.get('read_hashes')!;
     for (let from = 0; from < keys.length; from += 1000) {
-      const pipeline = client.pipeline();
-      for (const key of keys.slice(from, from + 1000))
-        pipeline.hmgetBuffer(k.task(key), 'xs', 'ys');
-      const replies = (await pipeline.exec())!;
-      replies.forEach(([, reply], i) => {
-        const [xs, ys] = reply as [Buffer, Buffer];
-        values.push([k.task(keys[from + i]!), xs, ys]);
-      });
+      const chunk = keys.slice(from, from + 1000);
+      const reply = (await client.callBuffer(
+        'EVAL',
+        readHashes,
+        2,
+        k.tasks,
+        k.finishedRecords,
+        k.taskPrefix,
+        2,
+        'xs',
+        'ys',
+        ...chunk,
+      )) as Buffer[];
+      for (const [i, key] of chunk.entries())
+        values.push([k.task(key), reply[3 * i + 1]!, reply[3 * i + 2]!]);
     }
     const usage = async (key: string) => Number(await client.memory('USAGE', key, 'SAMPLES', 0));
     const sample = keys.slice(0, 200);

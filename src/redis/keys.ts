@@ -25,8 +25,9 @@ export class RushKeys {
   readonly failed: string;
   /**
    * One MessagePack record per finished task, aligned with `finished` (list): the task's row
-   * (see _msgpack.lua). Every write that changes a finished task rewrites its record, so it is
-   * never a stale copy; a bulk read of finished tasks costs LRANGEs instead of a HMGET per task.
+   * (see _msgpack.lua), and the only copy of its values: its hash keeps the record's place
+   * (_record.lua). A write of a value to a finished task rewrites its record; a bulk read of
+   * finished tasks costs LRANGEs instead of a HMGET per task.
    */
   readonly finishedRecords: string;
   /** Keys of hashes written by `writeHashes` that are not tasks (set), so `reset` finds them. */

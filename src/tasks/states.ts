@@ -27,7 +27,7 @@ export const PLACES = {
   delayed: { state: 'queued', holds: 'the delayed set (sorted set, by due time)' },
   pending: { state: undefined, holds: "a popper's pending list" },
   running: { state: 'running', holds: 'the running set' },
-  finished: { state: 'finished', holds: 'the finished list (and its record in the log)' },
+  finished: { state: 'finished', holds: 'the finished list (its values: only in its record)' },
   failed: { state: 'failed', holds: 'the failed set' },
 } as const satisfies Record<string, { state: TaskState | undefined; holds: string }>;
 
@@ -52,6 +52,11 @@ export interface Transition {
 }
 
 const RETRY = 'condition (+ history), ran_by';
+/**
+ * A finish appends the task's record (its values with ys) to the log and rebuilds the hash
+ * without the values: they are stored once, in the record.
+ */
+const FINISH = 'finished_at, finished_index';
 
 export const TRANSITIONS: readonly Transition[] = [
   row('pushTasks', ['new'], 'queue', 'push_tasks', 'created_at (+ retry, tries: 0)'),
@@ -61,7 +66,7 @@ export const TRANSITIONS: readonly Transition[] = [
     ['new'],
     'finished',
     'push_tasks',
-    'created_at, started_at, finished_at, ys',
+    'created_at, started_at, finished_at, finished_index',
   ),
   row('pushFailedTasks', ['new'], 'failed', 'push_tasks', 'created_at, finished_at, condition'),
   row('popTask / processTasks waiting on an empty queue', ['queue'], 'pending', 'BLMOVE', ''),
@@ -93,14 +98,8 @@ export const TRANSITIONS: readonly Transition[] = [
     'complete_and_pop',
     'started_at, worker_id (+ tries + 1)',
   ),
-  row('finishTasks', ['running'], 'finished', 'finish_tasks', 'ys, finished_at'),
-  row(
-    'processTasks: the handler returns',
-    ['running'],
-    'finished',
-    'complete_and_pop',
-    'ys, finished_at',
-  ),
+  row('finishTasks', ['running'], 'finished', 'finish_tasks', FINISH),
+  row('processTasks: the handler returns', ['running'], 'finished', 'complete_and_pop', FINISH),
   row(
     'processTasks: the handler throws or times out, no retries left',
     ['running'],

@@ -6,6 +6,7 @@
  * The client is a plain ioredis client, or a Cluster client (a network's keys share one slot).
  */
 import type { Cluster, Redis } from 'ioredis';
+import { SCRIPT_SOURCES } from '../../src/redis/scripts/index.js';
 import { decodeValue } from '../../src/tasks/codec.js';
 
 /** A standalone or Sentinel client, or a Cluster client. */
@@ -131,10 +132,12 @@ export async function checkInvariants(
   // Each task's hash agrees with its collection, and finished tasks hold their results.
   const pipeline = client.pipeline();
   const keys = [...all];
-  for (const key of keys) pipeline.hmgetBuffer(`${p}task:${key}`, 'state', 'ys', 'retry', 'tries');
+  for (const key of keys) pipeline.hmgetBuffer(`${p}task:${key}`, 'state', 'retry', 'tries');
   const fields = ((await pipeline.exec()) ?? []).map(([, value]) => value as (Buffer | null)[]);
+  const results = await finishedResults(client, p, s.finished);
   keys.forEach((key, i) => {
-    const [stateRaw, ys, retry, triesRaw] = fields[i] ?? [];
+    const [stateRaw, retry, triesRaw] = fields[i] ?? [];
+    const ys = results.get(key);
     const state = stateRaw?.toString();
     const expected = (where.get(key) ?? [])[0];
     if (expected === undefined) return;
@@ -299,4 +302,33 @@ export async function checkAfterFailover(
     }
   }
   return { rushnet, redis: [...redis] };
+}
+
+/**
+ * The ys of finished tasks, read as rushnet reads them: a finished task's hash holds the place
+ * of its record in the finished-records log, which holds its values (read_hashes.lua).
+ */
+async function finishedResults(
+  client: RedisClient,
+  p: string,
+  finished: string[],
+): Promise<Map<string, Buffer | null>> {
+  const out = new Map<string, Buffer | null>();
+  const source = SCRIPT_SOURCES.get('read_hashes')!;
+  for (let from = 0; from < finished.length; from += 1000) {
+    const chunk = finished.slice(from, from + 1000);
+    const reply = (await client.callBuffer(
+      'EVAL',
+      source,
+      2,
+      `${p}tasks`,
+      `${p}finished_records`,
+      `${p}task:`,
+      1,
+      'ys',
+      ...chunk,
+    )) as (Buffer | number | null)[];
+    for (const [i, key] of chunk.entries()) out.set(key, reply[2 * i + 1] as Buffer | null);
+  }
+  return out;
 }

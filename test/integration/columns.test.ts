@@ -122,7 +122,7 @@ describe('finished tasks as columns', () => {
     warn.mockRestore();
   });
 
-  it('follows one truth per task, other fields, and a lost records log', async () => {
+  it('follows one truth per task, other fields, and a records log cut short', async () => {
     const id = newNetworkId();
     const rush = await manager(id);
     const keys = await rush.pushFinishedTasks([{ x: 1 }, { x: 2 }], [{ y: 1 }, { y: 2 }]);
@@ -137,11 +137,12 @@ describe('finished tasks as columns', () => {
       y: Float64Array.from([1, 20]),
       score: Float64Array.from([Number.NaN, 7]),
     });
-    breaksInvariants(id); // deletes keys behind rushnet's back
-    await rawClient().del(new RushKeys(id).finishedRecords);
+    // A log cut short is read by key; the task whose record is gone (its values) drops.
+    breaksInvariants(id); // deletes data behind rushnet's back
+    await rawClient().rpop(new RushKeys(id).finishedRecords);
     const columns = await (await manager(id)).fetchFinishedTasks({ columns: true });
-    expect(columns.key).toEqual(keys);
-    expect(Array.from(columns.x as Float64Array)).toEqual([1, 2]);
+    expect(columns.key).toEqual([keys[0]]);
+    expect(Array.from(columns.x as Float64Array)).toEqual([1]);
   });
 
   it('refuses a columns option that is not a boolean', async () => {

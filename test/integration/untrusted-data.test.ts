@@ -238,17 +238,57 @@ describe('undecodable finished tasks and the cache', () => {
     spy.restore();
   });
 
-  it('a finished task read whole from the hashes when the log is gone drops alone too', async () => {
+  it('a finished task read whole by key when the log is cut short drops alone too', async () => {
     const rush = await manager();
     const keys = await rush.pushFinishedTasks(
       Array.from({ length: 2500 }, (_, x) => ({ x })),
       [{ y: 0 }],
     );
     await corruptField(rush, keys[2100]!, 'xs', CORRUPTIONS[5]![1]);
-    await rawClient().del(new RushKeys(rush.networkId).finishedRecords);
+    // The last record is gone: the log no longer serves the reads, and that task's values are lost.
+    await rawClient().rpop(new RushKeys(rush.networkId).finishedRecords);
     const fresh = await manager(rush.networkId);
+    const spy = warnings(fresh);
     const rows = await fresh.fetchFinishedTasks();
-    expect(rows.map((r) => r.key)).toEqual(keys.filter((_, i) => i !== 2100));
+    expect(rows.map((r) => r.key)).toEqual(keys.filter((_, i) => i !== 2100 && i !== 2499));
+    expectOneWarning(spy, [keys[2100]!, keys[2499]!]);
+    spy.restore();
+  });
+
+  it.each(CORRUPTIONS)(
+    "a finished task whose hash's place of its record holds %s drops from reads by key",
+    async (_, bytes) => {
+      const rush = await manager();
+      const keys = await rush.pushFinishedTasks([{ x: 0 }, { x: 1 }], [{ y: 0 }]);
+      await corruptField(rush, keys[0]!, 'finished_index', bytes);
+      const spy = warnings(rush);
+      expect(withoutTimes(await rush.fetchTasks({ fields: ['xs', 'ys'] }))).toEqual([
+        { key: keys[1], x: 1, y: 0 },
+      ]);
+      expectOneWarning(spy, [keys[0]!]);
+      spy.restore();
+      expect(await rush.readHash(keys[0]!, ['ys'])).toBeNull();
+      expect(await rush.readHash(keys[0]!, ['worker_id', 'finished_at'])).not.toBeNull();
+    },
+  );
+
+  it('a record a foreign writer replaced drops its task from reads by key, and a write rebuilds it', async () => {
+    const rush = await manager();
+    const keys = await rush.pushFinishedTasks([{ x: 0 }, { x: 1 }], [{ y: 0 }]);
+    // A well-formed record of another task, then bytes of no MessagePack at all.
+    const other = await rawClient().lindexBuffer(new RushKeys(rush.networkId).finishedRecords, 1);
+    for (const bytes of [other!, CORRUPTIONS[4]![1], Buffer.alloc(0)]) {
+      await corruptRecord(rush, 0, bytes);
+      const spy = warnings(rush);
+      expect(withoutTimes(await rush.fetchTasks({ fields: ['xs', 'ys'] }))).toEqual([
+        { key: keys[1], x: 1, y: 0 },
+      ]);
+      expectOneWarning(spy, [keys[0]!]);
+      spy.restore();
+    }
+    // A write of a value it cannot place in the record stays in the hash, and is read.
+    await rush.writeHashes({ ys: [{ y: 9 }] }, { keys: [keys[0]!] });
+    expect(await rush.readHash(keys[0]!, ['ys'])).toEqual({ key: keys[0], ys: { y: 9 } });
   });
 });
 

@@ -76,18 +76,33 @@ end
 local RECORD_FIELDS = { 'xs', 'ys', 'xs_extra', 'ys_extra', 'condition', 'worker_id',
   'created_at', 'started_at', 'finished_at', 'tries' }
 local NUMBER_FIELDS = { 'created_at', 'started_at', 'finished_at', 'tries' }
+-- A number as a varint (7 bits a byte, low bits first): the parts of a record's place.
+local function varint(n)
+  local out = ''
+  while n >= 128 do
+    out = out .. char(n % 128 + 128)
+    n = floor(n / 128)
+  end
+  return out .. char(n)
+end
 -- A finished task's record for the finished-records log, from `v`, the values of
--- RECORD_FIELDS (by index, nil where absent). When its inputs, outputs and extras are all maps
--- (the usual case) it is the task's row, flattened already: one map of key, the entries of xs,
--- ys, xs_extra and ys_extra, then condition, worker_id, the timestamps and tries, and key again
--- last (so a column named `key` cannot hide it), which a reader decodes straight into a row.
--- Otherwise it is the array { key, v[1], ..., v[10] }.
+-- RECORD_FIELDS (by index, nil where absent), and its shape: where each of xs, ys, xs_extra,
+-- ys_extra and condition sits inside it (mp_place adds where the record is in the log; the
+-- task's hash keeps that place, not the values, which _record.lua reads back from the record:
+-- each value is stored once). When its inputs, outputs and extras are all maps (the usual case) the record is
+-- the task's row, flattened already: one map of key, the entries of xs, ys, xs_extra and
+-- ys_extra, then condition, worker_id, the timestamps and tries, and key again last (so a
+-- column named `key` cannot hide it), which a reader decodes straight into a row; its place is
+-- 'F', the index, then per map 0 (absent) or its entry count + 1 and byte length, then 0 or
+-- condition's byte length + 1. Otherwise the record is the array { key, v[1], ..., v[10] } and
+-- its shape 'A', then the byte length of each of v[1] .. v[5].
 local function mp_record(key, v)
   local key_entry = char(0xa3) .. 'key' .. mp_str_header(#key) .. key
   local worker_id = v[6]
   local worker = nil
   if worker_id and worker_id ~= '' then worker = mp_str_header(#worker_id) .. worker_id end
   local parts, count = { '', key_entry }, 2
+  local place = { 'F' }
   local flat = true
   for i = 1, 4 do
     local value = v[i]
@@ -99,12 +114,18 @@ local function mp_record(key, v)
       end
       count = count + n
       parts[#parts + 1] = body
+      place[#place + 1] = varint(n + 1) .. varint(#body)
+    else
+      place[#place + 1] = char(0)
     end
   end
   if flat then
     if v[5] then
       parts[#parts + 1] = char(0xa9) .. 'condition' .. v[5]
       count = count + 1
+      place[#place + 1] = varint(#v[5] + 1)
+    else
+      place[#place + 1] = char(0)
     end
     if worker then
       parts[#parts + 1] = char(0xa9) .. 'worker_id' .. worker
@@ -119,23 +140,42 @@ local function mp_record(key, v)
     end
     parts[#parts + 1] = key_entry
     parts[1] = mp_map_header(count)
-    return table.concat(parts)
+    return table.concat(parts), table.concat(place)
   end
   local out = { char(0x9b), mp_str_header(#key), key }
+  place = { 'A' }
   for i = 1, 10 do
-    if i == 6 then out[#out + 1] = worker or MP_ABSENT else out[#out + 1] = v[i] or MP_ABSENT end
+    local value
+    if i == 6 then value = worker or MP_ABSENT else value = v[i] or MP_ABSENT end
+    out[#out + 1] = value
+    if i <= 5 then place[#place + 1] = varint(#value) end
   end
-  return table.concat(out)
+  return table.concat(out), table.concat(place)
 end
--- The hash field that remembers where the record of a finished task is, so a later write can
--- rewrite it.
+-- The place of a record of `shape` at `index` in the log: its kind letter, the index, the rest.
+local function mp_place(shape, index)
+  return shape:sub(1, 1) .. varint(index) .. shape:sub(2)
+end
+-- The hash field that holds the place of a finished task's record (see mp_record; a plain
+-- index in hashes written before values were stored once, which still hold their values).
 local RECORD_INDEX = 'finished_index'
--- Rewrites a finished task's record from its hash (after a write changed the hash).
-local function rewrite_record(records_key, hash, key)
-  local v = redis.call('HMGET', hash, RECORD_INDEX, unpack(RECORD_FIELDS))
-  -- A corrupted index (a foreign writer) is no place: the record is left as it is.
-  local index = tonumber(table.remove(v, 1))
-  if index and redis.call('LLEN', records_key) > index then
-    redis.call('LSET', records_key, index, mp_record(key, v))
+-- The fields a finished task's record holds and its hash does not.
+local VALUE_FIELDS = { xs = 1, ys = 2, xs_extra = 3, ys_extra = 4, condition = 5 }
+-- Rewrites a finished task's hash without its values (its record holds them), with `set`
+-- (field, value, ...) over what it held: DEL then HSET, because Redis never turns a hash that
+-- once held a long value back into a compact listpack.
+local function store_without_values(hash, all, set)
+  local replaced = {}
+  for i = 1, #set, 2 do replaced[set[i]] = true end
+  local args = {}
+  for i = 1, #all, 2 do
+    local field = all[i]
+    if not VALUE_FIELDS[field] and not replaced[field] then
+      args[#args + 1] = field
+      args[#args + 1] = all[i + 1]
+    end
   end
+  for i = 1, #set do args[#args + 1] = set[i] end
+  redis.call('DEL', hash)
+  redis.call('HSET', hash, unpack(args))
 end

@@ -218,14 +218,14 @@ export function readCollection(
   if (a.kind === 'keys') {
     return call(
       'read_collection',
-      [k.tasks],
+      [k.tasks, k.finishedRecords],
       ['keys', k.taskPrefix, 0, -1, a.fieldKinds, ...a.fields, ...a.keys],
       true,
     );
   }
   return call(
     'read_collection',
-    [a.collection],
+    [a.collection, k.finishedRecords],
     ['list', k.taskPrefix, a.from, a.to, a.fieldKinds, ...a.fields],
     true,
   );
@@ -246,7 +246,7 @@ export function readHashes(
 ): ScriptCall<(Buffer | number | null)[]> {
   return call(
     'read_hashes',
-    [k.tasks],
+    [k.tasks, k.finishedRecords],
     [k.taskPrefix, a.fields.length, ...a.fields, ...a.keys],
     true,
   );

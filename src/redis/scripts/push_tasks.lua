@@ -3,7 +3,8 @@
 --[[
   Creates tasks in one state, with their creation time (and, for running and finished ones,
   their start time, for finished and failed ones their finish time: the same instant); finished
-  ones also get their record in the finished-records log. Queued tasks with retries also get
+  ones also get their record in the finished-records log, which alone holds their values (their
+  hash holds the record's place). Queued tasks with retries also get
   their retry policy and a try count of 0. (Uses the helpers of _msgpack.lua.)
   Input:  KEYS[1] all tasks (list)  KEYS[2] the collection of the state (list or set)
           KEYS[3] finished records (list)
@@ -27,9 +28,13 @@ for i = 7 + n, #ARGV, n + 1 do
     local args = { 'state', state, 'created_at', now }
     local value = {}
     for j = 1, n do
-      args[#args + 1] = ARGV[6 + j]
-      args[#args + 1] = ARGV[i + j]
-      value[ARGV[6 + j]] = ARGV[i + j]
+      local field = ARGV[6 + j]
+      value[field] = ARGV[i + j]
+      -- A finished task's values are stored once: in its record, not its hash.
+      if state ~= 'finished' or not VALUE_FIELDS[field] then
+        args[#args + 1] = field
+        args[#args + 1] = ARGV[i + j]
+      end
     end
     if worker_id ~= '' then
       args[#args + 1] = 'worker_id'
@@ -51,13 +56,13 @@ for i = 7 + n, #ARGV, n + 1 do
     end
     redis.call('RPUSH', KEYS[1], key)
     if ordered then
-      local index = redis.call('RPUSH', KEYS[2], key) - 1
+      redis.call('RPUSH', KEYS[2], key)
       if state == 'finished' then
-        redis.call('RPUSH', KEYS[3], mp_record(key, { value.xs or false, value.ys or false,
+        local record, shape = mp_record(key, { value.xs or false, value.ys or false,
           value.xs_extra or false, value.ys_extra or false, value.condition or false, worker_id,
-          now, now, now, false }))
+          now, now, now, false })
         args[#args + 1] = RECORD_INDEX
-        args[#args + 1] = index
+        args[#args + 1] = mp_place(shape, redis.call('RPUSH', KEYS[3], record) - 1)
       end
     else
       redis.call('SADD', KEYS[2], key)
