@@ -2,7 +2,8 @@
  * Redis CPU per task as a count of instructions, which the load of a shared machine does not
  * move: runs redis-server under `valgrind --tool=callgrind`, sends it a workload of 500 and of
  * 2,500 tasks through this checkout's build, and divides the difference by 2,000 (start-up and
- * connection costs cancel out).
+ * connection costs cancel out; `--hz 1` keeps the timer work, which grows with the slowed-down
+ * run, from blurring the figure).
  *
  *   npm run build && node bench/redis-instructions.mjs process loop push
  *
@@ -70,7 +71,7 @@ async function instructions(workload, tasks) {
       'redis-server',
       '--port',
       String(port),
-    ].concat(['--save', '', '--appendonly', 'no', '--dir', dir]),
+    ].concat(['--save', '', '--appendonly', 'no', '--hz', '1', '--dir', dir]),
     { stdio: 'ignore' },
   );
   const exited = new Promise((resolve) => server.on('exit', resolve));

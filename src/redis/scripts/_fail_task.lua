@@ -67,12 +67,18 @@ local function retry_or_fail(q, key, condition, retry)
   return 'queued'
 end
 
--- Whether `caller` (a worker id; '' for a manager) may still finish or fail a task: not when it
--- is a worker that ran an earlier try of the task and does not run its current try.
+-- Whether `caller` (a worker id; '' for a manager) may still finish or fail a task, given its
+-- `ran_by`, `worker_id` and `state`: not when it is a worker that ran an earlier try of the task
+-- and does not run its current try.
+local function may_settle_with(caller, ran_by, worker_id, state)
+  if caller == '' or not ran_by then return true end
+  if state == 'running' and worker_id == caller then return true end
+  return not (' ' .. ran_by .. ' '):find(' ' .. caller .. ' ', 1, true)
+end
+
+-- The same, reading what it needs from the task's hash.
 local function may_settle(hash, caller)
   if caller == '' then return true end
   local v = redis.call('HMGET', hash, 'ran_by', 'worker_id', 'state')
-  if not v[1] then return true end
-  if v[3] == 'running' and v[2] == caller then return true end
-  return not (' ' .. v[1] .. ' '):find(' ' .. caller .. ' ', 1, true)
+  return may_settle_with(caller, v[1], v[2], v[3])
 end
