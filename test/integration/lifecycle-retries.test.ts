@@ -168,6 +168,36 @@ describe('retries', () => {
     expect(await rush.failTasks([other!], { retry: false })).toEqual([other]);
   });
 
+  it("a worker's failure of a queued task with retries leaves it queued (a pop Redis lost)", async () => {
+    const id = newNetworkId();
+    const rush = await manager(id);
+    const w = await worker(id);
+    const raw = await rawClient();
+    const keys = new RushKeys(id);
+    const [key] = await rush.pushTasks([{ x: 1 }], { maxRetries: 2 });
+    await w.popTask();
+    // What a failover without durability can leave: the promoted replica never saw the pop.
+    await raw
+      .multi()
+      .srem(keys.running, key!)
+      .rpush(keys.queued, key!)
+      .hset(keys.task(key!), 'state', 'queued', 'tries', Buffer.from([0]))
+      .hdel(keys.task(key!), 'worker_id', 'started_at')
+      .exec();
+    // The worker that believes it runs the task fails its try: nothing moves, no try is spent.
+    expect(await w.failTasks([key!], { conditions: [{ message: 'flaky' }] })).toEqual([]);
+    expect(await rush.queuedTasks()).toEqual([key]);
+    expect(await rush.isFailedTask([key!])).toEqual([false]);
+    // Its next run counts from there.
+    expect(await w.popTask({ fields: ['tries'] })).toMatchObject({ key, tries: 1 });
+    expect(await w.failTasks([key!])).toEqual([key]);
+    expect(await rush.queuedTasks()).toEqual([key]);
+    // Another worker's retry: false, or a manager, still fails a queued task for good.
+    const other = await worker(id);
+    expect(await other.failTasks([key!], { retry: false })).toEqual([key]);
+    expect(await rush.isFailedTask([key!])).toEqual([true]);
+  });
+
   it('emptyQueue and cancelTasks take delayed tasks too, for good', async () => {
     const id = newNetworkId();
     const rush = await manager(id);

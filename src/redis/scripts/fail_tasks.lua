@@ -2,7 +2,9 @@
 --- @include _msgpack _fail_task
 --[[
   Fails running, queued or delayed tasks and stores their conditions. A running task with
-  retries left (and ARGV[4] = '1') goes back to the queue instead (see _fail_task.lua). First
+  retries left (and ARGV[4] = '1') goes back to the queue instead (see _fail_task.lua); a
+  queued or delayed task with retries that a worker fails with ARGV[4] = '1' stays where it is
+  (a manager, or ARGV[4] = '0', fails it for good). First
   writer wins: a task that is in none of those is left as it is, and so is one whose current
   try the caller does not run when the caller ran an earlier try.
   (Includes _msgpack.lua and _fail_task.lua.)
@@ -31,7 +33,11 @@ for i = 6, #ARGV, 2 do
       moved[#moved + 1] = key
     elseif redis.call('HGET', hash, 'requeued_by') == ARGV[5] then
       moved[#moved + 1] = key
-    elseif redis.call('LREM', KEYS[2], 1, key) == 1 or redis.call('ZREM', KEYS[4], key) == 1 then
+    elseif not (retry and ARGV[3] ~= '' and redis.call('HEXISTS', hash, 'retry') == 1)
+      and (redis.call('LREM', KEYS[2], 1, key) == 1 or redis.call('ZREM', KEYS[4], key) == 1) then
+      -- From the queue a task fails for good, but not a task with retries that a worker fails
+      -- with retry on: a worker fails the tries it runs, and one that believes it runs a queued
+      -- task acts on a pop Redis no longer has (lost in a failover); the task stays queued.
       fail_task(q, key, ARGV[i + 1])
       failed = true
       moved[#moved + 1] = key
