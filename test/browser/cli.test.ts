@@ -143,8 +143,14 @@ describe('rushnet dashboard', () => {
       what: `the end of the run in: ${output()}`,
     });
     const { origin, pathname, search } = new URL(url);
+    // The dashboard shows what its last poll read: it catches up with the end of the run.
     const state = await fetch(`${origin}/api${pathname}/state${search}`);
-    expect(await state.json()).toMatchObject({ counts: { finished: 20 } });
+    const { counts } = (await state.json()) as { counts: { finished: number; failed: number } };
+    // 20 evaluations (one more at most, for the one worker): the demo's objective fails in a
+    // corner of the space on purpose, so some may be failed.
+    expect(counts.finished + counts.failed).toBeGreaterThanOrEqual(20);
+    expect(counts.finished + counts.failed).toBeLessThanOrEqual(21);
+    expect(counts.finished).toBeGreaterThan(0);
     const exited = exitCode(child);
     child.kill('SIGINT');
     expect(await exited).toBe(0);
