@@ -4,8 +4,10 @@
  * worker rows, the last result buckets, new failed tasks and log records. A page that was slow
  * to read simply gets a larger delta next time.
  */
+
+import type { TimelineColumn } from './counts-timeline.js';
 import { LEVELS } from './log-tail.js';
-import type { NetworkMonitor, TimelineColumn } from './monitor.js';
+import type { NetworkMonitor } from './monitor.js';
 import type { ResultSeries } from './series.js';
 
 /** What a page asked for (its URL query). */

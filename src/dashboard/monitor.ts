@@ -8,11 +8,12 @@
 import { RushError } from '../errors.js';
 import type { NetworkCounts, Rush, TaskRow, WorkerInfo } from '../index.js';
 import { type SharedConnections, SharedRush } from './connections.js';
+import { CountsTimeline } from './counts-timeline.js';
 import { FAILED_FIELDS, FailedList } from './failed-list.js';
 import type { History } from './history.js';
 import { LogTail } from './log-tail.js';
 import { isHangUp, nameFailure } from './redis-failure.js';
-import { nextVersion, ResultSeries, Timeline } from './series.js';
+import { nextVersion, ResultSeries } from './series.js';
 import { Pause, Spacing } from './spacing.js';
 import { TaskTimeline } from './task-times.js';
 import { updateWorkerRows, type WorkerRow } from './worker-rows.js';
@@ -45,21 +46,10 @@ export interface MonitorOptions {
 const STALL_MS = 3000;
 /** …within this time. */
 const PROBE_MS = 2000;
-/** Throughput is measured over this window. */
-const RATE_WINDOW_MS = 10_000;
 /** Finished tasks to read before the first full update that make the monitor send a first look. */
 const EARLY_BACKLOG = 10_000;
 /** Result series kept at once (one per column a page asked for). */
 const MAX_SERIES = 8;
-
-const TIMELINE_RULES = {
-  queued: 'last',
-  running: 'last',
-  finished: 'last',
-  failed: 'last',
-  throughput: 'mean',
-} as const;
-export type TimelineColumn = keyof typeof TIMELINE_RULES;
 
 export class NetworkMonitor {
   readonly networkId: string;
@@ -72,7 +62,7 @@ export class NetworkMonitor {
   status: Status = { state: 'connecting', message: 'Reading the network…', since: Date.now() };
   statusRev = 0;
   counts: NetworkCounts | undefined;
-  timeline = new Timeline(TIMELINE_RULES);
+  timeline = new CountsTimeline();
   readonly workers = new Map<string, WorkerRow>();
   /** Revision when the set or order of workers last changed. */
   workerIdsRev = 0;
@@ -100,7 +90,6 @@ export class NetworkMonitor {
   #columnsFound = false;
   readonly #ys: string | undefined;
   #primed = false;
-  #recent: { t: number; done: number }[] = [];
   #failedSpacing = new Spacing(1000, 30_000);
   #logSpacing = new Spacing(1000, 30_000);
   #failedSeen = -1;
@@ -330,7 +319,8 @@ export class NetworkMonitor {
 
     this.#updateWorkers(info, seen);
     this.counts = counts;
-    this.#sample(now, counts);
+    this.timeline.sample(now, counts);
+    this.rev++;
     this.#primed = true;
     const empty =
       info.length === 0 &&
@@ -359,8 +349,7 @@ export class NetworkMonitor {
     this.times = new TaskTimeline();
     this.params = [];
     this.optimizer = undefined;
-    this.timeline = new Timeline(TIMELINE_RULES);
-    this.#recent = [];
+    this.timeline = new CountsTimeline();
     this.workers.clear();
     this.generation = nextVersion();
   }
@@ -389,24 +378,5 @@ export class NetworkMonitor {
     };
     if (updateWorkerRows(this.workers, info, totals, seen, () => ++this.rev))
       this.workerIdsRev = this.rev;
-  }
-
-  /** One point of the timeline: counts and the rate of tasks done over the last seconds. */
-  #sample(now: number, c: NetworkCounts): void {
-    const done = c.finished + c.failed;
-    const recent = this.#recent;
-    if (recent.length > 0 && done < recent[recent.length - 1]!.done) recent.length = 0;
-    recent.push({ t: now, done });
-    while (recent.length > 2 && now - recent[1]!.t >= RATE_WINDOW_MS) recent.shift();
-    const first = recent[0]!;
-    const throughput = now > first.t ? ((done - first.done) * 1000) / (now - first.t) : null;
-    this.timeline.push(now, {
-      queued: c.queued,
-      running: c.running,
-      finished: c.finished,
-      failed: c.failed,
-      throughput,
-    });
-    this.rev++;
   }
 }
