@@ -30,7 +30,7 @@ export function reconnectDelay(attempt: number): number {
 export const CLUSTER_MAX_REDIRECTIONS = 1000;
 
 /** Script calls and blocking pops: sent alone, and a READONLY reply means they did nothing. */
-const RESENDABLE = new Set(['evalsha', 'eval', 'blmove']);
+const RESENDABLE = new Set(['evalsha', 'eval', 'fcall', 'blmove']);
 
 /**
  * What to do with a reply that says the command did nothing and may succeed later (ioredis
@@ -44,7 +44,8 @@ export function reconnectOnError(error: Error & { command?: { name?: string } })
   const code = error.message.split(' ', 1)[0];
   if (code === 'UNBLOCKED') return 2;
   const name = error.command?.name ?? '';
-  if (code === 'READONLY') return RESENDABLE.has(name) ? 2 : 1;
+  // The function library's load on a replica (scripts/library-loader.ts) is simply refused.
+  if (code === 'READONLY') return RESENDABLE.has(name) ? 2 : name === 'function' ? false : 1;
   // BUSY: the command did nothing. Only a transaction cannot be sent again piecemeal.
   if (code === 'BUSY') return name === 'multi' || name === 'exec' ? 1 : 2;
   return false;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listNetworks, RushWorker, rsh } from '../../src/index.js';
 import { logger } from '../../src/logging/logger.js';
 import { RushKeys } from '../../src/redis/keys.js';
+import { LIBRARY } from '../../src/redis/scripts/index.js';
 import { startCluster, type TestCluster } from '../helpers/servers/cluster.js';
 import { command, waitFor } from '../helpers/servers/process.js';
 import { newNetworkId, pair, popAndFinish, roundTrip, rushnet } from './scenario.js';
@@ -33,6 +34,43 @@ const slotOf = (networkId: string) => cluster.slotOf(new RushKeys(networkId).tas
 describe('Redis Cluster', () => {
   it('runs the task round trip, with waitForTasks woken through pub/sub', async () => {
     await roundTrip(cluster.config);
+  });
+
+  it('loads the function library on every primary, and the calls go to the owner as FCALL', async () => {
+    const networkId = newNetworkId();
+    const { rush, worker, close } = await pair(cluster.config, networkId);
+    const primaries = () =>
+      cluster.nodes().then((nodes) => nodes.filter((n) => n.role === 'master' && !n.failed));
+    const fcalls = async (port: number) =>
+      Number(
+        /cmdstat_fcall:calls=(\d+)/.exec(
+          String(await command(port, ['INFO', 'commandstats'])),
+        )?.[1] ?? 0,
+      );
+    try {
+      await waitFor('the library on every primary', async () => {
+        for (const { port } of await primaries()) {
+          const list = JSON.stringify(await command(port, ['FUNCTION', 'LIST']));
+          if (!list.includes(LIBRARY.name)) return false;
+        }
+        return true;
+      });
+      const owner = await cluster.ownerOf(await slotOf(networkId));
+      // Each connection takes FCALL once its own load was answered.
+      await waitFor('FCALL on the owner', async () => {
+        const before = await fcalls(owner.port);
+        await rush.nQueuedTasks();
+        await worker.nQueuedTasks();
+        return (await fcalls(owner.port)) >= before + 2;
+      });
+      const before = await fcalls(owner.port);
+      const keys = await rush.pushTasks([{ x: 1 }, { x: 2 }]);
+      expect(await popAndFinish(worker, 2)).toEqual(keys);
+      expect((await fcalls(owner.port)) - before).toBeGreaterThanOrEqual(5);
+      await rush.reset();
+    } finally {
+      await close();
+    }
   });
 
   it("durable writes wait (WAIT) on the primary that owns the network's slot", async () => {

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RushConfigError, rsh } from '../../src/index.js';
 import { RushKeys } from '../../src/redis/keys.js';
+import { LIBRARY } from '../../src/redis/scripts/index.js';
 import { command, waitFor } from '../helpers/servers/process.js';
 import { startSentinel, type TestSentinel } from '../helpers/servers/sentinel.js';
 import { pair, popAndFinish, roundTrip } from './scenario.js';
@@ -96,6 +97,21 @@ describe('Redis Sentinel', () => {
       });
       expect(await rush.detectLostWorkers()).toEqual([]);
       expect(await rush.runningWorkerIds()).toEqual([worker.workerId]);
+      // The promoted replica has rushnet's function library (replicated), and the calls that
+      // follow the failover use it.
+      expect(JSON.stringify(await command(to, ['FUNCTION', 'LIST']))).toContain(LIBRARY.name);
+      const fcalls = async () =>
+        Number(
+          /cmdstat_fcall:calls=(\d+)/.exec(
+            String(await command(to, ['INFO', 'commandstats'])),
+          )?.[1] ?? 0,
+        );
+      await waitFor('FCALL on the new primary', async () => {
+        const calls = await fcalls();
+        await rush.nQueuedTasks();
+        await worker.nQueuedTasks();
+        return (await fcalls()) >= calls + 2;
+      });
       const after = await rush.pushTasks([{ x: 3 }]);
       expect(await popAndFinish(worker, 2)).toEqual([before[1], after[0]]);
       expect(await rush.counts()).toMatchObject({ queued: 0, running: 0, finished: 3 });

@@ -6,10 +6,10 @@
 
 -- What a finish reads of the hash, in one HMGET: the record's fields, then what may_settle
 -- needs beyond worker_id.
-local FINISH_READ = { unpack(RECORD_FIELDS) }
-FINISH_READ[#FINISH_READ + 1] = 'ran_by'
-FINISH_READ[#FINISH_READ + 1] = 'state'
 local RAN_BY, STATE = #RECORD_FIELDS + 1, #RECORD_FIELDS + 2
+local FINISH_READ = { 'ran_by', 'state' }
+for i = 1, #RECORD_FIELDS do FINISH_READ[i] = RECORD_FIELDS[i] end
+FINISH_READ[RAN_BY], FINISH_READ[STATE] = 'ran_by', 'state'
 -- The longest value a hash keeps compact (Redis's default hash-max-listpack-value).
 local COMPACT_VALUE = 64
 

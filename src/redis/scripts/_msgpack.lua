@@ -1,7 +1,9 @@
 -- MessagePack framing helpers, prepended to the scripts that build MessagePack in Lua.
 -- Stored task values are MessagePack already and are copied in as they are.
-local char = string.char
-local floor = math.floor
+-- A line marked `--- @per-call` runs at the start of every call: in a script, where it stands;
+-- in the function library (library.ts), whose top level runs once at load and may use no
+-- global but `redis`, it is declared where it stands and assigned at each function's start.
+local char, floor = string.char, math.floor --- @per-call
 local function be32(n)
   return char(floor(n / 16777216) % 256, floor(n / 65536) % 256, floor(n / 256) % 256, n % 256)
 end
@@ -20,8 +22,9 @@ local function mp_uint(v)
   if v < 128 then return char(v) end
   return char(0xce) .. be32(v)
 end
--- An absent field is MessagePack's `undefined` (msgpackr's fixext 0), not nil: nil is a stored null.
-local MP_ABSENT = char(0xd4, 0, 0)
+-- An absent field is MessagePack's `undefined` (msgpackr's fixext 0: bytes 0xd4 0 0), not nil:
+-- nil is a stored null.
+local MP_ABSENT = '\212\0\0'
 -- The entry count and the body (entries without header) of an encoded map; nil if not a map.
 -- Stored values may be anything (another writer, corrupted bytes): a short one is no map.
 local function mp_map_parts(m)
@@ -62,7 +65,7 @@ local function mp_float(v)
 end
 -- The server's clock in milliseconds since the epoch: one TIME per script call, so every
 -- timestamp a call writes is the same instant, and every host agrees on the clock.
-local clock_ms = nil
+local clock_ms = nil --- @per-call
 local function now_ms()
   if not clock_ms then
     local t = redis.call('TIME')

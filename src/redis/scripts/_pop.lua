@@ -14,7 +14,7 @@
 -- Returns, per task taken, its key then the value of each of `fields` (an empty table: none).
 
 -- Set when the caller is a worker no longer running: it takes nothing and is told of no retry.
-local popper_dropped = false
+local popper_dropped = false --- @per-call
 
 -- Due tasks moved per call at most: a call stays short however many are due.
 local DUE_BATCH = 1000

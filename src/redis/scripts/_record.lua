@@ -4,8 +4,8 @@
 -- a map's entries cut out of the record under a map header, or an item of an array record.
 -- Anything foreign (a place or record another writer changed, a log that is gone) makes the
 -- values UNREADABLE: bytes no decoder accepts, so readers drop the task with a warning, as for
--- any undecodable value.
-local UNREADABLE = char(0xc1)
+-- any undecodable value (0xc1, the one byte MessagePack never uses).
+local UNREADABLE = '\193'
 -- The fixstr names that may follow the values in a flat record (see mp_record).
 local AFTER_VALUES = { worker_id = true, created_at = true, started_at = true,
   finished_at = true, tries = true, key = true }

@@ -1,14 +1,18 @@
 /**
  * The Lua scripts of rushnet: one file per atomic step, each opening with its contract (the
  * `--- @keys` and `--- @include` lines that registration reads, see contract.ts, then a comment
- * on its arguments and output), registered on each connection with ioredis `defineCommand`
- * (which sends EVALSHA and falls back to EVAL on NOSCRIPT). Shared pieces (`_*.lua`) are
- * prepended to the scripts that include them. Callers use the typed wrappers of `calls.ts`,
- * not these names.
+ * on its arguments and output). Shared pieces (`_*.lua`) are prepended to the scripts that
+ * include them. A call goes as FCALL of the same script in rushnet's function library where
+ * that is loaded (library.ts, library-loader.ts), else as EVALSHA (script-command.ts). Callers
+ * use the typed wrappers of `calls.ts`, not these names.
  */
-import type { ChainableCommander, Redis } from 'ioredis';
+import { createHash } from 'node:crypto';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { explainRedisError, RushError } from '../../errors.js';
 import { parseContract, type ScriptContract } from './contract.js';
+import { buildLibrary, type FunctionLibrary } from './library.js';
+import { loadLibraryOnReady } from './library-loader.js';
+import { type ScriptArg, ScriptCommand } from './script-command.js';
 import { luaSource } from './sources.js';
 
 /** The scripts, by file name (a test keeps this list equal to the folder's scripts). */
@@ -37,7 +41,7 @@ export const SCRIPT_NAMES = [
 ] as const;
 
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
-export type ScriptArg = string | Buffer | number;
+export type { ScriptArg };
 
 /** One call of a script: its keys and arguments, and how to read its reply. */
 export interface ScriptCall<R> {
@@ -67,6 +71,20 @@ const SCRIPTS: ReadonlyMap<ScriptName, Script> = new Map(
   }),
 );
 
+/** Every script as one function library, for the servers that take it. */
+export const LIBRARY: FunctionLibrary = buildLibrary(
+  SCRIPT_NAMES.map((name) => ({ name, source: luaSource(name) })),
+  luaSource,
+);
+
+/** How each script is sent. */
+const COMMANDS: ReadonlyMap<ScriptName, ScriptCommand> = new Map(
+  [...SCRIPTS].map(([name, { source }]) => {
+    const sha = createHash('sha1').update(source).digest('hex');
+    return [name, new ScriptCommand(source, sha, LIBRARY.functions.get(name)!)];
+  }),
+);
+
 /** The contract each script declares. */
 export function scriptContract(name: ScriptName): ScriptContract {
   return SCRIPTS.get(name)!.contract;
@@ -83,44 +101,37 @@ export const SCRIPT_SOURCES: ReadonlyMap<ScriptName, string> = new Map(
   [...SCRIPTS].map(([name, script]) => [name, script.source]),
 );
 
-/** Registers every script on a connection; call once per connection. */
-export function defineScripts(client: Redis): void {
-  for (const [name, { contract, source }] of SCRIPTS) {
-    const fixed = contract.variableKeys ? {} : { numberOfKeys: contract.keys.length };
-    client.defineCommand(name, { lua: source, ...fixed });
-  }
+/**
+ * Prepares a connection for rushnet's scripts; call once per connection. Scripts need nothing
+ * (each goes as EVAL the first time on a connection); the function library is loaded at every
+ * ready where the user may (library-loader.ts).
+ */
+export function defineScripts(client: Redis | Cluster): void {
+  loadLibraryOnReady(client, LIBRARY);
 }
 
-type ScriptMethod = (...args: ScriptArg[]) => unknown;
-
-/** Each script's method names on a connection (text and Buffer replies), made once. */
-const METHOD_NAMES: ReadonlyMap<ScriptName, { text: string; binary: string; variable: boolean }> =
-  new Map(
-    SCRIPT_NAMES.map((name) => [
-      name,
-      { text: name, binary: `${name}Buffer`, variable: SCRIPTS.get(name)!.contract.variableKeys },
-    ]),
-  );
-
-function commandOf(target: object, call: ScriptCall<unknown>): [ScriptMethod, ScriptArg[]] {
-  const names = METHOD_NAMES.get(call.script)!;
-  const method = (target as Record<string, ScriptMethod>)[call.binary ? names.binary : names.text];
-  if (!method) throw new RushError(`script ${call.script} is not defined on this connection`);
-  // One array of keys then arguments, filled in place (this runs once per task).
+/** The arguments of a call: a free slot for the script, then numkeys, keys and arguments. */
+function argsOf(call: ScriptCall<unknown>): ScriptArg[] {
+  // Filled in place (this runs once per task).
   const { keys, args } = call;
-  const offset = names.variable ? 1 : 0;
-  const all: ScriptArg[] = new Array(offset + keys.length + args.length);
-  if (names.variable) all[0] = keys.length;
-  for (let i = 0; i < keys.length; i++) all[offset + i] = keys[i]!;
-  for (let i = 0; i < args.length; i++) all[offset + keys.length + i] = args[i]!;
-  return [method, all];
+  const all: ScriptArg[] = new Array(2 + keys.length + args.length);
+  all[1] = keys.length;
+  for (let i = 0; i < keys.length; i++) all[2 + i] = keys[i]!;
+  for (let i = 0; i < args.length; i++) all[2 + keys.length + i] = args[i]!;
+  return all;
+}
+
+function commandOf(call: ScriptCall<unknown>): ScriptCommand {
+  const command = COMMANDS.get(call.script);
+  if (!command) throw new RushError(`no script ${call.script}`);
+  return command;
 }
 
 /** Runs a script call and returns its typed result. */
-export async function runScript<R>(client: Redis, call: ScriptCall<R>): Promise<R> {
-  const [method, args] = commandOf(client, call);
+export async function runScript<R>(client: Redis | Cluster, call: ScriptCall<R>): Promise<R> {
+  const command = commandOf(call);
   try {
-    return call.parse(await (method.apply(client, args) as Promise<unknown>));
+    return call.parse(await command.execute(client, argsOf(call), call.binary));
   } catch (error) {
     throw explainRedisError(error);
   }
@@ -128,8 +139,9 @@ export async function runScript<R>(client: Redis, call: ScriptCall<R>): Promise<
 
 /** Queues a script call on a pipeline or transaction; read its reply with `parseReply`. */
 export function queueScript(pipeline: ChainableCommander, call: ScriptCall<unknown>): void {
-  const [method, args] = commandOf(pipeline, call);
-  method.apply(pipeline, args);
+  const command = commandOf(call);
+  // The pipeline holds the command's reply (and handles its rejection).
+  void command.execute(pipeline as never, argsOf(call), call.binary);
 }
 
 /**

@@ -1,3 +1,4 @@
+#!lua flags=no-writes
 --- @keys tasks|finished finishedRecords
 --- @include _msgpack _record
 --[[

@@ -1,3 +1,4 @@
+#!lua flags=no-writes
 --- @keys tasks finishedRecords
 --- @include _msgpack _record
 --[[

@@ -1,3 +1,4 @@
+#!lua flags=no-writes
 --- @keys finished
 --[[
   Finds finished tasks whose hash has vanished (deleted, evicted), so readers of the

@@ -1,3 +1,4 @@
+#!lua flags=no-writes
 --- @keys runningWorkers
 --[[
   For waitForTasks: how many of the given tasks are not yet finished or failed, and how many

@@ -1,3 +1,4 @@
+#!lua flags=no-writes
 --- @keys workers runningWorkers
 --[[
   Reads the registry of workers.
