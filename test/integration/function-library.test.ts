@@ -109,8 +109,17 @@ describe('the function library', () => {
     const { server, admin } = await serverWithAdmin();
     await withPair(server.url, async (rush, worker) => {
       await untilBothCallFunctions(admin, rush, worker);
+      const pushed = await rush.pushTasks([{ x: 7 }, { x: 8 }]);
       await admin.call('FUNCTION', 'DELETE', LIBRARY.name);
       const before = await scriptCalls(admin);
+      // The first call after the delete is a pipeline of reads: each answered from its resend.
+      const rows = await rush.fetchTasks();
+      expect(rows.map((row) => [row.key, row.x])).toEqual([
+        [pushed[0], 7],
+        [pushed[1], 8],
+      ]);
+      expect((await scriptCalls(admin)).fcall).toBeGreaterThan(before.fcall);
+      await worker.popTasks(2);
       await roundOfTasks(rush, worker, 5);
       const after = await scriptCalls(admin);
       expect(after.evalsha + after.eval).toBeGreaterThan(before.evalsha + before.eval);
@@ -143,6 +152,29 @@ describe('the function library', () => {
       } finally {
         await again.close();
       }
+    });
+  });
+
+  it('a script cache flushed under live connections costs no call either', async () => {
+    const { server, admin } = await serverWithAdmin();
+    await withPair(server.url, async (rush, worker) => {
+      await untilBothCallFunctions(admin, rush, worker);
+      await admin.call('FUNCTION', 'FLUSH');
+      // Until the library is loaded again (the next reconnect), calls go as scripts.
+      await roundOfTasks(rush, worker, 2);
+      await admin.call('SCRIPT', 'FLUSH');
+      const refused = async () =>
+        Number(
+          /cmdstat_evalsha:.*failed_calls=(\d+)/.exec(
+            String(await admin.info('commandstats')),
+          )?.[1] ?? 0,
+        );
+      const before = await refused();
+      const rows = await rush.fetchTasks();
+      expect(rows).toHaveLength(2);
+      await roundOfTasks(rush, worker, 2);
+      // NOSCRIPT answered some of them: those were resent.
+      expect(await refused()).toBeGreaterThan(before);
     });
   });
 

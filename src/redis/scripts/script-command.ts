@@ -8,7 +8,11 @@
  * (a reconnect) is written again for that one.
  *
  * A NOSCRIPT reply (a script cache flushed) or "Function not found" (a library deleted under
- * a live connection) means the call did nothing: it is sent once more, as a script.
+ * a live connection) means the call did nothing: it is sent once more, as a script, and its
+ * reply is the call's.
+ *
+ * One command class serves every script (a script is data of the command), and a call's
+ * promise is never replaced: V8 then keeps its optimized code for the calls of every script.
  */
 import { Command } from 'ioredis';
 
@@ -32,42 +36,20 @@ interface CommandTarget {
   readonly redis?: CommandTarget;
 }
 
+type ReplyOptions = { replyEncoding: BufferEncoding | null };
+const TEXT: ReplyOptions = { replyEncoding: 'utf8' };
+const BINARY: ReplyOptions = { replyEncoding: null };
+
 /** One script, sendable as EVALSHA, EVAL or FCALL. */
 export class ScriptCommand {
-  readonly sha: string;
-  readonly #Command: new (
-    name: string,
-    args: ScriptArg[],
-    options: { replyEncoding: BufferEncoding | null },
-  ) => Command;
+  /** Connections that were sent this script's source (EVAL). */
+  readonly sockets = new WeakSet<object>();
 
-  constructor(lua: string, sha: string, functionName: string) {
-    this.sha = sha;
-    /** Connections that were sent this script's source (EVAL). */
-    const scriptSockets = new WeakSet<object>();
-    this.#Command = class RushScriptCommand extends Command {
-      override toWritable(socket: object): string | Buffer {
-        const reject = this.reject;
-        this.reject = (error: Error) => {
-          if (error.message.startsWith('NOSCRIPT')) scriptSockets.delete(socket);
-          else if (FUNCTION_GONE.test(error.message)) librarySockets.delete(socket);
-          reject.call(this, error);
-        };
-        if (librarySockets.has(socket)) {
-          this.name = 'fcall';
-          this.args[0] = functionName;
-        } else if (scriptSockets.has(socket)) {
-          this.name = 'evalsha';
-          this.args[0] = sha;
-        } else {
-          scriptSockets.add(socket);
-          this.name = 'eval';
-          this.args[0] = lua;
-        }
-        return super.toWritable(socket);
-      }
-    };
-  }
+  constructor(
+    readonly lua: string,
+    readonly sha: string,
+    readonly functionName: string,
+  ) {}
 
   /**
    * Sends (or, on a pipeline, queues) a call: `args` holds a free first slot (the script or
@@ -75,19 +57,71 @@ export class ScriptCommand {
    * Buffers when `binary`.
    */
   execute(target: CommandTarget, args: ScriptArg[], binary: boolean): Promise<unknown> {
-    const options = { replyEncoding: binary ? null : ('utf8' as const) };
     args[0] = this.sha;
-    const command = new this.#Command('evalsha', args, options);
-    command.promise = command.promise.catch((error: Error) => {
-      if (!error.message.startsWith('NOSCRIPT') && !FUNCTION_GONE.test(error.message)) {
-        throw error;
-      }
-      const client = target.isPipeline ? target.redis! : target;
-      const again = new this.#Command('evalsha', [this.sha, ...args.slice(1)], options);
-      client.sendCommand(again);
-      return again.promise;
-    });
+    const client = target.isPipeline ? target.redis! : target;
+    const command = new ScriptCall(this, args, binary ? BINARY : TEXT, client);
     target.sendCommand(command);
     return command.promise;
+  }
+}
+
+/** A call of one script; resent once, as a script, when the server has lost it. */
+class ScriptCall extends Command {
+  readonly #script: ScriptCommand;
+  readonly #options: ReplyOptions;
+  /** Where a resend goes (null: this is the resend). */
+  readonly #client: CommandTarget | null;
+  /** The connection it was last written to. */
+  #socket: object | null = null;
+
+  constructor(
+    script: ScriptCommand,
+    args: ScriptArg[],
+    options: ReplyOptions,
+    client: CommandTarget | null,
+  ) {
+    super('evalsha', args, options);
+    this.#script = script;
+    this.#options = options;
+    this.#client = client;
+    const resolve = this.resolve;
+    const reject = this.reject;
+    this.reject = (error: Error) => {
+      if (!this.#resent(error, resolve, reject)) reject(error);
+    };
+  }
+
+  override toWritable(socket: object): string | Buffer {
+    this.#socket = socket;
+    const script = this.#script;
+    if (librarySockets.has(socket)) {
+      this.name = 'fcall';
+      this.args[0] = script.functionName;
+    } else if (script.sockets.has(socket)) {
+      this.name = 'evalsha';
+      this.args[0] = script.sha;
+    } else {
+      script.sockets.add(socket);
+      this.name = 'eval';
+      this.args[0] = script.lua;
+    }
+    return super.toWritable(socket);
+  }
+
+  /** Resends the call when `error` says it did nothing for want of the script; false if not. */
+  #resent(
+    error: Error,
+    resolve: (value: unknown) => void,
+    reject: (error: Error) => void,
+  ): boolean {
+    const socket = this.#socket;
+    if (!this.#client || !socket) return false;
+    if (error.message.startsWith('NOSCRIPT')) this.#script.sockets.delete(socket);
+    else if (FUNCTION_GONE.test(error.message)) librarySockets.delete(socket);
+    else return false;
+    const again = new ScriptCall(this.#script, this.args as ScriptArg[], this.#options, null);
+    this.#client.sendCommand(again);
+    again.promise.then(resolve, reject);
+    return true;
   }
 }
