@@ -33,6 +33,8 @@ export class FinishedView {
   readonly positions: number[] = [];
   /** How many entries of the finished list were read (vanished tasks included). */
   consumed = 0;
+  /** The list's first key when the view started reading it: another one means a new list. */
+  head: string | null = null;
   /**
    * Read from the finished-records log, else from the task hashes. The log holds whole rows
    * (all of RECORD_FIELDS), so it serves the view of exactly those fields: the fetch defaults.
@@ -80,6 +82,7 @@ export class FinishedView {
     this.rows.length = 0;
     this.positions.length = 0;
     this.consumed = 0;
+    this.head = null;
   }
 }
 
@@ -91,6 +94,8 @@ export class FinishedColumnsView {
   readonly fields: readonly string[] = RECORD_FIELDS;
   readonly #columns = new ColumnBuilder();
   consumed = 0;
+  /** As FinishedView.head. */
+  head: string | null = null;
   fromRecords = true;
 
   /** Adds tasks read from the hashes (the log is unusable), as FinishedView.append does. */
@@ -141,6 +146,7 @@ export class FinishedColumnsView {
   clear(): void {
     this.#columns.clear();
     this.consumed = 0;
+    this.head = null;
   }
 }
 
@@ -149,6 +155,8 @@ export class FinishedCache {
   #columns: FinishedColumnsView | undefined;
   /** Finished-list position up to which `fetchNewTasks` has returned tasks. */
   delivered = 0;
+  /** The head (see FinishedView.head) of the list `delivered` counts in. */
+  deliveredHead: string | null = null;
 
   /** The view for these fields (made empty when new). */
   view(fields: readonly string[]): FinishedView {
@@ -174,6 +182,7 @@ export class FinishedCache {
     this.#views.clear();
     this.#columns = undefined;
     this.delivered = 0;
+    this.deliveredHead = null;
   }
 }
 

@@ -126,6 +126,9 @@ export class FinishedReader {
    */
   queueFirstRead(pipeline: ChainableCommander, view: View): void {
     pipeline.llen(this.keys.finished);
+    // The list's first key tells a list read before from a new one (a reset elsewhere, or a
+    // server restarted without its data) that has grown as long since.
+    pipeline.lindex(this.keys.finished, 0);
     this.#queueRange(pipeline, view, view.consumed, view.consumed + FIRST_CHUNK - 1);
   }
 
@@ -145,9 +148,16 @@ export class FinishedReader {
         replies = unwrap(await pipeline.exec());
       }
       const size = Number(replies[0]);
+      const head = (replies[1] as string | null) ?? null;
+      if (from > 0 && head !== view.head) {
+        // Not the list read so far: the network was reset. Start over.
+        view.clear();
+        replies = undefined;
+        continue;
+      }
       const expected = Math.max(0, Math.min(FIRST_CHUNK, size - from));
       const to = from + FIRST_CHUNK - 1;
-      const ok = await this.#absorb(view, from, to, replies.slice(1), expected, left);
+      const ok = await this.#absorb(view, from, to, replies.slice(2), expected, left);
       replies = undefined;
       if (!ok) continue; // the log is unusable: read the same range from the hashes
       if (size < from) {
@@ -155,6 +165,7 @@ export class FinishedReader {
         view.clear();
         continue;
       }
+      if (from === 0) view.head = head;
       if (view.consumed >= size || (await this.#readBulk(view, view.consumed, size, left))) break;
     }
     await this.#nameCorrupt(left);

@@ -156,6 +156,11 @@ export class TaskReader {
       this.#withCacheLock(async () => {
         const view = this.#cache.view(fields);
         await this.#reader.sync(view);
+        if (view.head !== this.#cache.deliveredHead) {
+          // A new list (the network was reset elsewhere): all of it is new.
+          this.#cache.delivered = 0;
+          this.#cache.deliveredHead = view.head;
+        }
         const fresh = view.rowsFrom<object, object>(this.#cache.delivered);
         this.#cache.delivered = Math.max(this.#cache.delivered, view.consumed);
         return fresh;

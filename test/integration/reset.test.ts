@@ -61,6 +61,21 @@ describe('reset', () => {
     await a.pushFinishedTasks([{ x: 3 }], [{ y: 0 }]);
     expect((await b.fetchFinishedTasks()).map((r) => r.x)).toEqual([3]);
   });
+  it("another manager's cache notices the reset when the new list has grown as long", async () => {
+    const id = newNetworkId();
+    const a = await manager(id);
+    const b = await manager(id);
+    await a.pushFinishedTasks([{ x: 1 }, { x: 2 }], [{ y: 0 }, { y: 0 }]);
+    expect(await b.fetchFinishedTasks()).toHaveLength(2);
+    expect(await b.fetchNewTasks()).toHaveLength(2);
+    expect([...(await b.fetchFinishedTasks({ columns: true })).x!]).toEqual([1, 2]);
+    await a.reset({ workers: false });
+    await a.pushFinishedTasks([{ x: 3 }, { x: 4 }, { x: 5 }], [{ y: 0 }, { y: 0 }, { y: 0 }]);
+    expect((await b.fetchFinishedTasks()).map((r) => r.x)).toEqual([3, 4, 5]);
+    expect((await b.fetchNewTasks()).map((r) => r.x)).toEqual([3, 4, 5]);
+    expect([...(await b.fetchFinishedTasks({ columns: true })).x!]).toEqual([3, 4, 5]);
+    expect((await b.fetchTasks()).map((r) => r.x)).toEqual([3, 4, 5]);
+  });
 });
 
 describe('reset of a large network', () => {
