@@ -48,15 +48,20 @@ function isCluster(client: Redis | Cluster): client is Cluster {
 }
 
 /**
- * Loads the library on one connection's server (a library of the same name is this build's:
- * its name holds the hash of its text) and marks the connection. A refusal (an older Redis, a
- * user without the right, a replica, a connection in subscriber mode) leaves it on scripts.
+ * Loads the library on one connection's server unless it is there (a library of the same name
+ * is this build's: its name holds the hash of its text; asking first saves sending its ~40 kB
+ * at every connection) and marks the connection. A refusal (an older Redis, a user without
+ * the right, a replica, a connection in subscriber mode) leaves it on scripts.
  */
 async function loadOn(node: Redis, library: FunctionLibrary): Promise<void> {
   const socket = node.stream;
   try {
-    await node.call('FUNCTION', 'LOAD', library.source);
+    const listed = await node.call('FUNCTION', 'LIST', 'LIBRARYNAME', library.name);
+    if (!Array.isArray(listed) || listed.length === 0) {
+      await node.call('FUNCTION', 'LOAD', library.source);
+    }
   } catch (error) {
+    // Another connection loaded it in between: as good.
     if (!/^ERR Library '.*' already exists/.test((error as Error).message)) return;
   }
   // The connection that was told is the one marked: not a newer one after a reconnect.
