@@ -335,7 +335,8 @@ describe('optimize in worker processes', () => {
   it('shares the budget between real workers that import rushnet/optimize', async () => {
     const rush = await manager();
     const loop = { module: new URL('../fixtures/optimize-loop.mjs', import.meta.url) };
-    const ids = await rush.startLocalWorkers(loop, { nWorkers: 2, args: [30] });
+    // Both run before either starts: each then takes part of the budget.
+    const ids = await rush.startLocalWorkers(loop, { nWorkers: 2, args: [30, 2] });
     await waitUntil(async () => (await rush.nTerminatedWorkers()) === 2, {
       timeoutMs: 25_000,
       what: 'both workers to finish their loops',
