@@ -156,13 +156,15 @@ export abstract class RushBase extends CountQueries {
     return this;
   }
 
-  /** Opens a connection of this participant, with rushnet's scripts defined on it. */
+  /** Opens a connection of this participant (`main`: the one that runs rushnet's scripts). */
   protected async open(role: string): Promise<Redis> {
     // Commands on the connections close() ended fail with closedError (see explainReply); a
     // new connection is refused here, so nothing of a closed instance reaches Redis again.
     if (this.#closing) throw closedError();
     const client = await openConnection(this.config, `rushnet:${this.#networkId}:${role}`);
-    defineScripts(client);
+    // The events connection only subscribes and the blocking one only waits in BLMOVE (and is
+    // opened again after each interrupted wait): the function library is no business of theirs.
+    if (role === 'main') defineScripts(client);
     return client;
   }
 
