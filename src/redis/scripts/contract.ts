@@ -41,3 +41,13 @@ export function parseContract(name: string, source: string): ScriptContract {
   if (variableKeys) keys.pop();
   return { keys: keys.map((key) => key.split('|')), variableKeys, includes };
 }
+
+/**
+ * A script's shebang line (`#!lua flags=no-writes`, with its newline; '' when none) and the
+ * rest: the shebang must stay the first line of whatever is sent, the rest may be wrapped.
+ */
+export function splitShebang(source: string): { shebang: string; body: string } {
+  if (!source.startsWith('#!')) return { shebang: '', body: source };
+  const end = source.indexOf('\n') + 1;
+  return { shebang: source.slice(0, end), body: source.slice(end) };
+}

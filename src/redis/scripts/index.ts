@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { explainRedisError, RushError } from '../../errors.js';
-import { parseContract, type ScriptContract } from './contract.js';
+import { parseContract, type ScriptContract, splitShebang } from './contract.js';
 import { buildLibrary, type FunctionLibrary } from './library.js';
 import { loadLibraryOnReady } from './library-loader.js';
 import { type ScriptArg, ScriptCommand } from './script-command.js';
@@ -64,10 +64,11 @@ const SCRIPTS: ReadonlyMap<ScriptName, Script> = new Map(
   SCRIPT_NAMES.map((name) => {
     const own = luaSource(name);
     const contract = parseContract(name, own);
-    // A shebang (`#!lua flags=no-writes`) must stay the first line of what Redis is sent.
-    const shebang = own.startsWith('#!') ? own.slice(0, own.indexOf('\n') + 1) : '';
-    const body = [...contract.includes.map(luaSource), own.slice(shebang.length)].join('\n');
-    return [name, { contract, source: shebang + body }];
+    const { shebang, body } = splitShebang(own);
+    return [
+      name,
+      { contract, source: shebang + [...contract.includes.map(luaSource), body].join('\n') },
+    ];
   }),
 );
 

@@ -16,7 +16,7 @@
  * on the server is this build's or none, and versions side by side do not clash.
  */
 import { createHash } from 'node:crypto';
-import { parseContract } from './contract.js';
+import { parseContract, splitShebang } from './contract.js';
 
 /** A script's parts as the library needs them. */
 export interface LibraryScript {
@@ -81,9 +81,8 @@ export function buildLibrary(
   const registrations = contracts.map(({ name: script, source }) => {
     const fn = `${name}_${script}`;
     functions.set(script, fn);
-    const shebang = source.startsWith('#!') ? source.slice(0, source.indexOf('\n')) : '';
+    const { shebang, body: own } = splitShebang(source);
     const flags = (SHEBANG_FLAGS.exec(shebang)?.[1] ?? '').split(',').filter(Boolean);
-    const own = shebang ? source.slice(shebang.length + 1) : source;
     return [
       `redis.register_function{function_name = '${fn}', flags = {${flags.map((f) => `'${f}'`).join(', ')}},`,
       'callback = function(KEYS, ARGV)',
