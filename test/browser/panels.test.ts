@@ -29,9 +29,11 @@ function timed(rows: Record<string, unknown>[]): boolean {
 describe('the panels of a network page', () => {
   it('a page opened after a run shows it: history, timeline, durations, task browser', async () => {
     const rush = await manager();
-    const keys = await rush.pushTasks(Array.from({ length: 30 }, (_, i) => ({ x: i + 1 })));
     const ids = await rush.startLocalWorkers(squares, { nWorkers: 2 });
     await rush.waitForWorkers({ workerIds: ids, timeout: 30 });
+    // Pushed once both wait for tasks, so both take some (pushed earlier, the first worker up
+    // could run all 30 before the second had started: the timeline would have one lane).
+    const keys = await rush.pushTasks(Array.from({ length: 30 }, (_, i) => ({ x: i + 1 })));
     await rush.waitForTasks(keys, { timeout: 60 });
     await rush.stopWorkers({ type: 'terminate' });
     const withTimes = timed((await rush.fetchFinishedTasks()) as Record<string, unknown>[]);
